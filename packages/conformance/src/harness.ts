@@ -1,0 +1,55 @@
+import type { SSEOptions, SSEStream } from '@ssekit/core';
+
+/** The request facts a scenario may need, as the adapter under test saw them. */
+export interface ScenarioRequest {
+  /** Path and query of the request. */
+  url: string;
+}
+
+/** One event-stream route of the conformance app. */
+export interface ScenarioRoute {
+  /** Path to mount the route at, e.g. `/events/basic`. */
+  path: string;
+  /** Options to pass to the adapter's `sse(...)` for this route. */
+  options: SSEOptions;
+  /**
+   * The user code of the route. The harness calls it with the route's open stream, exactly as a
+   * user would write it in that framework, and does not await it for anything but errors.
+   */
+  handle(stream: SSEStream, request: ScenarioRequest): void | Promise<void>;
+}
+
+/**
+ * The app every adapter mounts for the conformance suite. A harness mounts, with its framework:
+ * every route of `routes` (GET, through the adapter's `sse`); `GET /state`, answering
+ * `JSON.stringify(state())` as `application/json` without touching the adapter; and `GET /plain`,
+ * answering status 200 with body `plain` and `Content-Type: text/plain`, with the adapter applied
+ * globally where the framework has middleware (Express, Koa), to show untouched routes stay untouched.
+ * An error thrown by `handle` must reach `onError(error)` (the adapter's `onError` option).
+ */
+export interface ConformanceApp {
+  routes: ScenarioRoute[];
+  state(): Record<string, unknown>;
+  onError(error: unknown): void;
+}
+
+/** A running server of the adapter under test. */
+export interface RunningServer {
+  /** Base URL, `http://127.0.0.1:PORT`, no trailing slash. */
+  url: string;
+  /** Stops the server and waits until it is down. */
+  close(): Promise<void>;
+}
+
+/**
+ * What each adapter's test supplies to `describeConformance`: a name and how to start a server
+ * that mounts a `ConformanceApp` with that adapter. For a server in another process (Bun, Deno),
+ * `start` spawns it; the child builds the app with `createConformanceApp()` from
+ * `@ssekit/conformance/app` and prints `LISTENING <port>` on a line of its own.
+ */
+export interface ConformanceHarness {
+  /** Shown in test names, e.g. `express 5 (node 20)`. */
+  name: string;
+  /** Starts a server on 127.0.0.1 with a free port, with the app mounted through the adapter. */
+  start(): Promise<RunningServer>;
+}

@@ -1,0 +1,129 @@
+import { describeValue, SSEFieldError, SSERangeError } from './errors.js';
+import type { EventFields, Serializer } from './types.js';
+
+/** The largest `retry` clients honour: above it Node's timers overflow and reconnect at once (S15). */
+export const MAX_RETRY_MS = 2_147_483_647;
+
+const LINE_BREAK = /\r\n|\r|\n/;
+const CR_OR_LF = /[\r\n]/;
+
+/** `JSON.stringify`, the default serializer for non-string data. */
+export const jsonSerializer: Serializer = (data) => JSON.stringify(data);
+
+/** One `name: value` line; with `name` '' it is a comment line. */
+function line(name: string, value: string): string {
+  // One space after the colon, so a value that starts with a space keeps it (S4).
+  return value === '' ? `${name}:\n` : `${name}: ${value}\n`;
+}
+
+/** Refuses an event name that would break out of its line (S5). */
+export function checkEventName(event: string): void {
+  if (typeof event !== 'string' || CR_OR_LF.test(event)) {
+    throw new SSEFieldError(
+      'ERR_SSE_NEWLINE_IN_FIELD',
+      'event',
+      event,
+      `Event name ${describeValue(event)} must be a string without CR or LF: a line break would start new fields on the wire.`,
+    );
+  }
+}
+
+/** Refuses an id that would break out of its line, or that clients would silently ignore (S6). */
+export function checkId(id: string): void {
+  if (typeof id !== 'string' || CR_OR_LF.test(id)) {
+    throw new SSEFieldError(
+      'ERR_SSE_NEWLINE_IN_FIELD',
+      'id',
+      id,
+      `Event id ${describeValue(id)} must be a string without CR or LF: a line break would start new fields on the wire.`,
+    );
+  }
+  if (id.includes('\0')) {
+    throw new SSEFieldError(
+      'ERR_SSE_NUL_IN_ID',
+      'id',
+      id,
+      `Event id ${describeValue(id)} must not contain NUL: every client ignores an id field that does.`,
+    );
+  }
+}
+
+/** Refuses a reconnection time that clients would ignore or mishandle (S8, S15). */
+export function checkRetry(retry: number): void {
+  if (!Number.isSafeInteger(retry) || retry < 0 || retry > MAX_RETRY_MS) {
+    throw new SSERangeError(
+      'ERR_SSE_INVALID_RETRY',
+      'retry',
+      retry,
+      `retry ${describeValue(retry)} must be a whole number of milliseconds from 0 to ${MAX_RETRY_MS}.`,
+    );
+  }
+}
+
+/** Turns `data` into the text to send: strings verbatim, anything else through `serialize`. */
+export function dataToText(data: unknown, serialize: Serializer = jsonSerializer): string {
+  if (typeof data === 'string') return data;
+  let text: unknown;
+  try {
+    text = serialize(data);
+  } catch (cause) {
+    throw new SSEFieldError(
+      'ERR_SSE_UNSERIALIZABLE_DATA',
+      'data',
+      data,
+      `Event data ${describeValue(data)} could not be serialized: ${(cause as Error)?.message ?? cause}`,
+      { cause },
+    );
+  }
+  if (typeof text !== 'string') {
+    throw new SSEFieldError(
+      'ERR_SSE_UNSERIALIZABLE_DATA',
+      'data',
+      data,
+      `Event data ${describeValue(data)} serialized to ${describeValue(text)}, not a string; send a string or a value the serializer can represent.`,
+    );
+  }
+  return text;
+}
+
+/** Writes text as one `prefix` line per line of the text, splitting at CRLF, CR and LF (S3, S9). */
+function lines(prefix: string, text: string): string {
+  if (!CR_OR_LF.test(text)) return line(prefix, text);
+  let out = '';
+  for (const part of text.split(LINE_BREAK)) out += line(prefix, part);
+  return out;
+}
+
+/** Encodes a comment as `:` lines (one per line of `text`), without the closing blank line. */
+export function commentLines(text = ''): string {
+  return lines('', String(text));
+}
+
+/**
+ * Encodes one complete event block, ending in a blank line, that every conforming client reads as
+ * exactly the given event: a client dispatches `data` (after serialization) unchanged, with the
+ * given type and last event id. Lines end with LF.
+ *
+ * Throws `SSEFieldError` (event or id with CR/LF, id with NUL, unserializable data) or
+ * `SSERangeError` (retry) before producing anything.
+ *
+ * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
+ */
+export function encodeEvent(fields: EventFields, serialize: Serializer = jsonSerializer): string {
+  const { data, event, id, retry, comment } = fields;
+  let out = comment === undefined ? '' : commentLines(comment);
+  if (event !== undefined) {
+    checkEventName(event);
+    out += line('event', event);
+  }
+  if (id !== undefined) {
+    checkId(id);
+    out += line('id', id);
+  }
+  if (retry !== undefined) {
+    checkRetry(retry);
+    out += line('retry', String(retry));
+  }
+  if (data !== undefined) out += lines('data', dataToText(data, serialize));
+  return `${out}\n`;
+}

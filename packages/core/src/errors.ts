@@ -1,0 +1,64 @@
+/** Machine-readable reason a value was refused; match on it instead of parsing messages. */
+export type SSEErrorCode =
+  | 'ERR_SSE_NEWLINE_IN_FIELD'
+  | 'ERR_SSE_NUL_IN_ID'
+  | 'ERR_SSE_INVALID_RETRY'
+  | 'ERR_SSE_UNSERIALIZABLE_DATA'
+  | 'ERR_SSE_INVALID_OPTION';
+
+/** The part of an event (or the option) a refused value was given for. */
+export type SSEField = 'data' | 'event' | 'id' | 'retry' | 'comment' | (string & {});
+
+/**
+ * Thrown synchronously by the call that was given a value the event-stream format cannot carry
+ * exactly (a newline in an event name or id, NUL in an id, data the serializer cannot turn into
+ * a string). Nothing has been written when it is thrown, so the stream stays usable.
+ */
+export class SSEFieldError extends TypeError {
+  /** Why the value was refused. */
+  readonly code: SSEErrorCode;
+  /** Which field or option the value was given for. */
+  readonly field: SSEField;
+  /** The refused value, as given. */
+  readonly value: unknown;
+
+  constructor(code: SSEErrorCode, field: SSEField, value: unknown, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'SSEFieldError';
+    this.code = code;
+    this.field = field;
+    this.value = value;
+  }
+}
+
+/**
+ * Thrown synchronously for a number outside what the format or the clients accept: a `retry` that
+ * is not a whole number of milliseconds from 0 to 2147483647, or a numeric option out of range.
+ */
+export class SSERangeError extends RangeError {
+  /** Why the value was refused. */
+  readonly code: SSEErrorCode;
+  /** Which field or option the value was given for. */
+  readonly field: SSEField;
+  /** The refused value, as given. */
+  readonly value: unknown;
+
+  constructor(code: SSEErrorCode, field: SSEField, value: unknown, message: string) {
+    super(message);
+    this.name = 'SSERangeError';
+    this.code = code;
+    this.field = field;
+    this.value = value;
+  }
+}
+
+/** Quotes a refused value for an error message, short enough to read. */
+export function describeValue(value: unknown): string {
+  let text: string;
+  try {
+    text = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}

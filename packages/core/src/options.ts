@@ -1,0 +1,38 @@
+import type { Serializer } from './types.js';
+
+/** Default interval of keep-alive comments, in milliseconds (§9.2.7 suggests about 15 seconds). */
+export const DEFAULT_HEARTBEAT_MS = 15_000;
+/** Default bound on bytes queued for one slow client before its stream is closed: 1 MiB. */
+export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
+
+/** Options of one event stream; every adapter's `sse(options)` takes these. */
+export interface SSEOptions {
+  /**
+   * Milliseconds of silence after which a keep-alive comment (`:`) is written, so proxies and
+   * clients do not time the connection out. A heartbeat follows between 1 and 1.2 intervals after
+   * the last write. Default 15 000; `false` turns heartbeats off.
+   * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#authoring-notes
+   */
+  heartbeat?: number | false;
+  /**
+   * Reconnection time in milliseconds written (`retry:`) when the stream opens, so the client waits
+   * that long before reconnecting. A whole number from 0 to 2147483647. Default: none written (the
+   * client's own default, typically 3 s in browsers).
+   */
+  retry?: number;
+  /** Turns non-string event data into text. Default `JSON.stringify`. Strings are always sent verbatim. */
+  serializer?: Serializer;
+  /**
+   * Bytes that may queue for a client that reads slower than events are sent. Past this the stream
+   * is closed, so a stalled client cannot grow server memory; it reconnects and resumes by its
+   * Last-Event-ID. Default 1 MiB (1 048 576); `Infinity` means no bound.
+   */
+  maxBufferedBytes?: number;
+  /** Extra response headers; a header named here replaces the default of the same name. */
+  headers?: Record<string, string>;
+  /**
+   * Query parameter read for the last event id when the request has no `Last-Event-ID` header
+   * (EventSource polyfills that cannot set headers). Default `'lastEventId'`; `false` turns it off.
+   */
+  lastEventIdQuery?: string | false;
+}

@@ -1,0 +1,285 @@
+/**
+ * A spec-exact, streaming reader for `text/event-stream` bodies: it does what a browser's
+ * EventSource does with the bytes, step by step as WHATWG HTML §9.2.6 describes.
+ *
+ * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
+ */
+
+/** One dispatched event, as a browser's MessageEvent would carry it. */
+export interface ParsedEvent {
+  /** The event type: the last `event` field of the block, or `'message'` when there was none or it was empty. */
+  type: string;
+  /** The `data` lines of the block joined with LF (no trailing LF). May be `''`. */
+  data: string;
+  /**
+   * The last event ID string when the event was dispatched: the last `id` field seen on this
+   * stream (in this block or an earlier one), `''` if none or if the server reset it with an empty id.
+   */
+  lastEventId: string;
+}
+
+/** What the parser reports. Only `onEvent` is required. */
+export interface ParserCallbacks {
+  /** Called once per dispatched event (a blank line ending a block that had at least one `data` line). */
+  onEvent(event: ParsedEvent): void;
+  /** Called for every valid `retry` field (ASCII digits only, non-empty), with its value in milliseconds. */
+  onRetry?(ms: number): void;
+  /**
+   * Called for every comment line (a line starting with `:`), with the text after the colon.
+   * Exactly one leading U+0020 SPACE is removed, as for field values, so `: ping` reports `'ping'`.
+   */
+  onComment?(text: string): void;
+}
+
+/** A push parser: feed it decoded text in any chunking, it calls back as lines complete. */
+export interface EventStreamParser {
+  /**
+   * Parses the next piece of the (already decoded) stream. Any chunking is accepted, including a
+   * CRLF split across two chunks and a CR at the end of a chunk (that line is processed at once).
+   * One U+FEFF BOM is stripped if it is the first character of the first non-empty chunk after
+   * `createParser`, `reset` or `end`.
+   */
+  feed(chunk: string): void;
+  /**
+   * Marks the end of the body. Per spec the pending (unterminated) block is discarded: the partial
+   * line and the data and event-type buffers are cleared, and an `id` seen in that block is
+   * forgotten. The last event ID and the reconnection time are kept, so the same parser can read
+   * the body of the next connection (whose leading BOM is again stripped).
+   */
+  end(): void;
+  /** Forgets everything, including the last event ID and the reconnection time (for a fresh connection). */
+  reset(): void;
+  /**
+   * The last event ID string: set from the last-event-ID buffer at every blank line (also by blocks
+   * without data), never cleared by dispatch; `''` initially and after an empty `id` field. This is
+   * the value a client sends as `Last-Event-ID` when it reconnects.
+   */
+  readonly lastEventId: string;
+  /** The reconnection time from the last valid `retry` field, in milliseconds; `undefined` until one arrives. */
+  readonly reconnectionTime: number | undefined;
+}
+
+const LF = 0x0a;
+const SPACE = 0x20;
+const BOM = 0xfeff;
+const ASCII_DIGITS = /^[0-9]+$/;
+
+/** Removes one leading U+0020 SPACE, as §9.2.6 does for every field value. */
+function valueAfter(line: string, colon: number): string {
+  return line.charCodeAt(colon + 1) === SPACE ? line.slice(colon + 2) : line.slice(colon + 1);
+}
+
+/**
+ * Creates a streaming event-stream parser that follows WHATWG HTML §9.2.6 exactly: lines end at
+ * CRLF, lone LF or lone CR (nothing else); the field name is the text before the first colon,
+ * compared literally; one leading space is removed from the value; `event`, `data`, `id` (ignored
+ * if it contains NUL) and `retry` (ignored unless all ASCII digits) are processed, other fields
+ * ignored; a blank line dispatches.
+ *
+ * The parser takes text: decode bytes with a streaming `TextDecoder` (see `parseEventStream`).
+ *
+ * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
+ */
+export function createParser(callbacks: ParserCallbacks): EventStreamParser {
+  const { onEvent, onRetry, onComment } = callbacks;
+
+  // Text of the line still being received (no line break seen yet).
+  let pending = '';
+  // The previous chunk ended in CR: an LF opening the next chunk belongs to that CRLF. The line
+  // itself was already processed, so a CR-terminated block is dispatched without waiting (D1).
+  let skipLF = false;
+  let atBodyStart = true;
+  let dataBuffer = '';
+  let typeBuffer = '';
+  let idBuffer = '';
+  let lastEventId = '';
+  let reconnectionTime: number | undefined;
+  // Bumped by end() and reset(), so a callback that calls them stops the rest of the current chunk.
+  let generation = 0;
+
+  function dispatch(): void {
+    // Step 1: the buffer is copied, never reset, so an id persists until the server sends another.
+    lastEventId = idBuffer;
+    if (dataBuffer === '') {
+      typeBuffer = '';
+      return;
+    }
+    // Every data line appended an LF, so the buffer always ends in one: drop exactly that one.
+    const event: ParsedEvent = {
+      type: typeBuffer === '' ? 'message' : typeBuffer,
+      data: dataBuffer.slice(0, -1),
+      lastEventId,
+    };
+    dataBuffer = '';
+    typeBuffer = '';
+    onEvent(event);
+  }
+
+  function processLine(line: string): void {
+    if (line === '') {
+      dispatch();
+      return;
+    }
+    const colon = line.indexOf(':');
+    if (colon === 0) {
+      onComment?.(valueAfter(line, 0));
+      return;
+    }
+    // No colon: the whole line is the field name and the value is empty (so bare `data` counts).
+    const field = colon === -1 ? line : line.slice(0, colon);
+    const value = colon === -1 ? '' : valueAfter(line, colon);
+    switch (field) {
+      case 'event':
+        typeBuffer = value;
+        break;
+      case 'data':
+        dataBuffer += `${value}\n`;
+        break;
+      case 'id':
+        // NUL makes the whole field ignored, keeping the previous id (§9.2.6 field "id").
+        if (!value.includes('\0')) idBuffer = value;
+        break;
+      case 'retry':
+        // A sign, dot, exponent or surrounding space makes clients ignore the field.
+        if (ASCII_DIGITS.test(value)) {
+          reconnectionTime = Number(value);
+          onRetry?.(reconnectionTime);
+        }
+        break;
+      // Any other name (other case, a BOM before `data`, ...) is ignored.
+    }
+  }
+
+  function feed(chunk: string): void {
+    if (chunk === '') return;
+    const gen = generation;
+    let pos = 0;
+    if (atBodyStart) {
+      atBodyStart = false;
+      // The UTF-8 decode step strips one BOM at the very start; a later one is content (S12).
+      if (chunk.charCodeAt(0) === BOM) pos = 1;
+    }
+    if (skipLF) {
+      skipLF = false;
+      if (chunk.charCodeAt(pos) === LF) pos++;
+    }
+    const length = chunk.length;
+    // Next CR / LF at or after pos; -1 once none is left. Remembered between lines so a chunk with
+    // many LF lines and no CR is scanned once for CR, not once per line.
+    let cr = -2;
+    let lf = -2;
+    while (pos < length) {
+      if (cr !== -1 && cr < pos) cr = chunk.indexOf('\r', pos);
+      if (lf !== -1 && lf < pos) lf = chunk.indexOf('\n', pos);
+      if (cr === -1 && lf === -1) break;
+      const end = cr === -1 ? lf : lf === -1 ? cr : Math.min(cr, lf);
+      let line = chunk.slice(pos, end);
+      if (pending !== '') {
+        line = pending + line;
+        pending = '';
+      }
+      if (end === cr) {
+        if (end + 1 < length) pos = chunk.charCodeAt(end + 1) === LF ? end + 2 : end + 1;
+        else {
+          pos = length;
+          skipLF = true;
+        }
+      } else pos = end + 1;
+      processLine(line);
+      if (gen !== generation) return;
+    }
+    if (pos < length) pending += chunk.slice(pos);
+  }
+
+  function end(): void {
+    generation++;
+    pending = '';
+    skipLF = false;
+    atBodyStart = true;
+    dataBuffer = '';
+    typeBuffer = '';
+    // An id in the discarded block was never dispatched, so it must not be used to resume.
+    idBuffer = lastEventId;
+  }
+
+  function reset(): void {
+    end();
+    idBuffer = '';
+    lastEventId = '';
+    reconnectionTime = undefined;
+  }
+
+  return {
+    feed,
+    end,
+    reset,
+    get lastEventId() {
+      return lastEventId;
+    },
+    get reconnectionTime() {
+      return reconnectionTime;
+    },
+  };
+}
+
+function isReadableStream(source: unknown): source is ReadableStream<Uint8Array> {
+  return typeof (source as ReadableStream | null)?.getReader === 'function';
+}
+
+async function* chunksOf(
+  source: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>,
+): AsyncGenerator<Uint8Array | string> {
+  if (!isReadableStream(source)) {
+    yield* source;
+    return;
+  }
+  // getReader rather than async iteration: not every runtime makes ReadableStream async-iterable.
+  const reader = source.getReader();
+  let done = false;
+  try {
+    while (true) {
+      const result = await reader.read();
+      if (result.done) {
+        done = true;
+        return;
+      }
+      yield result.value;
+    }
+  } finally {
+    // The consumer stopped early: tell the producer nobody reads any more.
+    if (!done) await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+}
+
+/**
+ * Reads an event-stream body and yields its events in order. Bytes are decoded as UTF-8 with a
+ * streaming `TextDecoder` (a character split across chunks is fine; invalid bytes become U+FFFD)
+ * and exactly one leading BOM is stripped. String chunks are taken as already decoded. At the end
+ * of the body an unterminated block is discarded, as a browser does. Stopping the iteration early
+ * cancels a `ReadableStream` source.
+ *
+ * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
+ */
+export async function* parseEventStream(
+  source: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>,
+): AsyncGenerator<ParsedEvent> {
+  const queue: ParsedEvent[] = [];
+  const parser = createParser({ onEvent: (event) => queue.push(event) });
+  // ignoreBOM keeps the BOM in the text so the parser strips it: stripping in both places would
+  // remove two BOMs, and the second one is content.
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  for await (const chunk of chunksOf(source)) {
+    if (typeof chunk === 'string') {
+      // Flush bytes held for an incomplete character before text that follows them.
+      parser.feed(decoder.decode());
+      parser.feed(chunk);
+    } else {
+      parser.feed(decoder.decode(chunk, { stream: true }));
+    }
+    yield* queue.splice(0);
+  }
+  parser.feed(decoder.decode());
+  parser.end();
+  yield* queue.splice(0);
+}

@@ -1,0 +1,43 @@
+/**
+ * The handlers a transport calls back into the stream it carries. The stream gives them to
+ * `SSETransport.attach` once, before anything is written.
+ */
+export interface TransportHandlers {
+  /** Call after `write` has returned `false`, once the transport can take more bytes. */
+  drain(): void;
+  /** Call once when the client has gone away (connection closed, request aborted, body cancelled). */
+  close(): void;
+}
+
+/**
+ * The adapter contract: the whole of what `@ssekit/core` needs from an HTTP response. A framework
+ * adapter implements it (or uses one of the two that core ships, `nodeResponseTransport` and
+ * `webStreamTransport`) and hands it to `openSSEStream`. The stream calls `attach`, then `open`,
+ * then any number of `write`/`flush`, then `end` exactly once.
+ */
+export interface SSETransport {
+  /**
+   * Register the stream's handlers. Called once, first. The transport must remove every listener
+   * it adds here by the time `end` returns, so a closed stream leaves nothing behind.
+   */
+  attach(handlers: TransportHandlers): void;
+  /**
+   * Send status 200 with these headers and push them to the client now, so that its `open` event
+   * fires before the first event arrives.
+   */
+  open(headers: Record<string, string>): void;
+  /**
+   * Queue bytes for the client. Return `false` when the transport's buffer is full (as
+   * `Writable.write` does) and call `handlers.drain` once it has room again. Never called after `end`.
+   */
+  write(chunk: Uint8Array): boolean;
+  /** Bytes handed to `write` that the connection has not taken yet. */
+  readonly bufferedBytes: number;
+  /** Push out bytes an intermediate layer (compression middleware) may be holding back. Optional. */
+  flush?(): void;
+  /**
+   * End the response. Called exactly once. With `discard` the client is gone or too slow to keep:
+   * drop whatever is still buffered and tear the connection down rather than wait to flush it.
+   */
+  end(discard: boolean): void;
+}

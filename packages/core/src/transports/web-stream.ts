@@ -1,0 +1,85 @@
+import type { SSETransport, TransportHandlers } from '../transport.js';
+
+/** Options of `webStreamTransport`. */
+export interface WebStreamTransportOptions {
+  /**
+   * The request's AbortSignal (`request.signal`): when it aborts, the client has gone away.
+   * Runtimes also cancel the body stream on disconnect; either one closes the event stream.
+   */
+  signal?: AbortSignal | undefined;
+  /** Bytes the body stream buffers before `write` reports backpressure. Default 64 KiB. */
+  highWaterMark?: number;
+}
+
+/** An `SSETransport` whose output is a web `Response`, for fetch-style frameworks and runtimes. */
+export interface WebStreamTransport extends SSETransport {
+  /** The streaming `Response` (status 200, the stream's headers); available once the stream is open. */
+  response(): Response;
+}
+
+/**
+ * An `SSETransport` over a web `ReadableStream` body, for Hono, Bun, Deno, Workers and any
+ * fetch-style handler. Create it, open an `SSEStream` on it, and return `transport.response()`.
+ */
+export function webStreamTransport(options: WebStreamTransportOptions = {}): WebStreamTransport {
+  const highWaterMark = options.highWaterMark ?? 64 * 1024;
+  let handlers: TransportHandlers | undefined;
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let headers: Record<string, string> | undefined;
+  let ended = false;
+  let waitingForDrain = false;
+  const onAbort = () => handlers?.close();
+
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start(c) {
+        controller = c;
+      },
+      pull() {
+        if (!waitingForDrain) return;
+        waitingForDrain = false;
+        handlers?.drain();
+      },
+      cancel() {
+        handlers?.close();
+      },
+    },
+    { highWaterMark, size: (chunk) => chunk.byteLength },
+  );
+
+  return {
+    attach(h) {
+      handlers = h;
+      if (options.signal?.aborted) queueMicrotask(onAbort);
+      else options.signal?.addEventListener('abort', onAbort, { once: true });
+    },
+    open(h) {
+      headers = h;
+    },
+    write(chunk) {
+      controller.enqueue(chunk);
+      const room = (controller.desiredSize ?? 0) > 0;
+      if (!room) waitingForDrain = true;
+      return room;
+    },
+    get bufferedBytes() {
+      return ended ? 0 : highWaterMark - (controller.desiredSize ?? highWaterMark);
+    },
+    end(discard) {
+      if (ended) return;
+      ended = true;
+      options.signal?.removeEventListener('abort', onAbort);
+      handlers = undefined;
+      try {
+        if (discard) controller.error(new Error('event stream closed: client gone or too slow'));
+        else controller.close();
+      } catch {
+        // The body was cancelled by the runtime already: nothing is left to close.
+      }
+    },
+    response() {
+      if (!headers) throw new Error('webStreamTransport: open an SSEStream on it before asking for its response.');
+      return new Response(body, { status: 200, headers });
+    },
+  };
+}
