@@ -14,6 +14,9 @@ export default defineConfig({
     },
   },
   test: {
+    // The JSON report is what CI sums into its closing "N passed, N failed" line.
+    reporters: ['default', 'json'],
+    outputFile: { json: `reports/vitest-node${process.versions.node.split('.')[0]}.json` },
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
