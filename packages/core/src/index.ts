@@ -1,20 +1,39 @@
-export type { EventStreamParser, ParsedEvent, ParserCallbacks } from './parse.js';
-export { createParser, parseEventStream } from './parse.js';
+export type { ChannelBus } from './bus.js';
+export { localBus } from './bus.js';
+export type {
+  AddOptions,
+  ChannelOptions,
+  ChannelSendOptions,
+  ChannelStats,
+  DrainOptions,
+} from './channel.js';
+export { Channel, createChannel, DEFAULT_GAP_EVENT } from './channel.js';
 export { commentLines, encodeEvent, jsonSerializer, MAX_RETRY_MS } from './encode.js';
 export type { SSEErrorCode, SSEField } from './errors.js';
 export { SSEFieldError, SSERangeError } from './errors.js';
 export type { HeaderOptions } from './headers.js';
 export { eventStreamHeaders } from './headers.js';
 export { heartbeatStats } from './heartbeat.js';
+export type {
+  ChannelMessage,
+  GapReason,
+  HistoryStore,
+  MemoryHistoryOptions,
+  ReplayResult,
+  StoredMessage,
+} from './history.js';
+export { memoryHistory } from './history.js';
 export { DEFAULT_LAST_EVENT_ID_QUERY, readLastEventId } from './last-event-id.js';
 export type { SSEOptions } from './options.js';
 export { DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_BUFFERED_BYTES } from './options.js';
+export type { EventStreamParser, ParsedEvent, ParserCallbacks } from './parse.js';
+export { createParser, parseEventStream } from './parse.js';
 export type { PipeSource } from './pipe.js';
-export type { CloseReason, MessageData, StreamRequest } from './stream.js';
+export type { CloseReason, StreamRequest } from './stream.js';
 export { openSSEStream, SSEStream } from './stream.js';
 export type { SSETransport, TransportHandlers } from './transport.js';
 export type { NodeResponseLike, NodeSocketLike } from './transports/node-response.js';
 export { nodeResponseTransport } from './transports/node-response.js';
 export type { WebStreamTransport, WebStreamTransportOptions } from './transports/web-stream.js';
 export { webStreamTransport } from './transports/web-stream.js';
-export type { EventFields, SendOptions, Serializer } from './types.js';
+export type { EventFields, MessageData, SendArgs, SendOptions, Serializer } from './types.js';

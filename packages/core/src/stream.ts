@@ -4,9 +4,9 @@ import { eventStreamHeaders } from './headers.js';
 import { type HeartbeatScheduler, heartbeatScheduler } from './heartbeat.js';
 import { readLastEventId } from './last-event-id.js';
 import { DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_BUFFERED_BYTES, type SSEOptions } from './options.js';
-import { pipeToStream, type PipeSource } from './pipe.js';
+import { type PipeSource, pipeToStream } from './pipe.js';
 import type { SSETransport, TransportHandlers } from './transport.js';
-import type { SendOptions, Serializer } from './types.js';
+import type { MessageData, SendArgs, SendOptions, Serializer } from './types.js';
 
 const encoder = new TextEncoder();
 const HEARTBEAT = encoder.encode(':\n\n');
@@ -18,9 +18,6 @@ const NOT_SENT: Promise<boolean> = Promise.resolve(false);
  * `'slow'` (the client fell more than `maxBufferedBytes` behind and was dropped).
  */
 export type CloseReason = 'server' | 'client' | 'slow';
-
-/** The data type of unnamed (`message`) events for an event map. */
-export type MessageData<Events> = 'message' extends keyof Events ? Events['message'] : never;
 
 /** What an adapter knows about the request that opens a stream. */
 export interface StreamRequest {
@@ -51,7 +48,8 @@ export class SSEStream<Events extends Record<string, unknown> = Record<string, u
 
   private readonly transport: SSETransport;
   private readonly serialize: Serializer;
-  private readonly maxBufferedBytes: number;
+  /** The bound on bytes queued for this client (the `maxBufferedBytes` option). */
+  readonly maxBufferedBytes: number;
   private readonly scheduler: HeartbeatScheduler | undefined;
   private reason: CloseReason | undefined;
   private controller: AbortController | undefined;
@@ -131,12 +129,11 @@ export class SSEStream<Events extends Record<string, unknown> = Record<string, u
    * @throws SSEFieldError / SSERangeError, synchronously and before writing anything, for an event
    *   name or id with a line break, an id with NUL, an invalid retry, or unserializable data.
    */
-  send<Name extends keyof Events & string>(
-    data: Events[Name],
-    options?: SendOptions & { event: Name },
-  ): Promise<boolean>;
-  send(data: MessageData<Events>, options?: SendOptions): Promise<boolean>;
-  send(data: unknown, options?: SendOptions): Promise<boolean> {
+  send(...args: SendArgs<Events, SendOptions>): Promise<boolean> {
+    return this.sendEvent(args[0], args[1] as SendOptions | undefined);
+  }
+
+  private sendEvent(data: unknown, options: SendOptions | undefined): Promise<boolean> {
     if (this.reason !== undefined) return NOT_SENT;
     const text = encodeEvent(
       options === undefined ? { data } : { data, event: options.event, id: options.id, retry: options.retry },
@@ -171,12 +168,21 @@ export class SSEStream<Events extends Record<string, unknown> = Record<string, u
    * the stream has closed; rejects if the source throws or an item cannot be encoded.
    */
   pipe(source: PipeSource<MessageData<Events>>, options?: SendOptions): Promise<void> {
-    return pipeToStream(this, source, (item) => this.send(item, options));
+    return pipeToStream(this, source, (item) => this.sendEvent(item, options));
   }
 
   /** Ends the response. Idempotent; later sends report that nothing was sent. */
   close(): void {
     this.shutdown('server');
+  }
+
+  /**
+   * Closes the stream as a client too slow to keep (`closeReason` `'slow'`): what is still buffered
+   * is discarded and the connection torn down. The stream does this itself past `maxBufferedBytes`;
+   * a channel does it when events queued for a replaying client exceed that bound.
+   */
+  drop(): void {
+    this.shutdown('slow');
   }
 
   /**
@@ -203,14 +209,17 @@ export class SSEStream<Events extends Record<string, unknown> = Record<string, u
 
   private writeBytes(bytes: Uint8Array): Promise<boolean> {
     const transport = this.transport;
+    // Checked before writing, so what a slow client holds never exceeds the bound (an event larger
+    // than the bound still goes out on an empty buffer).
+    const buffered = transport.bufferedBytes;
+    if (buffered > 0 && buffered + bytes.byteLength > this.maxBufferedBytes) {
+      this.shutdown('slow');
+      return NOT_SENT;
+    }
     const ready = transport.write(bytes);
     transport.flush?.();
     if (this.scheduler) this.lastWriteTick = this.scheduler.tick;
     if (ready) return SENT;
-    if (transport.bufferedBytes > this.maxBufferedBytes) {
-      this.shutdown('slow');
-      return NOT_SENT;
-    }
     if (!this.drainWaiter) {
       let resolve!: (sent: boolean) => void;
       const promise = new Promise<boolean>((r) => {

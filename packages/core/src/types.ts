@@ -27,3 +27,24 @@ export interface EventFields {
 
 /** Per-event options of `SSEStream.send`: every field of an event except its data. */
 export type SendOptions = Omit<EventFields, 'data' | 'comment'>;
+
+/** The data type of unnamed (`message`) events for an event map. */
+export type MessageData<Events> = 'message' extends keyof Events ? Events['message'] : never;
+
+/**
+ * The arguments of a `send` for an event map. Untyped (`Record<string, unknown>`): any data and
+ * options. Typed: each event name takes its own data type, unnamed sends take the `message` type,
+ * and names outside the map are refused at compile time.
+ */
+export type SendArgs<Events, Options extends { event?: string | undefined }> = string extends keyof Events
+  ? [data: unknown, options?: Options]
+  :
+      | {
+          [Name in keyof Events & string]: [
+            data: Events[Name],
+            options: Omit<Options, 'event'> & { event: Name },
+          ];
+        }[keyof Events & string]
+      | ('message' extends keyof Events
+          ? [data: Events['message'], options?: Omit<Options, 'event'>]
+          : never);

@@ -34,7 +34,10 @@ export interface NodeSocketLike {
  * @param response the response to stream on; nothing may have been written to it yet
  * @param socket the connection, when there is one (HTTP/1.x); on HTTP/2 pass `undefined`
  */
-export function nodeResponseTransport(response: NodeResponseLike, socket?: NodeSocketLike | null): SSETransport {
+export function nodeResponseTransport(
+  response: NodeResponseLike,
+  socket?: NodeSocketLike | null,
+): SSETransport {
   let detach: Listener | undefined;
   return {
     attach(handlers: TransportHandlers) {

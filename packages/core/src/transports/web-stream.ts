@@ -78,7 +78,8 @@ export function webStreamTransport(options: WebStreamTransportOptions = {}): Web
       }
     },
     response() {
-      if (!headers) throw new Error('webStreamTransport: open an SSEStream on it before asking for its response.');
+      if (!headers)
+        throw new Error('webStreamTransport: open an SSEStream on it before asking for its response.');
       return new Response(body, { status: 200, headers });
     },
   };
