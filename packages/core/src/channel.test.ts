@@ -1,0 +1,344 @@
+import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
+import { createChannel } from './channel.js';
+import { SSEFieldError } from './errors.js';
+import { type HistoryStore, memoryHistory } from './history.js';
+import type { SSEOptions } from './options.js';
+import { createParser, type ParsedEvent } from './parse.js';
+import { openSSEStream, type SSEStream } from './stream.js';
+import { webStreamTransport } from './transports/web-stream.js';
+
+/** A stream on a real web-stream transport whose body is parsed as a client would. */
+function client(options: SSEOptions = {}, lastEventId?: string) {
+  const transport = webStreamTransport();
+  const stream = openSSEStream(
+    { transport, connectionHeader: false, lastEventIdHeader: lastEventId },
+    {
+      heartbeat: false,
+      ...options,
+    },
+  );
+  const events: ParsedEvent[] = [];
+  const parser = createParser({ onEvent: (event) => events.push(event) });
+  const reader = transport.response().body!.getReader();
+  const decoder = new TextDecoder();
+  const done = (async () => {
+    for (;;) {
+      const { done, value } = await reader.read().catch(() => ({ done: true, value: undefined }));
+      if (done) return;
+      parser.feed(decoder.decode(value, { stream: true }));
+    }
+  })();
+  /** Lets the body's reader catch up with what has been written. */
+  const settle = async () => {
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+  };
+  return { stream, events, done, settle, data: () => events.map((event) => event.data) };
+}
+
+const opened: SSEStream<never>[] = [];
+function track<T extends { stream: SSEStream }>(c: T): T {
+  opened.push(c.stream);
+  return c;
+}
+afterEach(() => {
+  for (const stream of opened.splice(0)) stream.close();
+  vi.useRealTimers();
+});
+
+describe('channel.send', () => {
+  it('serializes a broadcast once for 1 000 recipients and delivers the same event to each', async () => {
+    const serializer = vi.fn((data: unknown) => JSON.stringify(data));
+    const channel = createChannel({ serializer });
+    const clients = Array.from({ length: 1000 }, () => track(client()));
+    for (const c of clients) channel.add(c.stream);
+    await channel.send({ n: 1 }, { event: 'tick' });
+    expect(serializer).toHaveBeenCalledTimes(1);
+    await clients[0]!.settle();
+    for (const c of clients) expect(c.events).toEqual([{ type: 'tick', data: '{"n":1}', lastEventId: '' }]);
+  });
+
+  it('delivers a burst to every member exactly once and in order', async () => {
+    const channel = createChannel();
+    const clients = Array.from({ length: 50 }, () => track(client()));
+    for (const c of clients) channel.add(c.stream);
+    for (let i = 0; i < 200; i++) channel.send(String(i));
+    await clients[0]!.settle();
+    const expected = Array.from({ length: 200 }, (_, i) => String(i));
+    for (const c of clients) expect(c.data()).toEqual(expected);
+  });
+
+  it('skips members whose filter refuses the event, without re-encoding for the others', async () => {
+    const channel = createChannel();
+    const all = track(client());
+    const onlyAlerts = track(client());
+    channel.add(all.stream);
+    channel.add(onlyAlerts.stream, { filter: (message) => message.event === 'alert' });
+    channel.send('a', { event: 'info' });
+    channel.send('b', { event: 'alert' });
+    await all.settle();
+    expect(all.data()).toEqual(['a', 'b']);
+    expect(onlyAlerts.data()).toEqual(['b']);
+  });
+
+  it('passes a given id through when the channel has no history', async () => {
+    const channel = createChannel();
+    const c = track(client());
+    channel.add(c.stream);
+    await expect(channel.send('x', { id: '42' })).resolves.toBe('42');
+    await c.settle();
+    expect(c.events[0]?.lastEventId).toBe('42');
+  });
+
+  it('refuses bad input with a typed error and keeps the channel usable', async () => {
+    const channel = createChannel();
+    const c = track(client());
+    channel.add(c.stream);
+    expect(() => channel.send('x', { event: 'a\nb' })).toThrow(SSEFieldError);
+    expect(() => channel.send(10n as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_SSE_UNSERIALIZABLE_DATA', field: 'data' }),
+    );
+    channel.send('still fine');
+    await c.settle();
+    expect(c.data()).toEqual(['still fine']);
+  });
+
+  it('refuses an id on a channel whose history assigns ids', () => {
+    const channel = createChannel({ history: 10 });
+    expect(() => channel.send('x', { id: '1' })).toThrow(
+      expect.objectContaining({ code: 'ERR_SSE_INVALID_OPTION', field: 'id' }),
+    );
+  });
+
+  it('rejects sends after the channel is closed', async () => {
+    const channel = createChannel();
+    await channel.close();
+    await expect(channel.send('late')).rejects.toThrow(/closed/);
+  });
+});
+
+describe('channel membership', () => {
+  it('counts its streams and forgets a stream that closes', () => {
+    const channel = createChannel();
+    const a = track(client());
+    const b = track(client());
+    channel.add(a.stream);
+    channel.add(b.stream);
+    channel.add(b.stream);
+    expect(channel.size).toBe(2);
+    a.stream.close();
+    expect(channel.size).toBe(1);
+    expect(channel.delete(b.stream)).toBe(true);
+    expect(channel.delete(b.stream)).toBe(false);
+    expect(channel.size).toBe(0);
+    expect(b.stream.closed).toBe(false);
+  });
+
+  it('lets one stream be in two channels and leave both when it closes', async () => {
+    const news = createChannel();
+    const chat = createChannel();
+    const c = track(client());
+    news.add(c.stream);
+    chat.add(c.stream);
+    news.send('n');
+    chat.send('c');
+    await c.settle();
+    expect(c.data()).toEqual(['n', 'c']);
+    c.stream.close();
+    expect([news.size, chat.size]).toEqual([0, 0]);
+  });
+
+  it('ignores a stream that is already closed', () => {
+    const channel = createChannel();
+    const c = client();
+    c.stream.close();
+    channel.add(c.stream);
+    expect(channel.size).toBe(0);
+  });
+});
+
+describe('history and replay', () => {
+  it('gives events ids carrying the epoch, counting up', async () => {
+    const channel = createChannel({ history: { size: 10, epoch: 'e1' } });
+    expect(await channel.send('a')).toBe('e1-1');
+    expect(await channel.send('b')).toBe('e1-2');
+  });
+
+  it('replays exactly the events after the Last-Event-ID, then continues live', async () => {
+    const channel = createChannel({ history: 100 });
+    const ids: (string | undefined)[] = [];
+    for (let i = 0; i < 10; i++) ids.push(await channel.send(`e${i}`));
+    const c = track(client({}, ids[3]));
+    channel.add(c.stream);
+    channel.send('live');
+    await c.settle();
+    expect(c.data()).toEqual(['e4', 'e5', 'e6', 'e7', 'e8', 'e9', 'live']);
+    expect(channel.stats.replaysServed).toBe(1);
+  });
+
+  it('hands over from an asynchronous history to live with neither gap nor duplicate', async () => {
+    const ring = memoryHistory({ size: 100 });
+    // A shared store answers after a round trip; broadcasts keep arriving meanwhile.
+    const slowStore: HistoryStore = {
+      append: (message) => ring.append(message),
+      after: (id) => new Promise((resolve) => setTimeout(() => resolve(ring.after(id)), 20)),
+      compare: (a, b) => ring.compare(a, b),
+    };
+    const channel = createChannel({ history: slowStore });
+    const first = await channel.send('0');
+    const c = track(client({}, first));
+    channel.add(c.stream);
+    for (let i = 1; i <= 20; i++) {
+      channel.send(String(i));
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    await c.settle();
+    expect(c.data()).toEqual(Array.from({ length: 20 }, (_, i) => String(i + 1)));
+  });
+
+  it('sends the gap event, with the newest id, for an id from before a restart', async () => {
+    const before = createChannel({ history: { size: 10, epoch: 'old' } });
+    const oldId = await before.send('x');
+    const channel = createChannel({ history: { size: 10, epoch: 'new' } });
+    await channel.send('y');
+    const c = track(client({}, oldId));
+    channel.add(c.stream);
+    await c.settle();
+    expect(c.events).toEqual([
+      {
+        type: 'ssekit-gap',
+        data: JSON.stringify({ lastEventId: 'old-1', reason: 'epoch' }),
+        lastEventId: 'new-1',
+      },
+    ]);
+    expect(channel.stats.gapsSignalled).toBe(1);
+  });
+
+  it('sends the gap event for an id older than the history reaches', async () => {
+    const channel = createChannel({ history: { size: 3, epoch: 'e' } });
+    for (let i = 0; i < 10; i++) await channel.send(String(i));
+    const c = track(client({}, 'e-2'));
+    channel.add(c.stream);
+    await c.settle();
+    expect(c.events[0]).toMatchObject({ type: 'ssekit-gap', lastEventId: 'e-10' });
+    expect(JSON.parse(c.events[0]!.data)).toEqual({ lastEventId: 'e-2', reason: 'expired' });
+  });
+
+  it('replays from the oldest kept event when the id is just before it', async () => {
+    const channel = createChannel({ history: { size: 3, epoch: 'e' } });
+    for (let i = 1; i <= 10; i++) await channel.send(String(i));
+    const c = track(client({}, 'e-7'));
+    channel.add(c.stream);
+    await c.settle();
+    expect(c.data()).toEqual(['8', '9', '10']);
+  });
+
+  it('sends the gap event for an unknown id and a custom gap event name', async () => {
+    const channel = createChannel({ history: { size: 3, epoch: 'e' }, gapEvent: 'resync' });
+    const c = track(client({}, 'nonsense'));
+    channel.add(c.stream);
+    await c.settle();
+    expect(c.events[0]).toMatchObject({ type: 'resync', lastEventId: 'e-0' });
+    expect(JSON.parse(c.events[0]!.data).reason).toBe('unknown');
+  });
+
+  it('trims history by bytes and by age', async () => {
+    vi.useFakeTimers();
+    const byBytes = memoryHistory({ size: 100, maxBytes: 10, epoch: 'b' });
+    for (let i = 0; i < 5; i++) byBytes.append({ data: 'abcd' });
+    expect(byBytes.after('b-2')).toMatchObject({ kind: 'gap', reason: 'expired' });
+    expect(byBytes.after('b-3')).toMatchObject({ kind: 'replay' });
+
+    const byAge = memoryHistory({ size: 100, maxAge: 1000, epoch: 'a' });
+    byAge.append({ data: 'old' });
+    vi.advanceTimersByTime(1500);
+    byAge.append({ data: 'new' });
+    expect(byAge.after('a-0')).toMatchObject({ kind: 'gap', reason: 'expired' });
+    expect(byAge.after('a-1')).toEqual({
+      kind: 'replay',
+      messages: [{ id: 'a-2', event: undefined, data: 'new' }],
+    });
+  });
+});
+
+describe('slow clients', () => {
+  it('drops a member that stops reading at its buffer bound while others keep receiving', async () => {
+    const channel = createChannel({ history: 1000 });
+    const reader = track(client());
+    const stalled = (() => {
+      const transport = webStreamTransport({ highWaterMark: 1024 });
+      const stream = openSSEStream(
+        { transport, connectionHeader: false },
+        { heartbeat: false, maxBufferedBytes: 4096 },
+      );
+      transport.response(); // nobody reads this body
+      return { stream };
+    })();
+    track(stalled);
+    channel.add(reader.stream);
+    channel.add(stalled.stream);
+    const payload = 'x'.repeat(500);
+    for (let i = 0; i < 50; i++) channel.send(payload);
+    expect(stalled.stream.closeReason).toBe('slow');
+    expect(channel.stats.droppedSlow).toBe(1);
+    expect(channel.size).toBe(1);
+    await reader.settle();
+    expect(reader.events).toHaveLength(50);
+  });
+});
+
+describe('channel.close', () => {
+  it('sends a last event and retry hint, then spreads the closes over the window', async () => {
+    vi.useFakeTimers();
+    const channel = createChannel();
+    const clients = Array.from({ length: 100 }, () => track(client()));
+    for (const c of clients) channel.add(c.stream);
+    const closed = channel.close({ event: { data: 'bye', event: 'shutdown' }, retry: 5000, over: 1000 });
+    const openAt = (ms: number) => {
+      vi.advanceTimersByTime(ms);
+      return clients.filter((c) => !c.stream.closed).length;
+    };
+    expect(openAt(0)).toBe(100);
+    const quarter = openAt(250);
+    const half = openAt(250);
+    expect(quarter).toBeGreaterThan(60);
+    expect(quarter).toBeLessThan(90);
+    expect(half).toBeGreaterThan(35);
+    expect(half).toBeLessThan(65);
+    expect(openAt(600)).toBe(0);
+    await closed;
+    vi.useRealTimers();
+    await clients[0]!.settle();
+    expect(clients[0]!.events).toEqual([{ type: 'shutdown', data: 'bye', lastEventId: '' }]);
+    expect(channel.size).toBe(0);
+  });
+
+  it('closes members once their maximum lifetime, shortened by jitter, has passed', () => {
+    vi.useFakeTimers();
+    const channel = createChannel({ maxLifetime: 10_000, lifetimeJitter: 0.5 });
+    const clients = Array.from({ length: 200 }, () => track(client()));
+    for (const c of clients) channel.add(c.stream);
+    vi.advanceTimersByTime(4_000);
+    expect(channel.size).toBe(200);
+    vi.advanceTimersByTime(3_500);
+    expect(channel.size).toBeGreaterThan(0);
+    expect(channel.size).toBeLessThan(200);
+    vi.advanceTimersByTime(3_500);
+    expect(channel.size).toBe(0);
+  });
+});
+
+describe('typed channels', () => {
+  it('accepts each event name with its own data type only', () => {
+    const channel = createChannel<{ message: string; tick: number; joined: { name: string } }>();
+    expectTypeOf(channel.send).toBeCallableWith(1, { event: 'tick' });
+    expectTypeOf(channel.send).toBeCallableWith('hello');
+    expectTypeOf(channel.send).toBeCallableWith({ name: 'ada' }, { event: 'joined' });
+    // @ts-expect-error a string is not a tick
+    expectTypeOf(channel.send).toBeCallableWith('x', { event: 'tick' });
+    // @ts-expect-error unknown event names are refused
+    expectTypeOf(channel.send).toBeCallableWith('x', { event: 'other' });
+    // @ts-expect-error unnamed events carry the message type
+    expectTypeOf(channel.send).toBeCallableWith(5);
+  });
+});
