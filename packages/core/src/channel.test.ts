@@ -196,6 +196,21 @@ describe('history and replay', () => {
     expect(c.data()).toEqual(Array.from({ length: 20 }, (_, i) => String(i + 1)));
   });
 
+  it('closes a reconnecting stream whose history cannot be read, so its client retries', async () => {
+    const ring = memoryHistory({ size: 10 });
+    const unreachable: HistoryStore = {
+      append: (message) => ring.append(message),
+      after: () => Promise.reject(new Error('store unreachable')),
+      compare: (a, b) => ring.compare(a, b),
+    };
+    const channel = createChannel({ history: unreachable });
+    const c = track(client({}, await channel.send('0')));
+    channel.add(c.stream);
+    await c.done;
+    expect(c.stream.closeReason).toBe('server');
+    expect(channel.size).toBe(0);
+  });
+
   it('sends the gap event, with the newest id, for an id from before a restart', async () => {
     const before = createChannel({ history: { size: 10, epoch: 'old' } });
     const oldId = await before.send('x');

@@ -171,7 +171,13 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
     if (this.store && stream.lastEventId !== undefined) {
       member.pending = [];
       const lastEventId = stream.lastEventId;
-      settle(this.store.after(lastEventId), (result) => this.replay(stream, member, lastEventId, result));
+      settle(
+        this.store.after(lastEventId),
+        (result) => this.replay(stream, member, lastEventId, result),
+        // A shared store that cannot answer (Redis unreachable) must not leave the stream holding its
+        // live events back forever: closing it makes the client reconnect and ask again.
+        () => stream.close(),
+      );
     }
   }
 
@@ -341,9 +347,12 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
   }
 }
 
-/** Runs `then` on a value now, or once it resolves if it is a promise: the in-memory path stays synchronous. */
-function settle<T>(value: T | Promise<T>, then: (value: T) => void): void {
-  if (value instanceof Promise) value.then(then);
+/**
+ * Runs `then` on a value now, or once it resolves if it is a promise: the in-memory path stays
+ * synchronous. A rejection goes to `onError` instead of becoming an unhandled rejection.
+ */
+function settle<T>(value: T | Promise<T>, then: (value: T) => void, onError: (error: unknown) => void): void {
+  if (value instanceof Promise) value.then(then, onError);
   else then(value);
 }
 

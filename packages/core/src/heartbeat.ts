@@ -53,7 +53,9 @@ export class HeartbeatScheduler {
   private onTick(): void {
     const tick = ++this.tick;
     for (const target of this.targets) {
-      if (tick - target.lastWriteTick >= TICKS_PER_INTERVAL) target.heartbeat();
+      // A write lands somewhere between two ticks but is stamped with the earlier one, so only a
+      // gap of more than a whole interval of ticks guarantees a whole interval of silence.
+      if (tick - target.lastWriteTick > TICKS_PER_INTERVAL) target.heartbeat();
     }
   }
 }

@@ -19,9 +19,11 @@ export function readLastEventId(
   const fromHeader = Array.isArray(header) ? header[0] : header;
   if (fromHeader) return fromHeader;
   if (queryName === false || !url) return undefined;
-  const queryStart = url.indexOf('?');
+  // The fragment ends the URL and may itself contain '?': cut it off before looking for the query.
+  const hashStart = url.indexOf('#');
+  const beforeHash = hashStart === -1 ? url : url.slice(0, hashStart);
+  const queryStart = beforeHash.indexOf('?');
   if (queryStart === -1) return undefined;
-  const hashStart = url.indexOf('#', queryStart);
-  const query = url.slice(queryStart + 1, hashStart === -1 ? undefined : hashStart);
+  const query = beforeHash.slice(queryStart + 1);
   return new URLSearchParams(query).get(queryName) || undefined;
 }

@@ -10,7 +10,8 @@ export interface SSEOptions {
   /**
    * Milliseconds of silence after which a keep-alive comment (`:`) is written, so proxies and
    * clients do not time the connection out. A heartbeat follows between 1 and 1.2 intervals after
-   * the last write. Default 15 000; `false` turns heartbeats off.
+   * the last write. Default 15 000; at most 2147483647 (timers cannot wait longer); `false` turns
+   * heartbeats off.
    * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#authoring-notes
    */
   heartbeat?: number | false;

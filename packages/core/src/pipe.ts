@@ -22,6 +22,8 @@ function iteratorOf<T>(source: PipeSource<T>): AsyncIterator<T> | Iterator<T> {
   return (source as Iterable<T>)[Symbol.iterator]();
 }
 
+const STOPPED = Symbol('stopped');
+
 /**
  * Passes each item of `source` to `send`, waiting for it between items, and releases the source
  * (its iterator's `return`, or the reader's `cancel`) as soon as `stream` closes.
@@ -33,16 +35,29 @@ export async function pipeToStream<T>(
 ): Promise<void> {
   const iterator = iteratorOf(source);
   let released = false;
+  let stop!: () => void;
+  // Settles when the stream closes. An async generator blocked in an `await` cannot be interrupted:
+  // its `return` waits until it yields again, which may be never, so the pipe stops waiting for it.
+  const stopped = new Promise<typeof STOPPED>((resolve) => {
+    stop = () => resolve(STOPPED);
+  });
   const release = () => {
     if (released) return;
     released = true;
+    stop();
     // A source that is blocked waiting for its next item is released now, not after it yields.
     Promise.resolve(iterator.return?.()).catch(() => {});
   };
   const removeListener = stream.onClose(release);
   try {
     while (!stream.closed) {
-      const step = await iterator.next();
+      const next = Promise.resolve(iterator.next());
+      const step = await Promise.race([next, stopped]);
+      if (step === STOPPED) {
+        // Whatever the abandoned `next` settles with later has nowhere to go.
+        next.catch(() => {});
+        break;
+      }
       if (step.done || stream.closed) break;
       const sent = await send(step.value);
       if (!sent) break;

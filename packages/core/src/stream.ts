@@ -12,6 +12,7 @@ const encoder = new TextEncoder();
 const HEARTBEAT = encoder.encode(':\n\n');
 const SENT: Promise<boolean> = Promise.resolve(true);
 const NOT_SENT: Promise<boolean> = Promise.resolve(false);
+const MAX_HEARTBEAT_MS = 2_147_483_647;
 
 /**
  * Why a stream closed: `'server'` (`close()` was called), `'client'` (the client went away) or
@@ -59,12 +60,13 @@ export class SSEStream<Events extends Record<string, unknown> = Record<string, u
   /** Use `openSSEStream`; adapters do this for you. */
   constructor(request: StreamRequest, options: SSEOptions = {}) {
     const heartbeat = options.heartbeat ?? DEFAULT_HEARTBEAT_MS;
-    if (heartbeat !== false && !(heartbeat > 0 && Number.isFinite(heartbeat))) {
+    // Above 2^31-1 ms Node, browsers and Workers clamp a timer's delay to 1 ms: heartbeats every few ms.
+    if (heartbeat !== false && !(heartbeat > 0 && heartbeat <= MAX_HEARTBEAT_MS)) {
       throw new SSERangeError(
         'ERR_SSE_INVALID_OPTION',
         'heartbeat',
         heartbeat,
-        `heartbeat must be a positive number of milliseconds or false, got ${String(heartbeat)}.`,
+        `heartbeat must be a positive number of milliseconds up to ${MAX_HEARTBEAT_MS}, or false, got ${String(heartbeat)}.`,
       );
     }
     const maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
@@ -247,7 +249,18 @@ export class SSEStream<Events extends Record<string, unknown> = Record<string, u
     this.controller?.abort();
     const listeners = this.closeListeners;
     this.closeListeners = undefined;
-    if (listeners) for (const listener of listeners) listener(this);
+    if (!listeners) return;
+    for (const listener of listeners) {
+      try {
+        listener(this);
+      } catch (error) {
+        // The other listeners still run (they release channels, pipes and buffers), and the caller
+        // (a broadcast loop, say) goes on; the error surfaces as an uncaught exception of its own.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
   }
 }
 

@@ -28,7 +28,11 @@ export function webStreamTransport(options: WebStreamTransportOptions = {}): Web
   let headers: Record<string, string> | undefined;
   let ended = false;
   let waitingForDrain = false;
-  const onAbort = () => handlers?.close();
+  let clientGone = false;
+  const onClientGone = () => {
+    clientGone = true;
+    handlers?.close();
+  };
 
   const body = new ReadableStream<Uint8Array>(
     {
@@ -41,7 +45,7 @@ export function webStreamTransport(options: WebStreamTransportOptions = {}): Web
         handlers?.drain();
       },
       cancel() {
-        handlers?.close();
+        onClientGone();
       },
     },
     { highWaterMark, size: (chunk) => chunk.byteLength },
@@ -50,8 +54,8 @@ export function webStreamTransport(options: WebStreamTransportOptions = {}): Web
   return {
     attach(h) {
       handlers = h;
-      if (options.signal?.aborted) queueMicrotask(onAbort);
-      else options.signal?.addEventListener('abort', onAbort, { once: true });
+      if (options.signal?.aborted) queueMicrotask(onClientGone);
+      else options.signal?.addEventListener('abort', onClientGone, { once: true });
     },
     open(h) {
       headers = h;
@@ -68,10 +72,14 @@ export function webStreamTransport(options: WebStreamTransportOptions = {}): Web
     end(discard) {
       if (ended) return;
       ended = true;
-      options.signal?.removeEventListener('abort', onAbort);
+      options.signal?.removeEventListener('abort', onClientGone);
       handlers = undefined;
       try {
-        if (discard) controller.error(new Error('event stream closed: client gone or too slow'));
+        // Erroring the body is how a slow client's connection gets torn down. A client that left
+        // has no connection to tear down, and an errored body makes the runtime log a failure
+        // (@hono/node-server does, on every disconnect), so its body just ends.
+        if (discard && !clientGone)
+          controller.error(new Error('event stream closed: client gone or too slow'));
         else controller.close();
       } catch {
         // The body was cancelled by the runtime already: nothing is left to close.
