@@ -25,7 +25,8 @@ export interface ScenarioRoute {
  * `JSON.stringify(state())` as `application/json` without touching the adapter; and `GET /plain`,
  * answering status 200 with body `plain` and `Content-Type: text/plain`, with the adapter applied
  * globally where the framework has middleware (Express, Koa), to show untouched routes stay untouched.
- * An error thrown by `handle` must reach `onError(error)` (the adapter's `onError` option).
+ * An error thrown by `handle`, or a rejection of the promise it returns, must reach `onError(error)`
+ * (the adapter's `onError` option) and close the stream; the server keeps serving other requests.
  */
 export interface ConformanceApp {
   routes: ScenarioRoute[];
@@ -52,4 +53,9 @@ export interface ConformanceHarness {
   name: string;
   /** Starts a server on 127.0.0.1 with a free port, with the app mounted through the adapter. */
   start(): Promise<RunningServer>;
+  /**
+   * Whether responses carry `Connection: keep-alive` on HTTP/1.1. Default `true`; set `false` only
+   * for a runtime that manages that header itself and drops it (Bun, Deno).
+   */
+  connectionHeader?: boolean;
 }

@@ -24,8 +24,8 @@ export type {
 } from './history.js';
 export { memoryHistory } from './history.js';
 export { DEFAULT_LAST_EVENT_ID_QUERY, readLastEventId } from './last-event-id.js';
-export type { SSEOptions } from './options.js';
-export { DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_BUFFERED_BYTES } from './options.js';
+export type { ResolvedSSEOptions, SSEOptions } from './options.js';
+export { DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_BUFFERED_BYTES, validateSSEOptions } from './options.js';
 export type { EventStreamParser, ParsedEvent, ParserCallbacks } from './parse.js';
 export { createParser, parseEventStream } from './parse.js';
 export type { PipeSource } from './pipe.js';

@@ -1,3 +1,6 @@
+import { checkRetry, jsonSerializer } from './encode.js';
+import { SSERangeError } from './errors.js';
+import { DEFAULT_LAST_EVENT_ID_QUERY } from './last-event-id.js';
 import type { Serializer } from './types.js';
 
 /** Default interval of keep-alive comments, in milliseconds (§9.2.7 suggests about 15 seconds). */
@@ -36,4 +39,62 @@ export interface SSEOptions {
    * (EventSource polyfills that cannot set headers). Default `'lastEventId'`; `false` turns it off.
    */
   lastEventIdQuery?: string | false;
+}
+
+/** `SSEOptions` checked, with every default filled in. */
+export interface ResolvedSSEOptions {
+  heartbeat: number | false;
+  retry: number | undefined;
+  serializer: Serializer;
+  maxBufferedBytes: number;
+  headers: Record<string, string> | undefined;
+  lastEventIdQuery: string | false;
+}
+
+/** Timers cannot wait longer: above this Node, browsers and Workers fire after about 1 ms. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+function invalid(field: string, value: unknown, requirement: string): SSERangeError {
+  return new SSERangeError(
+    'ERR_SSE_INVALID_OPTION',
+    field,
+    value,
+    `${field} must be ${requirement}, got ${String(value)}.`,
+  );
+}
+
+/**
+ * Checks stream options and fills in the defaults. Adapters call it when they are set up, so a bad
+ * option fails where it was written rather than on the first request; streams call it again.
+ *
+ * @throws SSERangeError (`ERR_SSE_INVALID_OPTION`, or `ERR_SSE_INVALID_RETRY` for `retry`) naming the option.
+ */
+export function validateSSEOptions(options: SSEOptions = {}): ResolvedSSEOptions {
+  const heartbeat = options.heartbeat ?? DEFAULT_HEARTBEAT_MS;
+  if (heartbeat !== false && !(typeof heartbeat === 'number' && heartbeat > 0 && heartbeat <= MAX_TIMER_MS)) {
+    throw invalid(
+      'heartbeat',
+      heartbeat,
+      `a positive number of milliseconds up to ${MAX_TIMER_MS}, or false`,
+    );
+  }
+  const maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+  if (!(typeof maxBufferedBytes === 'number' && maxBufferedBytes >= 0)) {
+    throw invalid('maxBufferedBytes', maxBufferedBytes, 'a number of bytes >= 0 (or Infinity)');
+  }
+  if (options.retry !== undefined) checkRetry(options.retry);
+  const serializer = options.serializer ?? jsonSerializer;
+  if (typeof serializer !== 'function') throw invalid('serializer', serializer, 'a function');
+  const lastEventIdQuery = options.lastEventIdQuery ?? DEFAULT_LAST_EVENT_ID_QUERY;
+  if (lastEventIdQuery !== false && !(typeof lastEventIdQuery === 'string' && lastEventIdQuery !== '')) {
+    throw invalid('lastEventIdQuery', lastEventIdQuery, 'a query parameter name or false');
+  }
+  return {
+    heartbeat,
+    retry: options.retry,
+    serializer,
+    maxBufferedBytes,
+    headers: options.headers,
+    lastEventIdQuery,
+  };
 }

@@ -1,9 +1,8 @@
-import { checkRetry, encodeEvent, jsonSerializer } from './encode.js';
-import { SSERangeError } from './errors.js';
+import { encodeEvent } from './encode.js';
 import { eventStreamHeaders } from './headers.js';
 import { type HeartbeatScheduler, heartbeatScheduler } from './heartbeat.js';
 import { readLastEventId } from './last-event-id.js';
-import { DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_BUFFERED_BYTES, type SSEOptions } from './options.js';
+import { type SSEOptions, validateSSEOptions } from './options.js';
 import { type PipeSource, pipeToStream } from './pipe.js';
 import type { SSETransport, TransportHandlers } from './transport.js';
 import type { MessageData, SendArgs, SendOptions, Serializer } from './types.js';
@@ -12,7 +11,6 @@ const encoder = new TextEncoder();
 const HEARTBEAT = encoder.encode(':\n\n');
 const SENT: Promise<boolean> = Promise.resolve(true);
 const NOT_SENT: Promise<boolean> = Promise.resolve(false);
-const MAX_HEARTBEAT_MS = 2_147_483_647;
 
 /**
  * Why a stream closed: `'server'` (`close()` was called), `'client'` (the client went away) or
@@ -59,43 +57,29 @@ export class SSEStream<Events extends Record<string, unknown> = Record<string, u
 
   /** Use `openSSEStream`; adapters do this for you. */
   constructor(request: StreamRequest, options: SSEOptions = {}) {
-    const heartbeat = options.heartbeat ?? DEFAULT_HEARTBEAT_MS;
-    // Above 2^31-1 ms Node, browsers and Workers clamp a timer's delay to 1 ms: heartbeats every few ms.
-    if (heartbeat !== false && !(heartbeat > 0 && heartbeat <= MAX_HEARTBEAT_MS)) {
-      throw new SSERangeError(
-        'ERR_SSE_INVALID_OPTION',
-        'heartbeat',
-        heartbeat,
-        `heartbeat must be a positive number of milliseconds up to ${MAX_HEARTBEAT_MS}, or false, got ${String(heartbeat)}.`,
-      );
-    }
-    const maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
-    if (!(maxBufferedBytes >= 0)) {
-      throw new SSERangeError(
-        'ERR_SSE_INVALID_OPTION',
-        'maxBufferedBytes',
-        maxBufferedBytes,
-        `maxBufferedBytes must be a number of bytes >= 0 (or Infinity), got ${String(maxBufferedBytes)}.`,
-      );
-    }
-    if (options.retry !== undefined) checkRetry(options.retry);
-
+    const { heartbeat, maxBufferedBytes, retry, serializer, headers, lastEventIdQuery } =
+      validateSSEOptions(options);
     this.transport = request.transport;
-    this.serialize = options.serializer ?? jsonSerializer;
+    this.serialize = serializer;
     this.maxBufferedBytes = maxBufferedBytes;
-    this.lastEventId = readLastEventId(request.lastEventIdHeader, request.url, options.lastEventIdQuery);
+    this.lastEventId = readLastEventId(request.lastEventIdHeader, request.url, lastEventIdQuery);
 
     const handlers: TransportHandlers = {
       drain: () => this.onDrain(),
       close: () => this.shutdown('client'),
     };
     this.transport.attach(handlers);
-    this.transport.open(
-      eventStreamHeaders({ connectionHeader: request.connectionHeader, headers: options.headers }),
-    );
+    try {
+      this.transport.open(eventStreamHeaders({ connectionHeader: request.connectionHeader, headers }));
+    } catch (error) {
+      // The response could not be opened (e.g. headers already sent): take back the listeners.
+      this.reason = 'server';
+      this.transport.end(true);
+      throw error;
+    }
     this.scheduler = heartbeat === false ? undefined : heartbeatScheduler(heartbeat);
     this.scheduler?.add(this);
-    if (options.retry !== undefined) this.writeBytes(encoder.encode(`retry: ${options.retry}\n\n`));
+    if (retry !== undefined) this.writeBytes(encoder.encode(`retry: ${retry}\n\n`));
   }
 
   /** Whether the stream has closed (by `close()`, by the client leaving, or as a slow client). */

@@ -15,6 +15,7 @@ export interface NodeResponseLike {
   destroy?(): unknown;
   readonly writableLength?: number;
   readonly writableEnded?: boolean;
+  readonly writableFinished?: boolean;
   readonly destroyed?: boolean;
 }
 
@@ -67,7 +68,8 @@ export function nodeResponseTransport(
     end(discard) {
       detach?.();
       detach = undefined;
-      if (discard) response.destroy?.();
+      // A response something else already finished (an error handler, say) has nothing to tear down.
+      if (discard && !response.writableFinished) response.destroy?.();
       else if (!response.writableEnded) response.end();
     },
   };

@@ -1,0 +1,47 @@
+// The reference harness: the conformance app on a bare `node:http` server, so the core is proven
+// over real HTTP without any framework in between.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { nodeResponseTransport, openSSEStream } from '@ssekit/core';
+import { createConformanceApp } from '../../conformance/src/app.js';
+import { type ConformanceApp, describeConformance, type ScenarioRoute } from '../../conformance/src/index.js';
+
+function serveRoute(
+  app: ConformanceApp,
+  route: ScenarioRoute,
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
+  const url = req.url ?? '/';
+  const transport = nodeResponseTransport(res, req.socket);
+  const connectionHeader = req.httpVersionMajor === 1;
+  const stream = openSSEStream(
+    { transport, lastEventIdHeader: req.headers['last-event-id'], url, connectionHeader },
+    route.options,
+  );
+  // The executor turns a synchronous throw into a rejection, so both kinds of failure end up here.
+  new Promise<void>((resolve) => resolve(route.handle(stream, { url }))).catch((error: unknown) => {
+    app.onError(error);
+    stream.close();
+  });
+}
+
+describeConformance({
+  name: `node:http (node ${process.versions.node.split('.')[0]})`,
+  async start() {
+    const app = createConformanceApp();
+    const server = createServer((req, res) => {
+      const path = req.url?.split('?')[0];
+      const route = app.routes.find((candidate) => candidate.path === path);
+      if (route) serveRoute(app, route, req, res);
+      else if (path === '/state')
+        res.setHeader('content-type', 'application/json').end(JSON.stringify(app.state()));
+      else if (path === '/plain') res.setHeader('content-type', 'text/plain').end('plain');
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const close = () => new Promise<void>((resolve) => server.close(() => resolve()).closeAllConnections());
+    return { url: `http://127.0.0.1:${port}`, close };
+  },
+});

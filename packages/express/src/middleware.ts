@@ -1,0 +1,135 @@
+import {
+  type NodeResponseLike,
+  type NodeSocketLike,
+  nodeResponseTransport,
+  openSSEStream,
+  type SSEOptions,
+  type SSEStream,
+} from '@ssekit/core';
+
+/**
+ * The parts of a request the middleware reads. Express's `Request` (4 and 5), Node's
+ * `IncomingMessage` and `http2`'s compatibility request all fit, so no framework types are needed.
+ */
+export interface SSERequestLike {
+  readonly headers: { readonly [name: string]: string | string[] | undefined };
+  readonly url?: string | undefined;
+  /** Express keeps the whole URL here when the route sits in a router mounted at a path. */
+  readonly originalUrl?: string | undefined;
+  readonly httpVersionMajor: number;
+  readonly socket?: NodeSocketLike | null | undefined;
+}
+
+/** Express's `next`, as the middleware calls it. */
+export type SSENext = (error?: unknown) => void;
+
+/** The request handler `sse(...)` returns; pass it to `app.use`, `app.get` or a router. */
+export type SSEMiddleware<
+  Req extends SSERequestLike = SSERequestLike,
+  Res extends NodeResponseLike = NodeResponseLike,
+> = (req: Req, res: Res, next: SSENext) => void;
+
+/**
+ * The user code of the handler form: called with the opened stream, the request and the response.
+ * Returning (or resolving) does not end the stream; it stays open until `stream.close()` or the
+ * client leaves.
+ */
+export type SSEHandler<
+  Req extends SSERequestLike = SSERequestLike,
+  Res extends NodeResponseLike = NodeResponseLike,
+> = (stream: SSEStream, req: Req, res: Res) => unknown;
+
+/** Options of the handler form `sse(handler, options)`: the stream's options plus `onError`. */
+export interface SSEHandlerOptions extends SSEOptions {
+  /**
+   * Receives what the handler threw or rejected with, after its stream has been closed. Without
+   * it the error goes to Express's `next(error)`. Either way the server keeps running. If
+   * `onError` itself throws, that error goes to `next`.
+   */
+  onError?(error: unknown, stream: SSEStream): void;
+}
+
+/**
+ * Makes `res.sse` available to the handlers after it, as a getter that opens the event stream the
+ * first time it is read. Responses that never read it are untouched. A later `sse()` on the same
+ * request (a route's own options after a global `app.use(sse())`) replaces the options, unless
+ * the stream is already open.
+ */
+export function sse(options?: SSEOptions): SSEMiddleware;
+/**
+ * Opens the event stream at once and calls `handler(stream, req, res)`. A synchronous throw or a
+ * rejected promise closes the stream and goes to `options.onError`, or else to Express's `next`.
+ */
+export function sse<Req extends SSERequestLike, Res extends NodeResponseLike>(
+  handler: SSEHandler<Req, Res>,
+  options?: SSEHandlerOptions,
+): SSEMiddleware<Req, Res>;
+export function sse(
+  handlerOrOptions?: SSEHandler | SSEOptions,
+  handlerOptions: SSEHandlerOptions = {},
+): SSEMiddleware {
+  if (typeof handlerOrOptions !== 'function') {
+    const options = handlerOrOptions ?? {};
+    return (req, res, next) => {
+      defineStream(req, res, options);
+      next();
+    };
+  }
+  const handler = handlerOrOptions;
+  return (req, res, next) => {
+    let stream: SSEStream;
+    try {
+      stream = defineStream(req, res, handlerOptions).sse;
+    } catch (error) {
+      // Invalid options: nothing has been written, so Express can still answer with an error.
+      next(error);
+      return;
+    }
+    const fail = (error: unknown) => {
+      // Closed first, so events already sent reach the client and the response ends cleanly
+      // before Express (which cannot answer once headers are out) drops the connection.
+      stream.close();
+      if (!handlerOptions.onError) return next(error);
+      try {
+        handlerOptions.onError(error, stream);
+      } catch (thrown) {
+        next(thrown);
+      }
+    };
+    try {
+      const result = handler(stream, req, res);
+      if (isThenable(result)) result.then(undefined, fail);
+    } catch (error) {
+      fail(error);
+    }
+  };
+}
+
+type WithStream = NodeResponseLike & { readonly sse: SSEStream };
+
+function defineStream(req: SSERequestLike, res: NodeResponseLike, options: SSEOptions): WithStream {
+  const current = Object.getOwnPropertyDescriptor(res, 'sse');
+  if (current && 'value' in current) return res as WithStream;
+  const http1 = req.httpVersionMajor === 1;
+  return Object.defineProperty(res as WithStream, 'sse', {
+    configurable: true,
+    get(): SSEStream {
+      const stream = openSSEStream(
+        {
+          // On HTTP/2 `req.socket` is the session's, shared by every stream: leave its timeouts alone.
+          transport: nodeResponseTransport(res, http1 ? req.socket : undefined),
+          lastEventIdHeader: req.headers['last-event-id'],
+          url: req.originalUrl ?? req.url,
+          connectionHeader: http1,
+        },
+        options,
+      );
+      Object.defineProperty(res, 'sse', { configurable: true, value: stream });
+      return stream;
+    },
+  });
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null | undefined)?.then === 'function';
+}

@@ -1,0 +1,82 @@
+import { createServer, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type ParsedEvent, parseEventStream } from '@ssekit/core';
+import express from 'express';
+import express4 from 'express4';
+
+/**
+ * Every test body runs against both Express majors. Express 4 is typed as 5 here so one body fits
+ * both; `types.check.ts` checks `sse` against Express 4's own types.
+ */
+export const expressVersions: ReadonlyArray<readonly [string, typeof express]> = [
+  ['express 5', express],
+  ['express 4', express4 as unknown as typeof express],
+];
+
+/** A running server on 127.0.0.1 and a free port. */
+export interface TestServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function listen(app: RequestListener): Promise<TestServer> {
+  const server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A client reading an event stream with `fetch` and our parser, one event at a time. */
+export interface EventClient {
+  response: Response;
+  /** The next event, or `undefined` once the body has ended. */
+  next(): Promise<ParsedEvent | undefined>;
+  /** Leaves: aborts the request and drops the connection. */
+  leave(): void;
+}
+
+export async function connect(url: string, headers: Record<string, string> = {}): Promise<EventClient> {
+  const controller = new AbortController();
+  const response = await fetch(url, { headers, signal: controller.signal });
+  if (!response.body) throw new Error(`no body from ${url}`);
+  const events = parseEventStream(response.body);
+  return {
+    response,
+    next: async () => {
+      try {
+        const result = await events.next();
+        return result.done ? undefined : result.value;
+      } catch (error) {
+        // A connection dropped by the server (rather than ended) is an end of events too.
+        if (controller.signal.aborted || (error as Error).name === 'TypeError') return undefined;
+        throw error;
+      }
+    },
+    leave: () => controller.abort(),
+  };
+}
+
+/** A promise with its resolver, for values a route hands back to the test. */
+export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+/** Resolves when `predicate` holds, checking every few milliseconds; rejects after `timeout` ms. */
+export async function waitFor(predicate: () => boolean, timeout = 1000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeout} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

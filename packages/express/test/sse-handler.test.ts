@@ -1,0 +1,174 @@
+import { type SSEHandler, type SSEStream, sse } from '@ssekit/express';
+import type { NextFunction, Request, Response } from 'express';
+import supertest from 'supertest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { connect, deferred, expressVersions, listen, type TestServer } from './helpers.js';
+
+type Failure = { error: unknown; stream: SSEStream; closed: boolean };
+
+describe.each(expressVersions)('sse(handler) (%s)', (_name, express) => {
+  let server: TestServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  async function servedAfterwards(): Promise<void> {
+    // The server survived the error: it still answers.
+    const client = await connect(`${server?.url}/ok`);
+    expect(await client.next()).toMatchObject({ data: 'ok' });
+  }
+
+  function appWith(handler: SSEHandler, onError?: (failure: Failure) => void) {
+    const app = express();
+    app.get(
+      '/events',
+      sse(
+        handler,
+        onError && { onError: (error, stream) => onError({ error, stream, closed: stream.closed }) },
+      ),
+    );
+    app.get(
+      '/ok',
+      sse((stream) => {
+        stream.send('ok');
+        stream.close();
+      }),
+    );
+    return app;
+  }
+
+  it('calls the handler with the open stream, the request and the response', async () => {
+    const seen = deferred<{ url: string; sameStream: boolean }>();
+    const app = express();
+    app.get(
+      '/events',
+      sse((stream, req: Request, res: Response) => {
+        seen.resolve({ url: req.originalUrl, sameStream: res.sse === stream });
+        stream.send('hello');
+        stream.close();
+      }),
+    );
+    server = await listen(app);
+
+    const client = await connect(`${server.url}/events?x=1`);
+    expect(await client.next()).toMatchObject({ data: 'hello' });
+    expect(await seen.promise).toEqual({ url: '/events?x=1', sameStream: true });
+  });
+
+  it('keeps the stream open after the handler returns', async () => {
+    const opened = deferred<SSEStream>();
+    const app = express();
+    app.get(
+      '/events',
+      sse((stream) => opened.resolve(stream)),
+    );
+    server = await listen(app);
+
+    const client = await connect(`${server.url}/events`);
+    const stream = await opened.promise;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    stream.send('still here');
+    expect(await client.next()).toMatchObject({ data: 'still here' });
+    stream.close();
+  });
+
+  it('closes the stream and calls onError(error, stream) when the handler throws', async () => {
+    const failed = deferred<Failure>();
+    server = await listen(
+      appWith((stream) => {
+        stream.send('before');
+        throw new Error('sync boom');
+      }, failed.resolve),
+    );
+
+    const client = await connect(`${server.url}/events`);
+    expect(await client.next()).toMatchObject({ data: 'before' });
+    expect(await client.next()).toBeUndefined();
+    const { error, stream, closed } = await failed.promise;
+    expect(error).toEqual(new Error('sync boom'));
+    expect(closed).toBe(true);
+    expect(stream.closeReason).toBe('server');
+    await servedAfterwards();
+  });
+
+  it('closes the stream and calls onError(error, stream) when the handler rejects', async () => {
+    const failed = deferred<Failure>();
+    server = await listen(
+      appWith(async (stream) => {
+        await stream.send('before');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        throw new Error('async boom');
+      }, failed.resolve),
+    );
+
+    const client = await connect(`${server.url}/events`);
+    expect(await client.next()).toMatchObject({ data: 'before' });
+    expect(await client.next()).toBeUndefined();
+    const { error, closed } = await failed.promise;
+    expect(error).toEqual(new Error('async boom'));
+    expect(closed).toBe(true);
+    await servedAfterwards();
+  });
+
+  it('passes the error to Express error middleware when there is no onError', async () => {
+    const routed = deferred<{ error: unknown; headersSent: boolean }>();
+    const app = appWith(async (stream) => {
+      await stream.send('before');
+      throw new Error('to express');
+    });
+    app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+      routed.resolve({ error, headersSent: res.headersSent });
+      next(error);
+    });
+    server = await listen(app);
+
+    const client = await connect(`${server.url}/events`);
+    expect(await client.next()).toMatchObject({ data: 'before' });
+    expect(await client.next()).toBeUndefined();
+    expect(await routed.promise).toEqual({ error: new Error('to express'), headersSent: true });
+    await servedAfterwards();
+  });
+
+  it('passes an error thrown by onError itself to Express', async () => {
+    const routed = deferred<unknown>();
+    const app = express();
+    app.get(
+      '/events',
+      sse(
+        () => {
+          throw new Error('handler');
+        },
+        {
+          onError: () => {
+            throw new Error('onError');
+          },
+        },
+      ),
+    );
+    app.use((error: unknown, _req: Request, _res: Response, next: NextFunction) => {
+      routed.resolve(error);
+      next(error);
+    });
+    server = await listen(app);
+
+    const client = await connect(`${server.url}/events`);
+    expect(await client.next()).toBeUndefined();
+    expect(await routed.promise).toEqual(new Error('onError'));
+  });
+
+  it('answers with an Express error, writing nothing, when the options are invalid', async () => {
+    const app = express();
+    app.get(
+      '/events',
+      sse(() => {}, { retry: -1 }),
+    );
+    app.use((error: { code?: string }, _req: Request, res: Response, _next: NextFunction) => {
+      res.status(500).json({ code: error.code });
+    });
+
+    const response = await supertest(app).get('/events');
+    expect(response.status).toBe(500);
+    expect(response.body).toEqual({ code: 'ERR_SSE_INVALID_RETRY' });
+  });
+});

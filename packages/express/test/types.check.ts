@@ -1,0 +1,42 @@
+// Compiled by `tsc` (the root tsconfig includes test/), never run: it fails the type check if
+// `sse` or `res.sse` stop fitting the types of either Express major.
+import type { SSEStream } from '@ssekit/express';
+import { sse } from '@ssekit/express';
+import express, { type Request } from 'express';
+import express4, { type Request as Request4 } from 'express4';
+
+const app5 = express();
+app5.use(sse());
+app5.use(sse({ heartbeat: false }));
+app5.get('/a', sse(), (_req, res) => {
+  const stream: SSEStream = res.sse;
+  stream.send('x');
+});
+app5.get(
+  '/b',
+  sse((stream, req: Request<{ id: string }>) => stream.send(req.params.id), { onError: () => {} }),
+);
+app5.get(
+  '/c',
+  sse((stream) => stream.close()),
+);
+app5.use(express.Router().get('/d', sse(), (_req, res) => res.sse.close()));
+
+const app4 = express4();
+app4.use(sse());
+app4.get('/a', sse(), (_req, res) => {
+  const stream: SSEStream = res.sse;
+  stream.send('x');
+});
+app4.get(
+  '/b',
+  sse((stream, req: Request4<{ id: string }>) => stream.send(req.params.id)),
+);
+app4.use(express4.Router().get('/d', sse(), (_req, res) => res.sse.close()));
+
+app5.get('/e', (_req, res) => {
+  // @ts-expect-error res.sse is read-only: the middleware owns it
+  res.sse = {} as SSEStream;
+});
+// @ts-expect-error onError belongs to the handler form, where there is user code to fail
+sse({ onError: () => {} });
