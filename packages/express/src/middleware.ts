@@ -5,6 +5,7 @@ import {
   openSSEStream,
   type SSEOptions,
   type SSEStream,
+  validateSSEOptions,
 } from '@ssekit/core';
 
 /**
@@ -70,18 +71,21 @@ export function sse(
 ): SSEMiddleware {
   if (typeof handlerOrOptions !== 'function') {
     const options = handlerOrOptions ?? {};
+    // A bad option fails here, where it was written, not on the first request.
+    validateSSEOptions(options);
     return (req, res, next) => {
       defineStream(req, res, options);
       next();
     };
   }
   const handler = handlerOrOptions;
+  validateSSEOptions(handlerOptions);
   return (req, res, next) => {
     let stream: SSEStream;
     try {
       stream = defineStream(req, res, handlerOptions).sse;
     } catch (error) {
-      // Invalid options: nothing has been written, so Express can still answer with an error.
+      // The response could not be opened (headers already sent, say): Express decides what follows.
       next(error);
       return;
     }

@@ -1,6 +1,5 @@
 import { type SSEHandler, type SSEStream, sse } from '@ssekit/express';
 import type { NextFunction, Request, Response } from 'express';
-import supertest from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, deferred, expressVersions, listen, type TestServer } from './helpers.js';
 
@@ -155,20 +154,5 @@ describe.each(expressVersions)('sse(handler) (%s)', (_name, express) => {
     const client = await connect(`${server.url}/events`);
     expect(await client.next()).toBeUndefined();
     expect(await routed.promise).toEqual(new Error('onError'));
-  });
-
-  it('answers with an Express error, writing nothing, when the options are invalid', async () => {
-    const app = express();
-    app.get(
-      '/events',
-      sse(() => {}, { retry: -1 }),
-    );
-    app.use((error: { code?: string }, _req: Request, res: Response, _next: NextFunction) => {
-      res.status(500).json({ code: error.code });
-    });
-
-    const response = await supertest(app).get('/events');
-    expect(response.status).toBe(500);
-    expect(response.body).toEqual({ code: 'ERR_SSE_INVALID_RETRY' });
   });
 });

@@ -1,5 +1,5 @@
 import { type SSEStream, sse } from '@ssekit/express';
-import type { Express, NextFunction, Request, Response } from 'express';
+import type { Express, Response } from 'express';
 import supertest from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, deferred, expressVersions, listen, type TestServer } from './helpers.js';
@@ -98,20 +98,6 @@ describe.each(expressVersions)('sse() (%s)', (_name, express) => {
     expect(fromHandler).toBe(fromRes);
   });
 
-  it('throws the typed error from res.sse when the options are invalid, before writing anything', async () => {
-    const app = express();
-    app.get('/events', sse({ heartbeat: -1 }), (_req, res) => {
-      res.sse.send('never');
-    });
-    app.use((error: { code?: string; field?: string }, _req: Request, res: Response, _next: NextFunction) => {
-      res.status(500).json({ code: error.code, field: error.field });
-    });
-
-    const response = await supertest(app).get('/events');
-    expect(response.status).toBe(500);
-    expect(response.body).toEqual({ code: 'ERR_SSE_INVALID_OPTION', field: 'heartbeat' });
-  });
-
   it('delivers events sent in a loop one by one to a reading client', async () => {
     const opened = deferred<SSEStream>();
     const app = express();
@@ -126,5 +112,16 @@ describe.each(expressVersions)('sse() (%s)', (_name, express) => {
     }
     stream.close();
     expect(await client.next()).toBeUndefined();
+  });
+});
+
+describe('sse(options) validation', () => {
+  it('refuses a bad option where it is written, not on the first request', () => {
+    expect(() => sse({ heartbeat: -1 })).toThrow(
+      expect.objectContaining({ name: 'SSERangeError', code: 'ERR_SSE_INVALID_OPTION', field: 'heartbeat' }),
+    );
+    expect(() => sse(() => {}, { retry: 1.5 })).toThrow(
+      expect.objectContaining({ name: 'SSERangeError', code: 'ERR_SSE_INVALID_RETRY', field: 'retry' }),
+    );
   });
 });
