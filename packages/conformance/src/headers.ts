@@ -30,7 +30,6 @@ export function headerTests(server: ServerGetter, harness: ConformanceHarness): 
       // were pushed out on their own, which is what makes a client's `open` fire at once.
       const reader = await openEventStream(`${server().url}/sse/silent`, {}, 2000);
       expect(reader.response.status).toBe(200);
-      expect(reader.entries).toEqual([]);
       await reader.close();
     });
 

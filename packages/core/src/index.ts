@@ -29,6 +29,8 @@ export { DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_BUFFERED_BYTES, validateSSEOptions } 
 export type { EventStreamParser, ParsedEvent, ParserCallbacks } from './parse.js';
 export { createParser, parseEventStream } from './parse.js';
 export type { PipeSource } from './pipe.js';
+export type { ClosableStream } from './run-handler.js';
+export { runHandler } from './run-handler.js';
 export type { CloseReason, StreamRequest } from './stream.js';
 export { openSSEStream, SSEStream } from './stream.js';
 export type { SSETransport, TransportHandlers } from './transport.js';

@@ -113,18 +113,18 @@ describe('SSEStream writing', () => {
 });
 
 describe('SSEStream opening', () => {
-  it('attaches, then opens with the event-stream headers, before writing anything', () => {
+  it('opens with the event-stream headers, then attaches, before writing anything', () => {
     const { transport, calls } = recordingTransport();
     const stream = openSSEStream({ transport, connectionHeader: true }, { heartbeat: false, retry: 10 });
     stream.close();
     expect(calls).toEqual([
-      'attach',
       `open ${JSON.stringify({
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache, no-transform',
         'x-accel-buffering': 'no',
         connection: 'keep-alive',
       })}`,
+      'attach',
       'write retry: 10\n\n',
       'end discard=false',
     ]);

@@ -68,15 +68,10 @@ export class SSEStream<Events extends Record<string, unknown> = Record<string, u
       drain: () => this.onDrain(),
       close: () => this.shutdown('client'),
     };
+    // Opened before attaching: if the response cannot be opened (headers already sent, an invalid
+    // header value), nothing has been added to it and the framework can still answer with the error.
+    this.transport.open(eventStreamHeaders({ connectionHeader: request.connectionHeader, headers }));
     this.transport.attach(handlers);
-    try {
-      this.transport.open(eventStreamHeaders({ connectionHeader: request.connectionHeader, headers }));
-    } catch (error) {
-      // The response could not be opened (e.g. headers already sent): take back the listeners.
-      this.reason = 'server';
-      this.transport.end(true);
-      throw error;
-    }
     this.scheduler = heartbeat === false ? undefined : heartbeatScheduler(heartbeat);
     this.scheduler?.add(this);
     if (retry !== undefined) this.writeBytes(encoder.encode(`retry: ${retry}\n\n`));

@@ -12,18 +12,18 @@ export interface TransportHandlers {
 /**
  * The adapter contract: the whole of what `@ssekit/core` needs from an HTTP response. A framework
  * adapter implements it (or uses one of the two that core ships, `nodeResponseTransport` and
- * `webStreamTransport`) and hands it to `openSSEStream`. The stream calls `attach`, then `open`,
+ * `webStreamTransport`) and hands it to `openSSEStream`. The stream calls `open`, then `attach`,
  * then any number of `write`/`flush`, then `end` exactly once.
  */
 export interface SSETransport {
   /**
-   * Register the stream's handlers. Called once, first. The transport must remove every listener
-   * it adds here by the time `end` returns, so a closed stream leaves nothing behind.
+   * Register the stream's handlers. Called once, right after `open`. The transport must remove
+   * every listener it adds here by the time `end` returns, so a closed stream leaves nothing behind.
    */
   attach(handlers: TransportHandlers): void;
   /**
    * Send status 200 with these headers and push them to the client now, so that its `open` event
-   * fires before the first event arrives.
+   * fires before the first event arrives. Called once, first; if it throws, nothing else is called.
    */
   open(headers: Record<string, string>): void;
   /**

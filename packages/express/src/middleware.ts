@@ -3,6 +3,7 @@ import {
   type NodeSocketLike,
   nodeResponseTransport,
   openSSEStream,
+  runHandler,
   type SSEOptions,
   type SSEStream,
   validateSSEOptions,
@@ -89,23 +90,19 @@ export function sse(
       next(error);
       return;
     }
-    const fail = (error: unknown) => {
-      // Closed first, so events already sent reach the client and the response ends cleanly
-      // before Express (which cannot answer once headers are out) drops the connection.
-      stream.close();
-      if (!handlerOptions.onError) return next(error);
-      try {
-        handlerOptions.onError(error, stream);
-      } catch (thrown) {
-        next(thrown);
-      }
-    };
-    try {
-      const result = handler(stream, req, res);
-      if (isThenable(result)) result.then(undefined, fail);
-    } catch (error) {
-      fail(error);
-    }
+    runHandler(
+      stream,
+      () => handler(stream, req, res),
+      (error) => {
+        // Without onError, Express takes the error; with the headers out it can only drop the connection.
+        if (!handlerOptions.onError) return next(error);
+        try {
+          handlerOptions.onError(error, stream);
+        } catch (thrown) {
+          next(thrown);
+        }
+      },
+    );
   };
 }
 
@@ -132,8 +129,4 @@ function defineStream(req: SSERequestLike, res: NodeResponseLike, options: SSEOp
       return stream;
     },
   });
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null | undefined)?.then === 'function';
 }

@@ -1,0 +1,29 @@
+/** The side of a stream `runHandler` needs: closing it when user code fails. */
+export interface ClosableStream {
+  close(): void;
+}
+
+/**
+ * Runs an adapter's user code for an open stream. A synchronous throw or a rejected promise closes
+ * the stream first (events already sent still reach the client, and nothing half-written follows),
+ * then goes to `onFailure`, where the adapter routes it: the user's `onError`, or the framework's
+ * own error path. The stream is never left open after its code failed, and no rejection goes unhandled.
+ */
+export function runHandler(
+  stream: ClosableStream,
+  run: () => unknown,
+  onFailure: (error: unknown) => void,
+): void {
+  const fail = (error: unknown) => {
+    stream.close();
+    onFailure(error);
+  };
+  try {
+    const result = run();
+    if (typeof (result as PromiseLike<unknown> | null | undefined)?.then === 'function') {
+      (result as PromiseLike<unknown>).then(undefined, fail);
+    }
+  } catch (error) {
+    fail(error);
+  }
+}

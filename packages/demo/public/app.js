@@ -1,0 +1,221 @@
+// The demo page: one native EventSource on /<framework>/events, and the controls around it.
+// Plain script, no build step: what you read here is what the browser runs.
+
+const FRAMEWORKS = { express: 'Express', koa: 'Koa', hono: 'Hono' };
+const FEED_LIMIT = 200;
+const TICK_LIMIT = 24;
+
+const $ = (id) => document.getElementById(id);
+const requested = new URLSearchParams(location.search).get('fw');
+
+/**
+ * The page's state. It is also `window.demo`, so the browser tests (and you, in devtools) can read
+ * exactly what the EventSource delivered: `received` holds every event as { id, event, data, connection }.
+ */
+const demo = {
+  framework: Object.hasOwn(FRAMEWORKS, requested) ? requested : 'express',
+  clientId: (crypto.randomUUID?.() ?? Math.random().toString(36).slice(2)).replaceAll('-', '').slice(0, 10),
+  state: 'connecting',
+  lastEventId: '',
+  /** Successful opens over the page's life; the n-th open is "connection n" in `received`. */
+  opens: 0,
+  /** Opens the browser made on its own after a connection ended (not the page's switches). */
+  reconnects: 0,
+  received: [],
+  source: null,
+};
+window.demo = demo;
+
+let opensOnSource = 0;
+let openedAt = 0;
+
+/** Opens a new EventSource on the current framework; `resumeAfter` carries the last id across. */
+function connect(resumeAfter) {
+  const url = new URL(`/${demo.framework}/events`, location.href);
+  url.searchParams.set('client', demo.clientId);
+  // A new EventSource starts with an empty last event id, so it would send no Last-Event-ID:
+  // the query parameter (read by ssekit when the header is absent) resumes it after a switch.
+  if (resumeAfter) url.searchParams.set('lastEventId', resumeAfter);
+  const source = new EventSource(url);
+  demo.source = source;
+  opensOnSource = 0;
+  $('endpoint').textContent = `/${demo.framework}/events`;
+  setState('connecting');
+
+  source.onopen = () => {
+    demo.opens++;
+    opensOnSource++;
+    openedAt = Date.now();
+    const name = FRAMEWORKS[demo.framework];
+    if (opensOnSource > 1) {
+      demo.reconnects++;
+      note(`Reconnected through ${name}; the browser sent Last-Event-ID `, demo.lastEventId || '(none)');
+    } else if (resumeAfter) {
+      note(`Connected through ${name}, resuming after `, resumeAfter);
+    } else {
+      note(`Connected through ${name}`);
+    }
+    setState('open');
+  };
+  source.onerror = () => {
+    if (source !== demo.source) return;
+    if (source.readyState === EventSource.CLOSED) {
+      setState('closed');
+      note('The server refused the stream; the browser will not retry.');
+    } else if (demo.state === 'open') {
+      setState('reconnecting');
+      note('The stream ended; the browser reconnects after the server’s retry hint.');
+    }
+  };
+  source.addEventListener('tick', onTick);
+  source.addEventListener('message', onMessage);
+  source.addEventListener('ssekit-gap', onGap);
+}
+
+/** Records an event exactly as the EventSource delivered it. */
+function record(event) {
+  demo.received.push({ id: event.lastEventId, event: event.type, data: event.data, connection: demo.opens });
+  demo.lastEventId = event.lastEventId;
+  $('last-id').textContent = event.lastEventId;
+  $('count').textContent = String(demo.received.length);
+}
+
+function onTick(event) {
+  record(event);
+  const { n, at } = JSON.parse(event.data);
+  $('tick').textContent = String(n);
+  const pill = document.createElement('li');
+  pill.textContent = String(n);
+  // A tick stamped before this connection opened was missed while disconnected and replayed now.
+  if (at < openedAt) pill.className = 'replayed';
+  const ticks = $('ticks');
+  ticks.append(pill);
+  while (ticks.children.length > TICK_LIMIT) ticks.firstElementChild.remove();
+}
+
+function onMessage(event) {
+  record(event);
+  const item = document.createElement('li');
+  item.className = 'message';
+  item.dataset.id = event.lastEventId;
+  const meta = document.createElement('div');
+  meta.className = 'meta';
+  const id = document.createElement('code');
+  id.textContent = event.lastEventId;
+  const time = document.createElement('time');
+  time.textContent = new Date().toLocaleTimeString();
+  meta.append(time, id);
+  const data = document.createElement('pre');
+  data.className = 'data';
+  data.textContent = event.data;
+  item.append(meta, data);
+  append(item);
+}
+
+function onGap(event) {
+  record(event);
+  const { reason } = JSON.parse(event.data);
+  const why = reason === 'epoch' ? 'the server restarted' : `reason: ${reason}`;
+  note(`Some missed events could not be replayed (${why}); continuing from `, event.lastEventId);
+}
+
+/** Adds a line about the connection to the feed, with an optional id in code style. */
+function note(text, code) {
+  const item = document.createElement('li');
+  item.className = 'note';
+  item.append(text);
+  if (code !== undefined) {
+    const id = document.createElement('code');
+    id.textContent = code;
+    item.append(id);
+  }
+  append(item);
+}
+
+function append(item) {
+  const feed = $('feed');
+  // Follow the newest entry only if the reader has not scrolled up to read older ones.
+  const atBottom = feed.scrollHeight - feed.scrollTop - feed.clientHeight < 40;
+  feed.append(item);
+  while (feed.children.length > FEED_LIMIT) feed.firstElementChild.remove();
+  if (atBottom) feed.scrollTop = feed.scrollHeight;
+}
+
+function setState(state) {
+  demo.state = state;
+  const badge = $('state');
+  badge.dataset.state = state;
+  badge.textContent = state;
+  $('reconnects').textContent = String(demo.reconnects);
+  $('toggle').textContent = state === 'closed' ? 'Open' : 'Close';
+}
+
+function switchTo(framework) {
+  if (framework === demo.framework) return;
+  demo.source?.close();
+  demo.framework = framework;
+  history.replaceState(null, '', `?fw=${framework}`);
+  for (const button of document.querySelectorAll('[data-framework]')) {
+    button.setAttribute('aria-pressed', String(button.dataset.framework === framework));
+  }
+  $('broadcast').action = `/${framework}/broadcast`;
+  connect(demo.lastEventId);
+}
+
+async function post(url, body) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: body === undefined ? {} : { 'content-type': 'text/plain;charset=utf-8' },
+    body,
+  });
+  if (!response.ok) throw new Error((await response.text()) || `${response.status} ${response.statusText}`);
+}
+
+function showError(error) {
+  const box = $('form-error');
+  box.textContent = error ? String(error.message ?? error) : '';
+  box.hidden = !error;
+}
+
+$('client').textContent = demo.clientId;
+for (const button of document.querySelectorAll('[data-framework]')) {
+  button.setAttribute('aria-pressed', String(button.dataset.framework === demo.framework));
+  button.addEventListener('click', () => switchTo(button.dataset.framework));
+}
+$('broadcast').action = `/${demo.framework}/broadcast`;
+
+$('drop').addEventListener('click', () => {
+  post(`/${demo.framework}/drop?client=${encodeURIComponent(demo.clientId)}`).catch(() =>
+    note('The server had no open stream for this tab.'),
+  );
+});
+
+$('toggle').addEventListener('click', () => {
+  if (demo.state === 'closed') {
+    connect(demo.lastEventId);
+    return;
+  }
+  demo.source.close();
+  setState('closed');
+  note('Closed by the page with EventSource.close()');
+});
+
+const form = $('broadcast');
+form.addEventListener('submit', (event) => {
+  // Sent with fetch as text/plain, so the text arrives byte for byte (a form post would turn LF into CRLF).
+  event.preventDefault();
+  const text = form.elements.text.value;
+  if (text.trim() === '') return;
+  post(form.action, text).then(() => {
+    form.reset();
+    showError(undefined);
+  }, showError);
+});
+form.elements.text.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    form.requestSubmit();
+  }
+});
+
+connect();

@@ -1,0 +1,38 @@
+import { startDemo } from './server.js';
+
+// `pnpm demo` runs this: start on PORT (default 3000), log connects and disconnects, drain on Ctrl-C.
+
+const port = Number(process.env.PORT ?? 3000);
+if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+  console.error(`PORT must be a port number, got ${JSON.stringify(process.env.PORT)}.`);
+  process.exit(1);
+}
+
+const time = () => new Date().toISOString().slice(11, 19);
+const demo = await startDemo({ port, log: (line) => console.log(`${time()} ${line}`) }).catch((error) => {
+  console.error(error?.code === 'EADDRINUSE' ? `Port ${port} is taken: try PORT=3001 pnpm demo` : error);
+  process.exit(1);
+});
+
+console.log(`ssekit demo on ${demo.url}  (Express, Koa and Hono share one channel; Ctrl-C stops)`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    // A second Ctrl-C means "now": skip the drain.
+    if (stopping) process.exit(130);
+    stopping = true;
+    console.log(`${time()} ${signal}: draining ${demo.hub.channel.size} stream(s) over 1s, then stopping`);
+    // The retry hint spreads the browsers' return over 5 s once a new server is up.
+    demo.close({ retry: 5000, over: 1000 }).then(
+      () => {
+        console.log(`${time()} stopped`);
+        process.exit(0);
+      },
+      (error) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  });
+}

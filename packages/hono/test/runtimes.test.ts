@@ -1,0 +1,126 @@
+import { parseEventStream } from '@ssekit/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runtimes, startChildServer } from './child-server.js';
+import { createTestApp } from './fixtures/app.js';
+import { serveNode } from './node-server.js';
+
+interface RuntimeState {
+  open: number;
+  closeReasons: string[];
+}
+
+/** A running test app (fixtures/app.ts) and how soon its runtime cuts an idle response. */
+interface Target {
+  name: string;
+  /** By when the runtime has cut a quiet plain response, with room to spare. */
+  cutWithinMs: number;
+  start(): Promise<{ url: string; close(): Promise<void> }>;
+}
+
+const targets: Target[] = [
+  {
+    name: 'node (@hono/node-server, server.timeout 1 s)',
+    cutWithinMs: 2_500,
+    start: async () => {
+      const running = await serveNode(createTestApp());
+      // Node's own idle limit, which users set: it destroys any socket quiet for that long.
+      running.server.setTimeout(1_000);
+      return running;
+    },
+  },
+  {
+    name: 'bun (idleTimeout 2 s)',
+    // Bun's default is 10 s; 2 s keeps the test short. Bun checks timeouts about every 4 s.
+    cutWithinMs: 6_000,
+    start: () => startChildServer(runtimes.bun.command, runtimes.bun.args('runtime', '2')),
+  },
+];
+
+async function state(url: string): Promise<RuntimeState> {
+  return (await fetch(`${url}/runtime/state`)).json() as Promise<RuntimeState>;
+}
+
+/** Reads a body to its end: resolves `'ended'` or `'cut'` (the connection broke), or `'open'` after `ms`. */
+async function outcomeWithin(
+  body: ReadableStream<Uint8Array>,
+  ms: number,
+): Promise<'ended' | 'cut' | 'open'> {
+  const reader = body.getReader();
+  const timer = new Promise<'open'>((resolve) => setTimeout(() => resolve('open'), ms));
+  const read = (async () => {
+    try {
+      while (!(await reader.read()).done) {}
+      return 'ended' as const;
+    } catch {
+      return 'cut' as const;
+    }
+  })();
+  const outcome = await Promise.race([read, timer]);
+  if (outcome === 'open') await reader.cancel().catch(() => {});
+  return outcome;
+}
+
+describe.each(targets)('a quiet event stream on $name', (target) => {
+  let running: Awaited<ReturnType<Target['start']>>;
+  beforeAll(async () => {
+    running = await target.start();
+  });
+  afterAll(() => running?.close());
+
+  it('outlives the idle timeout that cuts a plain quiet response', async () => {
+    const controller = new AbortController();
+    const [plain, events] = await Promise.all([
+      fetch(`${running.url}/runtime/plain-quiet`, { signal: controller.signal }),
+      fetch(`${running.url}/runtime/quiet`, { signal: controller.signal }),
+    ]);
+    try {
+      const [plainOutcome, eventsOutcome] = await Promise.all([
+        outcomeWithin(plain.body!, target.cutWithinMs),
+        outcomeWithin(events.body!, target.cutWithinMs),
+      ]);
+      // The runtime really does cut quiet responses here, so the event stream survived because of the adapter.
+      expect(plainOutcome).toBe('cut');
+      expect(eventsOutcome).toBe('open');
+    } finally {
+      controller.abort();
+    }
+  }, 15_000);
+});
+
+describe.each([runtimes.bun, runtimes.deno])('sse() on $name', (runtime) => {
+  let running: Awaited<ReturnType<typeof startChildServer>>;
+  beforeAll(async () => {
+    running = await startChildServer(runtime.command, runtime.args('runtime'));
+  });
+  afterAll(() => running?.close());
+
+  it('streams events with the event-stream headers', async () => {
+    const controller = new AbortController();
+    const response = await fetch(`${running.url}/runtime/quiet`, { signal: controller.signal });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    expect(response.headers.get('cache-control')).toBe('no-cache, no-transform');
+    const events = parseEventStream(response.body!)[Symbol.asyncIterator]();
+    expect((await events.next()).value).toEqual({ type: 'ready', data: 'ready', lastEventId: '' });
+    controller.abort();
+  });
+
+  it('closes the stream within a second of the client leaving', async () => {
+    const before = await state(running.url);
+    const controller = new AbortController();
+    const response = await fetch(`${running.url}/runtime/quiet`, { signal: controller.signal });
+    const events = parseEventStream(response.body!)[Symbol.asyncIterator]();
+    await events.next();
+    expect((await state(running.url)).open).toBe(before.open + 1);
+
+    controller.abort();
+    const deadline = Date.now() + 1_000;
+    let after = await state(running.url);
+    while (after.open > before.open && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      after = await state(running.url);
+    }
+    expect(after.open).toBe(before.open);
+    expect(after.closeReasons.slice(before.closeReasons.length)).toContain('client');
+  });
+});

@@ -1,0 +1,32 @@
+import { Router } from '@koa/router';
+import { describeConformance } from '@ssekit/conformance';
+import { createConformanceApp } from '@ssekit/conformance/app';
+import { sse } from '../src/index.js';
+import { koas, listen } from './helpers.js';
+
+for (const [name, Koa] of koas) {
+  describeConformance({
+    name: `${name} (node ${process.versions.node.split('.')[0]})`,
+    async start() {
+      const conformance = createConformanceApp();
+      const app = new Koa();
+      // Shows that routes which never read ctx.sse (/state, /plain) are untouched by it.
+      app.use(sse());
+      const router = new Router();
+      for (const route of conformance.routes) {
+        const options = { ...route.options, onError: (error: unknown) => conformance.onError(error) };
+        router.get(route.path, sse(options), (ctx) => route.handle(ctx.sse, { url: ctx.url }));
+      }
+      router.get('/state', (ctx) => {
+        ctx.body = conformance.state();
+      });
+      router.get('/plain', (ctx) => {
+        ctx.type = 'text/plain';
+        ctx.body = 'plain';
+      });
+      app.use(router.routes());
+      const { url, close } = await listen(app);
+      return { url, close };
+    },
+  });
+}
