@@ -11,6 +11,7 @@ export default defineConfig({
       '@ssekit/express': source('express'),
       '@ssekit/koa': source('koa'),
       '@ssekit/hono': source('hono'),
+      '@ssekit/redis': source('redis'),
     },
   },
   test: {

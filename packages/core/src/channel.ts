@@ -283,7 +283,8 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
     let covered: string | undefined = lastEventId;
     if (result.kind === 'gap') {
       this.counters.gapsSignalled++;
-      covered = undefined;
+      // The client resumes from the gap event's id: nothing at or before it may follow.
+      covered = result.resumeId;
       stream.writeEncoded(
         encoder.encode(
           encodeEvent({

@@ -1,0 +1,48 @@
+// One server instance in this process: a node:http server whose /events streams join a channel
+// backed by a Redis stream, and whose POST /send broadcasts on it.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Channel, createChannel, nodeResponseTransport, openSSEStream } from '@ssekit/core';
+import { type RedisChannel, type RedisChannelOptions, redisChannel } from '@ssekit/redis';
+
+export interface Instance {
+  /** Base URL, `http://127.0.0.1:PORT`. */
+  url: string;
+  channel: Channel;
+  shared: RedisChannel;
+  /** Closes the channel (and so its Redis connections), then the HTTP server. */
+  close(): Promise<void>;
+}
+
+export async function startInstance(options: RedisChannelOptions): Promise<Instance> {
+  const shared = redisChannel(options);
+  await shared.ready();
+  const channel = createChannel({ history: shared, bus: shared });
+  const server = createServer((req, res) => {
+    if (req.url?.startsWith('/events')) {
+      const stream = openSSEStream(
+        {
+          transport: nodeResponseTransport(res, req.socket),
+          lastEventIdHeader: req.headers['last-event-id'],
+          url: req.url,
+          connectionHeader: true,
+        },
+        { heartbeat: 1_000 },
+      );
+      channel.add(stream);
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    channel,
+    shared,
+    async close() {
+      await channel.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()).closeAllConnections());
+    },
+  };
+}
