@@ -1,24 +1,7 @@
 import './augment.js';
 
-export type {
-  CloseReason,
-  EventFields,
-  MessageData,
-  PipeSource,
-  SendOptions,
-  Serializer,
-  SSEErrorCode,
-  SSEField,
-  SSEOptions,
-} from '@ssekit/core';
-export {
-  DEFAULT_HEARTBEAT_MS,
-  DEFAULT_MAX_BUFFERED_BYTES,
-  encodeEvent,
-  heartbeatStats,
-  SSEFieldError,
-  SSERangeError,
-  SSEStream,
-} from '@ssekit/core';
+// Everything of the core (streams, channels, errors, types), so one import serves an app.
+export * from '@ssekit/core';
+
 export type { SSEHandler, SSEHandlerOptions, SSEMiddleware, SSENext, SSERequestLike } from './middleware.js';
 export { sse } from './middleware.js';

@@ -1,15 +1,7 @@
 import './augment.js';
 
-export type {
-  CloseReason,
-  MessageData,
-  PipeSource,
-  SendOptions,
-  Serializer,
-  SSEErrorCode,
-  SSEField,
-  SSEOptions,
-} from '@ssekit/core';
-export { heartbeatStats, SSEFieldError, SSERangeError, SSEStream } from '@ssekit/core';
+// Everything of the core (streams, channels, errors, types), so one import serves an app.
+export * from '@ssekit/core';
+
 export type { SSEKoaOptions } from './middleware.js';
 export { sse } from './middleware.js';
