@@ -23,6 +23,8 @@ const demo = {
   reconnects: 0,
   received: [],
   source: null,
+  /** Who served this page, from /instance.json: `{ instance, redisKey }` (redisKey null when in memory). */
+  info: null,
 };
 window.demo = demo;
 
@@ -82,12 +84,15 @@ function record(event) {
 
 function onTick(event) {
   record(event);
-  const { n, at } = JSON.parse(event.data);
+  const { n, at, instance } = JSON.parse(event.data);
   $('tick').textContent = String(n);
   const pill = document.createElement('li');
   pill.textContent = String(n);
+  // Instances sharing a channel through Redis each tick, and name themselves in the tick.
+  if (instance !== undefined) pill.title = `from ${instance}`;
   // A tick stamped before this connection opened was missed while disconnected and replayed now.
   if (at < openedAt) pill.className = 'replayed';
+  else if (instance !== undefined && instance !== demo.info?.instance) pill.className = 'other';
   const ticks = $('ticks');
   ticks.append(pill);
   while (ticks.children.length > TICK_LIMIT) ticks.firstElementChild.remove();
@@ -177,7 +182,30 @@ function showError(error) {
   box.hidden = !error;
 }
 
+/** Shows which instance served the page, so two tabs on two ports show they share one feed. */
+async function showInstance() {
+  const response = await fetch('/instance.json');
+  if (!response.ok) return;
+  demo.info = await response.json();
+  const { instance, redisKey } = demo.info;
+  const line = $('instance');
+  const name = document.createElement('strong');
+  name.textContent = instance;
+  const channel = document.createElement('code');
+  channel.textContent = redisKey ?? '';
+  line.append('Served by ', name);
+  if (redisKey === null) {
+    line.append(' · channel in this process’s memory');
+  } else {
+    line.append(' · channel shared by every instance through the Redis stream ', channel);
+    document.querySelector('.other-instance').hidden = false;
+  }
+  line.hidden = false;
+  document.title = `ssekit demo · ${instance}`;
+}
+
 $('client').textContent = demo.clientId;
+showInstance().catch(() => {});
 for (const button of document.querySelectorAll('[data-framework]')) {
   button.setAttribute('aria-pressed', String(button.dataset.framework === demo.framework));
   button.addEventListener('click', () => switchTo(button.dataset.framework));

@@ -39,31 +39,61 @@ const KEEP = 1000;
 /** Client ids are chosen by the page; anything else is replaced so it cannot reach the log verbatim. */
 const CLIENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** The outcome of a broadcast request, which each adapter turns into its own response. */
-export type BroadcastResult = { ok: true; id: string } | { ok: false; error: string };
+/**
+ * The outcome of a broadcast request, which each adapter turns into its own response: 400 for text
+ * the demo refuses, 503 when a shared channel's Redis did not take the event.
+ */
+export type BroadcastResult = { ok: true; id: string } | { ok: false; status: 400 | 503; error: string };
+
+/** Options of `new Hub`. */
+export interface HubOptions {
+  /** The channel the three apps share. Default: in memory, this process only, with a 500-event history. */
+  channel?: Channel<DemoEvents>;
+}
 
 /**
- * The state the three framework apps share: one channel (with a 500-event history, so any client
- * can resume by Last-Event-ID through any adapter), the ticker, the open streams by client id
- * (so `drop` can find one), and records of what was sent and who connected.
+ * The state the three framework apps share: one channel (with a history, so any client can resume
+ * by Last-Event-ID through any adapter), the ticker, the open streams by client id (so `drop` can
+ * find one), and records of what was sent and who connected.
  */
 export class Hub {
-  readonly channel: Channel<DemoEvents> = createChannel<DemoEvents>({ history: 500 });
-  /** Every event sent, oldest first (the newest `KEEP`). */
+  readonly channel: Channel<DemoEvents>;
+  /** Every event this instance sent, oldest first (the newest `KEEP`). With a shared channel, other instances' events are not here. */
   readonly sent: SentEvent[] = [];
   /** Every event-stream request, oldest first (the newest `KEEP`). */
   readonly connections: ConnectionRecord[] = [];
   private readonly streams = new Map<string, SSEStream>();
   private ticker: ReturnType<typeof setInterval> | undefined;
   private ticks = 0;
+  private tickFailing = false;
 
-  constructor(private readonly log: (line: string) => void) {}
+  constructor(
+    private readonly log: (line: string) => void,
+    options: HubOptions = {},
+  ) {
+    this.channel = options.channel ?? createChannel<DemoEvents>({ history: 500 });
+  }
 
-  /** Starts sending a `tick` event every `intervalMs`; its data is `{"n":<count>,"at":<ms since epoch>}`. */
-  startTicker(intervalMs: number): void {
+  /**
+   * Starts sending a `tick` event every `intervalMs`; its data is `{"n":<count>,"at":<ms since epoch>}`.
+   *
+   * @param instance this instance's name, given when several instances share the channel: ticks then
+   *   carry it as `"instance"`, so a page can tell this instance's ticks from another's
+   */
+  startTicker(intervalMs: number, instance?: string): void {
     this.ticker ??= setInterval(() => {
-      const data = JSON.stringify({ n: ++this.ticks, at: Date.now() });
-      void this.publish('tick', data);
+      const tick = { n: ++this.ticks, at: Date.now(), instance };
+      this.publish('tick', JSON.stringify(tick)).then(
+        () => {
+          if (this.tickFailing) this.log('ticks are published again');
+          this.tickFailing = false;
+        },
+        (error: unknown) => {
+          // A shared channel rejects while Redis is away; say so once, not every second.
+          if (!this.tickFailing) this.log(`tick ${tick.n} not published: ${messageOf(error)}`);
+          this.tickFailing = true;
+        },
+      );
     }, intervalMs);
   }
 
@@ -119,15 +149,26 @@ export class Hub {
     return stream !== undefined;
   }
 
-  /** Sends `text` to every member as an unnamed event; empty or oversized text is refused. */
+  /**
+   * Sends `text` to every member as an unnamed event; empty or oversized text is refused. With a
+   * shared channel, a send Redis did not acknowledge is reported, not retried: it was not published.
+   */
   async broadcast(text: unknown): Promise<BroadcastResult> {
     if (typeof text !== 'string' || text.length === 0) {
-      return { ok: false, error: 'Send the message as a non-empty text/plain body.' };
+      return { ok: false, status: 400, error: 'Send the message as a non-empty text/plain body.' };
     }
     if (text.length > MAX_BROADCAST_LENGTH) {
-      return { ok: false, error: `A message may be at most ${MAX_BROADCAST_LENGTH} characters long.` };
+      return {
+        ok: false,
+        status: 400,
+        error: `A message may be at most ${MAX_BROADCAST_LENGTH} characters long.`,
+      };
     }
-    return { ok: true, id: await this.publish('message', text) };
+    try {
+      return { ok: true, id: await this.publish('message', text) };
+    } catch (error) {
+      return { ok: false, status: 503, error: `Not sent: ${messageOf(error)}` };
+    }
   }
 
   /** Drains the channel: the last `retry` hint goes out, then streams close spread over `over` ms. */
@@ -144,6 +185,10 @@ export class Hub {
     keep(this.sent, { id, event, data });
     return id;
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function keep<T>(list: T[], item: T): void {

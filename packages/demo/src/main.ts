@@ -1,6 +1,7 @@
-import { startDemo } from './server.js';
+import { REDIS_KEY, redactedUrl, startDemo } from './server.js';
 
 // `pnpm demo` runs this: start on PORT (default 3000), log connects and disconnects, drain on Ctrl-C.
+// With REDIS_URL, the channel is shared through Redis with every other demo started with that URL.
 
 const port = Number(process.env.PORT ?? 3000);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) {
@@ -8,13 +9,24 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
   process.exit(1);
 }
 
+// An empty REDIS_URL (e.g. `REDIS_URL= pnpm demo`) means "not set".
+const redis = process.env.REDIS_URL || undefined;
+
 const time = () => new Date().toISOString().slice(11, 19);
-const demo = await startDemo({ port, log: (line) => console.log(`${time()} ${line}`) }).catch((error) => {
-  console.error(error?.code === 'EADDRINUSE' ? `Port ${port} is taken: try PORT=3001 pnpm demo` : error);
-  process.exit(1);
-});
+const demo = await startDemo({ port, redis, log: (line) => console.log(`${time()} ${line}`) }).catch(
+  (error) => {
+    if (error?.code === 'EADDRINUSE') console.error(`Port ${port} is taken: try PORT=${port + 1} pnpm demo`);
+    else console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);
 
 console.log(`ssekit demo on ${demo.url}  (Express, Koa and Hono share one channel; Ctrl-C stops)`);
+if (redis) {
+  console.log(
+    `The channel is the Redis stream ${REDIS_KEY} at ${redactedUrl(redis)}: start more instances with the same REDIS_URL and another PORT.`,
+  );
+}
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -2,10 +2,19 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
+import { type Channel, createChannel } from '@ssekit/core';
+import { redisChannel } from '@ssekit/redis';
 import { expressApp } from './apps/express.js';
 import { honoApp } from './apps/hono.js';
 import { koaApp } from './apps/koa.js';
-import { type Framework, Hub } from './hub.js';
+import { type DemoEvents, type Framework, Hub } from './hub.js';
+
+/** The Redis Stream every demo instance on the same Redis shares: one key, one channel. */
+export const REDIS_KEY = 'ssekit:demo';
+/** How long `startDemo` waits for Redis to answer before it gives up, in ms. */
+const REDIS_START_TIMEOUT = 5000;
+/** While Redis is away the follower retries every couple of seconds; the same error is logged at most this often, in ms. */
+const REDIS_ERROR_LOG_INTERVAL = 10_000;
 
 /** Options of `startDemo`. */
 export interface DemoOptions {
@@ -19,6 +28,21 @@ export interface DemoOptions {
   tickInterval?: number;
   /** Where connect and disconnect lines go. Default `console.log`. */
   log?: (line: string) => void;
+  /**
+   * A Redis URL (`redis://[user:password@]host:port[/db]`). When given, the channel's history and
+   * bus are the Redis Stream `ssekit:demo` (`@ssekit/redis`), so every demo instance started with
+   * the same URL serves one channel: a broadcast on one reaches the pages of all, and a page resumes
+   * by Last-Event-ID on any. Default: none, the channel lives in this process's memory.
+   */
+  redis?: string;
+}
+
+/** Who served the page, as `GET /instance.json` tells it. */
+export interface InstanceInfo {
+  /** `host:port` of this instance. */
+  instance: string;
+  /** The Redis Stream key the channel is shared through, or `null` for an in-memory channel. */
+  redisKey: string | null;
 }
 
 /** A running demo. */
@@ -26,11 +50,14 @@ export interface Demo {
   /** The page's address, e.g. `http://127.0.0.1:3000/`. */
   url: string;
   port: number;
+  /** Who this instance is and how its channel is shared (also served as `/instance.json`). */
+  info: InstanceInfo;
   /** The shared state: the channel, the events sent and the connections seen. */
   hub: Hub;
   /**
    * Drains and stops: every browser gets a last `retry` hint and its stream is closed (spread over
-   * `over` ms so they do not all come back at once), then the HTTP server closes.
+   * `over` ms so they do not all come back at once), then the Redis connections (if any) and the
+   * HTTP server close.
    */
   close(options?: { retry?: number; over?: number }): Promise<void>;
 }
@@ -48,11 +75,17 @@ type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 /**
  * Starts the demo: one HTTP server that serves the page and hands `/express/*`, `/koa/*` and
  * `/hono/*` to an Express app, a Koa app and a Hono app, all three adding their streams to the same
- * channel. A client can therefore switch adapters mid-stream and resume by Last-Event-ID.
+ * channel. A client can therefore switch adapters mid-stream and resume by Last-Event-ID. With
+ * `redis`, that channel is shared with every other instance on the same Redis.
+ *
+ * @throws when `redis` is not a redis:// URL, when Redis does not answer within 5 s, or when the
+ *   port is taken (`code: 'EADDRINUSE'`)
  */
 export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const { port = 3000, host = '127.0.0.1', retry = 2000, tickInterval = 1000, log = console.log } = options;
-  const hub = new Hub(log);
+  // Redis first: a page must not connect before this instance follows the shared stream.
+  const channel = options.redis === undefined ? undefined : await sharedChannel(options.redis, log);
+  const hub = new Hub(log, { channel });
   const streamOptions = { retry };
   const apps: Record<Framework, Listener> = {
     express: expressApp(hub, streamOptions),
@@ -60,29 +93,41 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     hono: getRequestListener(honoApp(hub, streamOptions).fetch),
   };
 
+  const info: InstanceInfo = { instance: host, redisKey: channel ? REDIS_KEY : null };
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const framework = path.split('/')[1];
     if (framework === 'express' || framework === 'koa' || framework === 'hono') {
       apps[framework](req, res);
+    } else if (path === '/instance.json' && req.method === 'GET') {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify(info));
     } else {
       void servePage(path, req, res);
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
-  hub.startTicker(tickInterval);
-
+  } catch (error) {
+    // The Redis connections would otherwise keep the process alive after a failed start.
+    await hub.channel.close();
+    throw error;
+  }
   const address = server.address() as AddressInfo;
+  info.instance = `${host}:${address.port}`;
+  hub.startTicker(tickInterval, channel ? info.instance : undefined);
+
   let closing: Promise<void> | undefined;
   return {
     url: `http://${host}:${address.port}/`,
     port: address.port,
+    info,
     hub,
     close({ retry: drainRetry = 5000, over = 0 } = {}) {
       closing ??= (async () => {
@@ -96,6 +141,63 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       return closing;
     },
   };
+}
+
+/**
+ * A channel whose history and bus are the Redis Stream `REDIS_KEY`, once this instance follows it.
+ * `channel.close()` closes its Redis connections.
+ */
+async function sharedChannel(url: string, log: (line: string) => void): Promise<Channel<DemoEvents>> {
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {}
+  if (protocol !== 'redis:' && protocol !== 'rediss:') {
+    throw new TypeError(
+      `REDIS_URL must be a Redis URL such as redis://127.0.0.1:6379, got ${JSON.stringify(url)}.`,
+    );
+  }
+  let lastError: Error | undefined;
+  let started = false;
+  const loggedAt = new Map<string, number>();
+  const shared = redisChannel({
+    redis: url,
+    key: REDIS_KEY,
+    onError: (error) => {
+      lastError = error;
+      // Before the start the follower may fail its first read while still connecting and simply
+      // retries; a start that fails for good says why in the error startDemo throws.
+      if (!started) return;
+      const now = Date.now();
+      if (now - (loggedAt.get(error.message) ?? 0) < REDIS_ERROR_LOG_INTERVAL) return;
+      loggedAt.set(error.message, now);
+      log(`redis      ${error.message}`);
+    },
+  });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const ready = await Promise.race([
+    shared.ready().then(() => true),
+    new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), REDIS_START_TIMEOUT);
+    }),
+  ]);
+  clearTimeout(timer);
+  started = ready;
+  if (!ready) {
+    await shared.close();
+    const why = lastError ? ` (${lastError.message})` : '';
+    throw new Error(
+      `Redis at ${redactedUrl(url)} did not answer within ${REDIS_START_TIMEOUT / 1000} s${why}. Is redis-server running there?`,
+    );
+  }
+  return createChannel<DemoEvents>({ history: shared, bus: shared });
+}
+
+/** The URL without its password, fit for a log line. */
+export function redactedUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password !== '') parsed.password = '***';
+  return parsed.toString();
 }
 
 async function servePage(path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {

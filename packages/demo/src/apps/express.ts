@@ -17,7 +17,7 @@ export function expressApp(hub: Hub, options: SSEOptions): express.Express {
   router.post('/broadcast', express.text({ limit: '16kb' }), async (req, res) => {
     const result = await hub.broadcast(req.body);
     if (result.ok) res.status(201).json(result);
-    else res.status(400).type('text').send(result.error);
+    else res.status(result.status).type('text').send(result.error);
   });
 
   router.post('/drop', (req, res) => {

@@ -20,7 +20,7 @@ export function honoApp(hub: Hub, options: SSEOptions): Hono {
 
   app.post('/broadcast', bodyLimit({ maxSize: 16 * 1024 }), async (c) => {
     const result = await hub.broadcast(await c.req.text());
-    return result.ok ? c.json(result, 201) : c.text(result.error, 400);
+    return result.ok ? c.json(result, 201) : c.text(result.error, result.status);
   });
 
   app.post('/drop', (c) => c.body(null, hub.drop(c.req.query('client')) ? 204 : 404));

@@ -19,7 +19,7 @@ export function koaApp(hub: Hub, options: SSEOptions): Koa {
   router.post('/broadcast', async (ctx) => {
     const text = await readText(ctx.req, 16 * 1024);
     const result = await hub.broadcast(text);
-    ctx.status = result.ok ? 201 : 400;
+    ctx.status = result.ok ? 201 : result.status;
     ctx.body = result.ok ? result : result.error;
   });
 
