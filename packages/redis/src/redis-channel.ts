@@ -394,6 +394,10 @@ class RedisStreamChannel implements RedisChannel {
     while (!this.closed) {
       try {
         if (!synced) {
+          // Without an offline queue a command sent before the connection is up fails at once:
+          // wait for it (or the retry delay) instead of reporting a spurious error at every start.
+          if (this.reader.status !== 'ready') await this.pause(this.maxRetryDelay);
+          if (this.closed) return;
           this.position = await this.resumePosition();
           synced = true;
           this.markStarted();
