@@ -2,7 +2,14 @@
  * The conformance app: the routes every adapter mounts, and the state its tests read back through
  * `GET /state`. Web-standard APIs only, so a Bun or Deno child process runs it unchanged.
  */
-import { heartbeatStats, type SendOptions, type SSEStream } from '@ssekit/core';
+import {
+  type Channel,
+  type ChannelStats,
+  createChannel,
+  heartbeatStats,
+  type SendOptions,
+  type SSEStream,
+} from '@ssekit/core';
 import type { ConformanceApp, ScenarioRequest, ScenarioRoute } from './harness.js';
 
 /** One event of `/sse/messages`: what the route sends and what a conforming client dispatches. */
@@ -105,6 +112,40 @@ const SLOW_MAX_EVENTS = 50_000;
 const SLOW_MAX_MS = 6000;
 const SLOW_BURST = 16;
 
+/** History size of a channel the routes create, unless the first request names one (`?history=`). */
+export const CHANNEL_HISTORY = 200;
+/**
+ * The `maxBufferedBytes` of `/sse/channel-slow`. Above the web-stream transport's 64 KiB high-water
+ * mark on purpose: at or below it, that transport never reports backpressure before the bound is
+ * reached, so a replay could not wait for its client and a reconnecting client would be dropped again.
+ */
+export const CHANNEL_SLOW_MAX_BUFFERED_BYTES = 256 * 1024;
+/** Bytes of data in each `/sse/channel-flood` event. */
+export const CHANNEL_FLOOD_EVENT_BYTES = 1024;
+// Bound the flood if a broken core never drops the slow member; the history must hold them all.
+const CHANNEL_FLOOD_MAX_EVENTS = 30_000;
+const CHANNEL_FLOOD_MAX_MS = 8000;
+const CHANNEL_FLOOD_BURST = 16;
+/** Most broadcasts one `/sse/channel-send` request makes, so a typo cannot run away. */
+const CHANNEL_SEND_MAX = 5000;
+/** The last event and `retry` every member gets from `/sse/channel-drain`. */
+export const DRAIN_EVENT = { event: 'drain', data: 'bye' } as const;
+export const DRAIN_RETRY_MS = 3000;
+
+/** What `GET /state` reports per channel: its stats and how often its serializer ran. */
+export type ChannelState = ChannelStats & { serializerCalls: number };
+
+/** What `/sse/channel-send` and `/sse/channel-flood` answer on their own stream once done. */
+export interface SentReport {
+  /** Ids of the broadcasts, in order (`/sse/channel-send` only). */
+  ids: string[];
+  count: number;
+  firstId: string | null;
+  lastId: string | null;
+  /** Members the channel dropped as slow while the route ran. */
+  dropped: number;
+}
+
 /** What `/sse/reconnect` recorded: the `lastEventId` of each connection, `null` for none. */
 export interface ReconnectRecord {
   lastEventIds: Array<string | null>;
@@ -142,6 +183,8 @@ export type ConformanceState = {
   errors: ReportedError[];
   /** `heartbeatStats()` of the server process. */
   heartbeat: { streams: number; timers: number };
+  /** Every channel the routes created, by name. */
+  channels: Record<string, ChannelState>;
 };
 
 function searchParams(request: ScenarioRequest): URLSearchParams {
@@ -257,6 +300,104 @@ export function createConformanceApp(): ConformanceApp {
     });
   }
 
+  const channels = new Map<string, { channel: Channel; serializerCalls: number }>();
+
+  /** The channel named `name`, created on first use with the request's `?history=` size. */
+  function channelFor(name: string, params: URLSearchParams): Channel {
+    let entry = channels.get(name);
+    if (!entry) {
+      const created = { serializerCalls: 0 } as { channel: Channel; serializerCalls: number };
+      created.channel = createChannel({
+        history: { size: Number(params.get('history') ?? CHANNEL_HISTORY) },
+        // Counted, so a test can see that a broadcast is serialized once, not once per member.
+        serializer: (data) => {
+          created.serializerCalls++;
+          return JSON.stringify(data);
+        },
+      });
+      entry = created;
+      channels.set(name, entry);
+    }
+    return entry.channel;
+  }
+
+  /** Joins every `?name=` channel; `?only=<type>` keeps just events of that type. */
+  function joinChannels(stream: SSEStream, request: ScenarioRequest): void {
+    const params = searchParams(request);
+    const only = params.get('only');
+    const filter = only === null ? undefined : (message: { event?: string }) => message.event === only;
+    for (const name of params.getAll('name')) channelFor(name, params).add(stream, { filter });
+  }
+
+  /**
+   * Broadcasts `?count=` events to channel `?name=` (data: their index as a string, or `{ n }` with
+   * `?data=object`; types cycled from `?events=a,b`), `?interval=` ms apart or all at once, then
+   * answers with a `sent` event holding their ids and closes. Stops early if its client leaves.
+   */
+  async function sendToChannel(stream: SSEStream, request: ScenarioRequest): Promise<void> {
+    const params = searchParams(request);
+    const channel = channelFor(params.get('name') ?? '', params);
+    const count = Math.min(Number(params.get('count') ?? 1), CHANNEL_SEND_MAX);
+    const types = params.get('events')?.split(',');
+    const interval = Number(params.get('interval') ?? 0);
+    const ids: string[] = [];
+    for (let n = 0; n < count && !stream.closed; n++) {
+      if (n > 0 && interval > 0) await new Promise((resolve) => setTimeout(resolve, interval));
+      const data = params.get('data') === 'object' ? { n } : String(n);
+      const id = await channel.send(data, { event: types?.[n % types.length] });
+      ids.push(id as string);
+    }
+    const report: SentReport = {
+      ids,
+      count: ids.length,
+      firstId: ids[0] ?? null,
+      lastId: ids.at(-1) ?? null,
+      dropped: channel.stats.droppedSlow,
+    };
+    await stream.send(report, { event: 'sent' });
+    stream.close();
+  }
+
+  /**
+   * Broadcasts 1 KiB events to channel `?name=` without waiting for anyone (a ticker, a feed) until
+   * the channel has dropped a slow member, plus `?after=` events more, then reports like
+   * `/sse/channel-send` (without the ids).
+   */
+  async function floodChannel(stream: SSEStream, request: ScenarioRequest): Promise<void> {
+    const params = searchParams(request);
+    const channel = channelFor(params.get('name') ?? '', params);
+    const droppedBefore = channel.stats.droppedSlow;
+    // Counts down from the broadcast that made the channel drop a member.
+    let after = Number(params.get('after') ?? 0) + 1;
+    let firstId: string | null = null;
+    let lastId: string | null = null;
+    let count = 0;
+    const deadline = Date.now() + CHANNEL_FLOOD_MAX_MS;
+    const payload = 'x'.repeat(CHANNEL_FLOOD_EVENT_BYTES);
+    while (!stream.closed && after > 0 && count < CHANNEL_FLOOD_MAX_EVENTS && Date.now() < deadline) {
+      for (let i = 0; i < CHANNEL_FLOOD_BURST && after > 0; i++) {
+        lastId = (await channel.send(payload)) as string;
+        firstId ??= lastId;
+        count++;
+        if (channel.stats.droppedSlow > droppedBefore) after--;
+      }
+      // Yields to the event loop so the connections can take what their clients read.
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    const dropped = channel.stats.droppedSlow - droppedBefore;
+    await stream.send({ ids: [], count, firstId, lastId, dropped } satisfies SentReport, { event: 'sent' });
+    stream.close();
+  }
+
+  /** Drains channel `?name=` over `?over=` ms, then answers `drained` and closes. */
+  async function drainChannel(stream: SSEStream, request: ScenarioRequest): Promise<void> {
+    const params = searchParams(request);
+    const channel = channelFor(params.get('name') ?? '', params);
+    await channel.close({ event: DRAIN_EVENT, retry: DRAIN_RETRY_MS, over: Number(params.get('over') ?? 0) });
+    await stream.send('', { event: 'drained' });
+    stream.close();
+  }
+
   const routes: ScenarioRoute[] = [
     { path: '/sse/messages', options: { heartbeat: false, retry: MESSAGES_RETRY_MS }, handle: sendMessages },
     // Writes nothing at all until the client leaves.
@@ -274,6 +415,19 @@ export function createConformanceApp(): ConformanceApp {
     { path: '/sse/bad-input', options: { heartbeat: false }, handle: sendBadInput },
     // `?mode=sync` throws from the handler; `?mode=async` rejects after a timer.
     { path: '/sse/throws', options: { heartbeat: false }, handle: fail },
+    // `?name=` (repeatable) joins channels; `?only=<type>` filters; `?history=` sizes a new channel.
+    { path: '/sse/channel', options: { heartbeat: false }, handle: joinChannels },
+    // The same, with a small buffer bound so a member that stops reading is dropped quickly.
+    {
+      path: '/sse/channel-slow',
+      options: { heartbeat: false, maxBufferedBytes: CHANNEL_SLOW_MAX_BUFFERED_BYTES },
+      handle: joinChannels,
+    },
+    // Control routes: the harness contract mounts only event-stream routes, so actions are streams
+    // that act, report what they did as one event, and close.
+    { path: '/sse/channel-send', options: { heartbeat: false }, handle: sendToChannel },
+    { path: '/sse/channel-flood', options: { heartbeat: false }, handle: floodChannel },
+    { path: '/sse/channel-drain', options: { heartbeat: false }, handle: drainChannel },
   ];
 
   return {
@@ -282,6 +436,12 @@ export function createConformanceApp(): ConformanceApp {
       records: Object.fromEntries(records),
       errors,
       heartbeat: heartbeatStats(),
+      channels: Object.fromEntries(
+        [...channels].map(([name, { channel, serializerCalls }]) => [
+          name,
+          { ...channel.stats, serializerCalls },
+        ]),
+      ),
     }),
     onError(error) {
       const { name, message } =

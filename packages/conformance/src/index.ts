@@ -5,6 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe } from 'vitest';
 import { badInputTests } from './bad-input.js';
+import { channelTests } from './channels.js';
 import { closeClients } from './cleanup.js';
 import { disconnectTests } from './disconnect.js';
 import { eventSourceTests } from './eventsource-client.js';
@@ -54,5 +55,6 @@ export function describeConformance(harness: ConformanceHarness): void {
     handlerErrorTests(server);
     slowClientTests(server);
     disconnectTests(server);
+    channelTests(server);
   });
 }

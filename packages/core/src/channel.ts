@@ -173,7 +173,7 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
       const lastEventId = stream.lastEventId;
       settle(
         this.store.after(lastEventId),
-        (result) => this.replay(stream, member, lastEventId, result),
+        (result) => void this.replay(stream, member, lastEventId, result),
         // A shared store that cannot answer (Redis unreachable) must not leave the stream holding its
         // live events back forever: closing it makes the client reconnect and ask again.
         () => stream.close(),
@@ -276,9 +276,19 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
     }
   }
 
-  private replay(stream: SSEStream<never>, member: Member, lastEventId: string, result: ReplayResult): void {
+  /**
+   * Writes the replay, then what arrived meanwhile, at the pace the client reads: a client dropped
+   * for being slow has missed more than `maxBufferedBytes`, and writing that in one go would drop it
+   * again on every reconnect. Live broadcasts stay held in `member.pending` (under the same bound)
+   * until all of it is written.
+   */
+  private async replay(
+    stream: SSEStream<never>,
+    member: Member,
+    lastEventId: string,
+    result: ReplayResult,
+  ): Promise<void> {
     const pending = member.pending ?? [];
-    member.pending = undefined;
     if (stream.closed) return;
     let covered: string | undefined = lastEventId;
     if (result.kind === 'gap') {
@@ -297,17 +307,22 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
     } else {
       this.counters.replaysServed++;
       for (const message of result.messages) {
-        if (!member.filter || member.filter(message)) stream.writeEncoded(this.bytesOf(message));
         covered = message.id;
+        if (member.filter && !member.filter(message)) continue;
+        if (!(await stream.writeEncoded(this.bytesOf(message)))) return;
       }
     }
     // Broadcasts that arrived while the history was read follow it, minus those the replay held.
     const store = this.store as HistoryStore;
-    for (const message of pending) {
+    for (let message = pending.shift(); message; message = pending.shift()) {
+      const bytes = this.bytesOf(message);
+      member.pendingBytes -= bytes.byteLength;
       if (covered !== undefined && message.id !== undefined && store.compare(message.id, covered) <= 0)
         continue;
-      stream.writeEncoded(this.bytesOf(message));
+      if (!(await stream.writeEncoded(bytes))) return;
     }
+    member.pending = undefined;
+    member.pendingBytes = 0;
   }
 
   private bytesOf(message: ChannelMessage): Uint8Array {

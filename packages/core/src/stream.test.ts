@@ -235,7 +235,7 @@ describe('SSEStream after close', () => {
     const stream = openSSEStream({ transport, connectionHeader: false }, { heartbeat: false });
     const onClose = vi.fn();
     stream.onClose(onClose);
-    handlers().close();
+    handlers().onDisconnect();
     expect(stream.closeReason).toBe('client');
     expect(stream.signal.aborted).toBe(true);
     expect(onClose).toHaveBeenCalledTimes(1);

@@ -36,7 +36,9 @@ export interface StreamRequest {
  * sent. Bad input (an event name with a newline, data the serializer cannot represent) throws a
  * typed error from the call that was given it, before any byte is written, so the stream stays usable.
  */
-export class SSEStream<Events extends Record<string, unknown> = Record<string, unknown>> {
+export class SSEStream<Events extends Record<string, unknown> = Record<string, unknown>>
+  implements TransportHandlers
+{
   /**
    * The id the reconnecting client last saw: its `Last-Event-ID` header, or the configured query
    * parameter; `undefined` on a first connection.
@@ -64,14 +66,10 @@ export class SSEStream<Events extends Record<string, unknown> = Record<string, u
     this.maxBufferedBytes = maxBufferedBytes;
     this.lastEventId = readLastEventId(request.lastEventIdHeader, request.url, lastEventIdQuery);
 
-    const handlers: TransportHandlers = {
-      drain: () => this.onDrain(),
-      close: () => this.shutdown('client'),
-    };
     // Opened before attaching: if the response cannot be opened (headers already sent, an invalid
     // header value), nothing has been added to it and the framework can still answer with the error.
     this.transport.open(eventStreamHeaders({ connectionHeader: request.connectionHeader, headers }));
-    this.transport.attach(handlers);
+    this.transport.attach(this);
     this.scheduler = heartbeat === false ? undefined : heartbeatScheduler(heartbeat);
     this.scheduler?.add(this);
     if (retry !== undefined) this.writeBytes(encoder.encode(`retry: ${retry}\n\n`));
@@ -183,6 +181,11 @@ export class SSEStream<Events extends Record<string, unknown> = Record<string, u
     };
   }
 
+  /** @internal The client went away. */
+  onDisconnect(): void {
+    this.shutdown('client');
+  }
+
   /** @internal Called by the heartbeat scheduler after a whole interval of silence. */
   heartbeat(): void {
     this.writeBytes(HEARTBEAT);
@@ -211,7 +214,8 @@ export class SSEStream<Events extends Record<string, unknown> = Record<string, u
     return this.drainWaiter.promise;
   }
 
-  private onDrain(): void {
+  /** @internal The transport has room again after refusing a write. */
+  onDrain(): void {
     const waiter = this.drainWaiter;
     this.drainWaiter = undefined;
     waiter?.resolve(true);

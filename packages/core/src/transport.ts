@@ -1,12 +1,12 @@
 /**
- * The handlers a transport calls back into the stream it carries. The stream gives them to
+ * What a transport calls back into the stream it carries. The stream hands itself to
  * `SSETransport.attach` once, before anything is written.
  */
 export interface TransportHandlers {
   /** Call after `write` has returned `false`, once the transport can take more bytes. */
-  drain(): void;
+  onDrain(): void;
   /** Call once when the client has gone away (connection closed, request aborted, body cancelled). */
-  close(): void;
+  onDisconnect(): void;
 }
 
 /**

@@ -13,16 +13,52 @@ export interface NodeResponseLike {
   /** Added by compression middleware (`compression`): pushes out what the compressor holds. */
   flush?(): void;
   destroy?(): unknown;
+  /** Whether the body goes out in HTTP/1.1 chunked framing (Node decides when the head is written). */
+  readonly chunkedEncoding?: boolean;
+  /** The connection, once the response has one (a pipelined response waits for its turn). */
+  readonly socket?: unknown;
   readonly writableLength?: number;
   readonly writableEnded?: boolean;
   readonly writableFinished?: boolean;
   readonly destroyed?: boolean;
 }
 
-/** The parts of a Node socket the transport tunes for a long-lived stream. */
+/** The parts of a Node socket the transport uses. */
 export interface NodeSocketLike {
   setTimeout?(ms: number): unknown;
   setNoDelay?(noDelay?: boolean): unknown;
+  /** For writing pre-framed chunks straight to the connection (see `nodeResponseTransport`). */
+  write?(chunk: Uint8Array): boolean;
+  cork?(): void;
+  uncork?(): void;
+  on?(event: 'drain', listener: Listener): unknown;
+  removeListener?(event: 'drain', listener: Listener): unknown;
+  readonly writableLength?: number;
+}
+
+type DirectSocket = Required<Pick<NodeSocketLike, 'write' | 'cork' | 'uncork' | 'on' | 'removeListener'>> &
+  NodeSocketLike;
+
+const CRLF = 0x0a0d; // "\r\n" as a little-endian 16-bit value, written with one DataView call
+let lastPayload: Uint8Array | undefined;
+let lastFrame: Uint8Array | undefined;
+
+/**
+ * Frames `payload` as one HTTP/1.1 chunk (`<hex length>\r\n<payload>\r\n`). A broadcast hands the
+ * same bytes to every stream in a row, so the last frame is kept: one frame per broadcast, not per client.
+ */
+function chunkFrame(payload: Uint8Array): Uint8Array {
+  if (payload === lastPayload) return lastFrame as Uint8Array;
+  const size = payload.byteLength.toString(16);
+  const frame = new Uint8Array(size.length + payload.byteLength + 4);
+  for (let i = 0; i < size.length; i++) frame[i] = size.charCodeAt(i);
+  const view = new DataView(frame.buffer);
+  view.setUint16(size.length, CRLF, true);
+  frame.set(payload, size.length + 2);
+  view.setUint16(frame.byteLength - 2, CRLF, true);
+  lastPayload = payload;
+  lastFrame = frame;
+  return frame;
 }
 
 /**
@@ -32,6 +68,12 @@ export interface NodeSocketLike {
  * notices a disconnect from the response's `close` event, and calls the compression middleware's
  * `flush` after each write so events are not held back until a buffer fills.
  *
+ * On a plain HTTP/1.1 chunked response it writes each event as a pre-framed chunk straight to the
+ * socket, corked until the end of the current task, so a burst of events leaves in one `writev`
+ * per connection and a broadcast is framed once for all its streams. Anything that changes the
+ * body on its way (compression middleware wrapping `write`), HTTP/2, HTTP/1.0 and HEAD responses
+ * go through `response.write` instead.
+ *
  * @param response the response to stream on; nothing may have been written to it yet
  * @param socket the connection, when there is one (HTTP/1.x); on HTTP/2 pass `undefined`
  */
@@ -39,38 +81,95 @@ export function nodeResponseTransport(
   response: NodeResponseLike,
   socket?: NodeSocketLike | null,
 ): SSETransport {
-  let detach: Listener | undefined;
-  return {
-    attach(handlers: TransportHandlers) {
-      const onClose = () => handlers.close();
-      const onDrain = () => handlers.drain();
-      response.on('close', onClose);
-      response.on('drain', onDrain);
-      detach = () => {
-        response.removeListener('close', onClose);
-        response.removeListener('drain', onDrain);
-      };
-    },
-    open(headers) {
-      socket?.setTimeout?.(0);
-      socket?.setNoDelay?.(true);
-      response.writeHead(200, headers);
-      response.flushHeaders?.();
-      // Compression middleware holds the headers until the first body bytes unless flushed.
-      response.flush?.();
-    },
-    write: (chunk) => response.write(chunk),
-    get bufferedBytes() {
-      // On Node a response's writableLength already includes its socket's buffer.
-      return response.writableLength ?? 0;
-    },
-    flush: response.flush ? () => response.flush?.() : undefined,
-    end(discard) {
-      detach?.();
-      detach = undefined;
-      // A response something else already finished (an error handler, say) has nothing to tear down.
-      if (discard && !response.writableFinished) response.destroy?.();
-      else if (!response.writableEnded) response.end();
-    },
+  return new NodeResponseTransport(response, socket ?? undefined);
+}
+
+class NodeResponseTransport implements SSETransport {
+  private handlers: TransportHandlers | undefined;
+  private direct: DirectSocket | undefined;
+  private corked = false;
+  readonly flush: (() => void) | undefined;
+
+  constructor(
+    private readonly response: NodeResponseLike,
+    private readonly socket: NodeSocketLike | undefined,
+  ) {
+    this.flush = response.flush ? () => response.flush?.() : undefined;
+  }
+
+  private readonly onClose = (): void => this.handlers?.onDisconnect();
+  private readonly onDrain = (): void => this.handlers?.onDrain();
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.direct?.uncork();
   };
+
+  attach(handlers: TransportHandlers): void {
+    this.handlers = handlers;
+    this.response.on('close', this.onClose);
+    // Direct writes bypass the response, so only the socket knows when its buffer has drained.
+    if (this.direct) this.direct.on('drain', this.onDrain);
+    else this.response.on('drain', this.onDrain);
+  }
+
+  open(headers: Record<string, string>): void {
+    const { response, socket } = this;
+    socket?.setTimeout?.(0);
+    socket?.setNoDelay?.(true);
+    response.writeHead(200, headers);
+    response.flushHeaders?.();
+    // Compression middleware holds the headers until the first body bytes unless flushed.
+    response.flush?.();
+    if (canWriteDirect(response, socket)) this.direct = socket;
+  }
+
+  write(chunk: Uint8Array): boolean {
+    const direct = this.direct;
+    if (!direct) return this.response.write(chunk);
+    if (!this.corked) {
+      this.corked = true;
+      direct.cork();
+      queueMicrotask(this.uncork);
+    }
+    return direct.write(chunkFrame(chunk));
+  }
+
+  get bufferedBytes(): number {
+    // On Node a response's writableLength already includes its socket's buffer.
+    return this.response.writableLength ?? 0;
+  }
+
+  end(discard: boolean): void {
+    const { response } = this;
+    response.removeListener('close', this.onClose);
+    if (this.direct) this.direct.removeListener('drain', this.onDrain);
+    else response.removeListener('drain', this.onDrain);
+    this.handlers = undefined;
+    // A response something else already finished (an error handler, say) has nothing to tear down.
+    if (discard && !response.writableFinished) response.destroy?.();
+    else if (!response.writableEnded) response.end();
+  }
+}
+
+/**
+ * Whether events may skip `response.write`: Node frames the body in chunks, nothing has wrapped
+ * `write` (as compression middleware does), and the head has already reached this very socket with
+ * nothing of the response still queued ahead of our bytes.
+ */
+function canWriteDirect(
+  response: NodeResponseLike,
+  socket: NodeSocketLike | undefined,
+): socket is DirectSocket {
+  return (
+    socket !== undefined &&
+    response.chunkedEncoding === true &&
+    response.socket === socket &&
+    !Object.hasOwn(response, 'write') &&
+    response.flush === undefined &&
+    typeof socket.write === 'function' &&
+    typeof socket.cork === 'function' &&
+    typeof socket.uncork === 'function' &&
+    typeof socket.on === 'function' &&
+    response.writableLength === socket.writableLength
+  );
 }

@@ -7,7 +7,7 @@ const decoder = new TextDecoder();
 /** A transport attached to spies, as a stream would attach it, and opened. */
 function attached(options: Parameters<typeof webStreamTransport>[0] = {}) {
   const transport = webStreamTransport(options);
-  const handlers = { drain: vi.fn(), close: vi.fn() };
+  const handlers = { onDrain: vi.fn(), onDisconnect: vi.fn() };
   transport.attach(handlers);
   transport.open({ 'content-type': 'text/event-stream; charset=utf-8', 'x-test': '1' });
   return { transport, handlers };
@@ -42,15 +42,15 @@ describe('webStreamTransport', () => {
     expect(transport.write(encoder.encode('67890'))).toBe(false);
     expect(transport.bufferedBytes).toBe(10);
     await settle();
-    expect(handlers.drain).not.toHaveBeenCalled();
+    expect(handlers.onDrain).not.toHaveBeenCalled();
     expect(decoder.decode((await reader.read()).value)).toBe('12345');
     await settle();
-    expect(handlers.drain).toHaveBeenCalledTimes(1);
+    expect(handlers.onDrain).toHaveBeenCalledTimes(1);
     expect(transport.bufferedBytes).toBe(5);
     await reader.read();
     await settle();
     // One drain per full buffer, not one per read.
-    expect(handlers.drain).toHaveBeenCalledTimes(1);
+    expect(handlers.onDrain).toHaveBeenCalledTimes(1);
     transport.end(false);
   });
 
@@ -91,7 +91,7 @@ describe('webStreamTransport', () => {
   it('tells the stream the client left when the body is cancelled', async () => {
     const { transport, handlers } = attached();
     await transport.response().body!.cancel();
-    expect(handlers.close).toHaveBeenCalledTimes(1);
+    expect(handlers.onDisconnect).toHaveBeenCalledTimes(1);
     // Ending a cancelled body must not throw.
     expect(() => transport.end(true)).not.toThrow();
   });
@@ -100,14 +100,14 @@ describe('webStreamTransport', () => {
     const controller = new AbortController();
     const { transport, handlers } = attached({ signal: controller.signal });
     controller.abort();
-    expect(handlers.close).toHaveBeenCalledTimes(1);
+    expect(handlers.onDisconnect).toHaveBeenCalledTimes(1);
     transport.end(true);
   });
 
   it('tells the stream at once about a request that was aborted before it attached', async () => {
     const { transport, handlers } = attached({ signal: AbortSignal.abort() });
     await Promise.resolve();
-    expect(handlers.close).toHaveBeenCalledTimes(1);
+    expect(handlers.onDisconnect).toHaveBeenCalledTimes(1);
     transport.end(true);
   });
 
@@ -118,6 +118,6 @@ describe('webStreamTransport', () => {
     transport.end(false);
     controller.abort();
     await body.cancel();
-    expect(handlers.close).not.toHaveBeenCalled();
+    expect(handlers.onDisconnect).not.toHaveBeenCalled();
   });
 });

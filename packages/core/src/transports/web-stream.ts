@@ -31,7 +31,7 @@ export function webStreamTransport(options: WebStreamTransportOptions = {}): Web
   let clientGone = false;
   const onClientGone = () => {
     clientGone = true;
-    handlers?.close();
+    handlers?.onDisconnect();
   };
 
   const body = new ReadableStream<Uint8Array>(
@@ -42,7 +42,7 @@ export function webStreamTransport(options: WebStreamTransportOptions = {}): Web
       pull() {
         if (!waitingForDrain) return;
         waitingForDrain = false;
-        handlers?.drain();
+        handlers?.onDrain();
       },
       cancel() {
         onClientGone();
