@@ -106,27 +106,60 @@ export function sse(
   };
 }
 
-type WithStream = NodeResponseLike & { readonly sse: SSEStream };
+const kOptions = Symbol('ssekit.options');
+const kStream = Symbol('ssekit.stream');
+
+/** What the middleware keeps on a response: the options to open with, then the opened stream. */
+interface StreamSlots {
+  /** Node's responses (and Express's) know their request. */
+  readonly req?: SSERequestLike;
+  [kOptions]?: SSEOptions;
+  [kStream]?: SSEStream;
+}
+
+type WithStream = NodeResponseLike & StreamSlots & { readonly sse: SSEStream };
+
+const prototypesWithGetter = new WeakSet<object>();
 
 function defineStream(req: SSERequestLike, res: NodeResponseLike, options: SSEOptions): WithStream {
-  const current = Object.getOwnPropertyDescriptor(res, 'sse');
-  if (current && 'value' in current) return res as WithStream;
+  const slots = res as WithStream;
+  if (slots[kStream]) return slots;
+  slots[kOptions] = options;
+  const proto: unknown = Object.getPrototypeOf(res);
+  // Express gives each app its own response prototype (it owns an `app`): the getter is defined
+  // there once, so responses keep their shape. Redefining a property on every response would turn
+  // each into a slow dictionary object, about 1.5 KiB more per open stream.
+  if (typeof proto === 'object' && proto !== null && Object.hasOwn(proto, 'app')) {
+    if (!prototypesWithGetter.has(proto)) {
+      Object.defineProperty(proto, 'sse', { configurable: true, get: openOnFirstRead });
+      prototypesWithGetter.add(proto);
+    }
+  } else if (!Object.hasOwn(res, 'sse')) {
+    Object.defineProperty(res, 'sse', { configurable: true, get: openOnFirstRead });
+  }
+  if (slots.req === undefined) Object.defineProperty(res, 'req', { configurable: true, value: req });
+  return slots;
+}
+
+/** The `res.sse` getter: opens the stream on the first read, then returns the same one. */
+function openOnFirstRead(this: NodeResponseLike & StreamSlots): SSEStream | undefined {
+  const opened = this[kStream];
+  if (opened) return opened;
+  const options = this[kOptions];
+  const req = this.req;
+  // A response of the same app that never passed through sse() has no stream.
+  if (!options || !req) return undefined;
   const http1 = req.httpVersionMajor === 1;
-  return Object.defineProperty(res as WithStream, 'sse', {
-    configurable: true,
-    get(): SSEStream {
-      const stream = openSSEStream(
-        {
-          // On HTTP/2 `req.socket` is the session's, shared by every stream: leave its timeouts alone.
-          transport: nodeResponseTransport(res, http1 ? req.socket : undefined),
-          lastEventIdHeader: req.headers['last-event-id'],
-          url: req.originalUrl ?? req.url,
-          connectionHeader: http1,
-        },
-        options,
-      );
-      Object.defineProperty(res, 'sse', { configurable: true, value: stream });
-      return stream;
+  const stream = openSSEStream(
+    {
+      // On HTTP/2 `req.socket` is the session's, shared by every stream: leave its timeouts alone.
+      transport: nodeResponseTransport(this, http1 ? req.socket : undefined),
+      lastEventIdHeader: req.headers['last-event-id'],
+      url: req.originalUrl ?? req.url,
+      connectionHeader: http1,
     },
-  });
+    options,
+  );
+  this[kStream] = stream;
+  return stream;
 }

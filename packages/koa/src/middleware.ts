@@ -32,31 +32,58 @@ export function sse(options: SSEKoaOptions = {}): Middleware {
   // A bad option fails here, where it was written, not on the first request.
   validateSSEOptions(streamOptions);
   return async function sseMiddleware(ctx, next) {
-    let stream: SSEStream | undefined;
-    const current = Object.getOwnPropertyDescriptor(ctx, 'sse');
-    // An outer sse() may already have opened the stream; a second one on the same response would
-    // write the headers twice.
-    if (!(current && 'value' in current)) {
-      Object.defineProperty(ctx, 'sse', {
-        configurable: true,
-        // Not enumerable: a logger that spreads ctx must not open the stream by reading it.
-        enumerable: false,
-        get: () => {
-          stream = open(ctx, streamOptions);
-          Object.defineProperty(ctx, 'sse', { configurable: true, value: stream });
-          return stream;
-        },
-      });
+    const slots = ctx as Context & StreamSlots;
+    // An outer sse() may already have opened the stream; its options stay the ones it opened with.
+    if (!slots[kStream]) {
+      slots[kOptions] = streamOptions;
+      defineGetter(ctx);
     }
     try {
       await next();
     } catch (error) {
-      if (stream === undefined) throw error;
+      // Only the sse() whose options opened the stream answers for it; any other passes it on.
+      const stream = slots[kStream];
+      if (stream === undefined || slots[kOptions] !== streamOptions) throw error;
       stream.close();
       if (onError) onError(error, ctx);
       else ctx.app.emit('error', error, ctx);
     }
   };
+}
+
+const kOptions = Symbol('ssekit.options');
+const kStream = Symbol('ssekit.stream');
+
+/** What the middleware keeps on a context: the options to open with, then the opened stream. */
+interface StreamSlots {
+  [kOptions]?: SSEOptions;
+  [kStream]?: SSEStream;
+}
+
+const prototypesWithGetter = new WeakSet<object>();
+
+function defineGetter(ctx: Context): void {
+  const proto: unknown = Object.getPrototypeOf(ctx);
+  // Every context of an app inherits from `app.context`, Koa's place for extensions: the getter is
+  // defined there once, so contexts keep their shape. Redefining a property on every context would
+  // turn each into a slow dictionary object, about 1.5 KiB more per open stream.
+  const target = typeof proto === 'object' && proto !== null && proto === ctx.app?.context ? proto : ctx;
+  if (target === proto ? prototypesWithGetter.has(proto) : Object.hasOwn(ctx, 'sse')) return;
+  // Not enumerable: a logger that spreads ctx must not open the stream by reading it.
+  Object.defineProperty(target, 'sse', { configurable: true, enumerable: false, get: openOnFirstRead });
+  if (target === proto) prototypesWithGetter.add(proto);
+}
+
+/** The `ctx.sse` getter: opens the stream on the first read, then returns the same one. */
+function openOnFirstRead(this: Context & StreamSlots): SSEStream | undefined {
+  const opened = this[kStream];
+  if (opened) return opened;
+  const options = this[kOptions];
+  // A context of the same app that never passed through sse() has no stream.
+  if (!options) return undefined;
+  const stream = open(this, options);
+  this[kStream] = stream;
+  return stream;
 }
 
 function open(ctx: Context, options: SSEOptions): SSEStream {
@@ -73,8 +100,8 @@ function open(ctx: Context, options: SSEOptions): SSEStream {
     options,
   );
   // Set only once the headers are out: if opening threw (headers already sent), Koa must still
-  // answer with the error. From here on Koa's own respond() would write a 404 body after the events, and upstream
-  // middleware such as koa-compress skip a response whose headers are sent.
+  // answer with the error. From here on Koa's own respond() would write a 404 body after the
+  // events, and upstream middleware such as koa-compress skip a response whose headers are sent.
   ctx.respond = false;
   return stream;
 }
