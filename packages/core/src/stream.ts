@@ -4,6 +4,7 @@ import { type HeartbeatScheduler, heartbeatScheduler } from './heartbeat.js';
 import { readLastEventId } from './last-event-id.js';
 import { type SSEOptions, validateSSEOptions } from './options.js';
 import { type PipeSource, pipeToStream } from './pipe.js';
+import { encodeText } from './slab.js';
 import type { SSETransport, TransportHandlers } from './transport.js';
 import type { MessageData, SendArgs, SendOptions, Serializer } from './types.js';
 
@@ -11,6 +12,8 @@ const encoder = new TextEncoder();
 const HEARTBEAT = encoder.encode(':\n\n');
 const SENT: Promise<boolean> = Promise.resolve(true);
 const NOT_SENT: Promise<boolean> = Promise.resolve(false);
+/** The largest high-water mark of the transports core ships (the web stream's default, 64 KiB). */
+const ALWAYS_CHECK_BELOW = 64 * 1024;
 
 /**
  * Why a stream closed: `'server'` (`close()` was called), `'client'` (the client went away) or
@@ -118,7 +121,7 @@ export class SSEStream<Events extends Record<string, unknown> = Record<string, u
       options === undefined ? { data } : { data, event: options.event, id: options.id, retry: options.retry },
       this.serialize,
     );
-    return this.writeBytes(encoder.encode(text));
+    return this.writeBytes(encodeText(text));
   }
 
   /**
@@ -194,11 +197,15 @@ export class SSEStream<Events extends Record<string, unknown> = Record<string, u
   private writeBytes(bytes: Uint8Array): Promise<boolean> {
     const transport = this.transport;
     // Checked before writing, so what a slow client holds never exceeds the bound (an event larger
-    // than the bound still goes out on an empty buffer).
-    const buffered = transport.bufferedBytes;
-    if (buffered > 0 && buffered + bytes.byteLength > this.maxBufferedBytes) {
-      this.shutdown('slow');
-      return NOT_SENT;
+    // than the bound still goes out on an empty buffer). While the transport takes bytes freely its
+    // buffer is below its own high-water mark, so the check is needed only once it has refused one,
+    // or when the bound is smaller than any transport's high-water mark.
+    if (this.drainWaiter !== undefined || this.maxBufferedBytes < ALWAYS_CHECK_BELOW) {
+      const buffered = transport.bufferedBytes;
+      if (buffered > 0 && buffered + bytes.byteLength > this.maxBufferedBytes) {
+        this.shutdown('slow');
+        return NOT_SENT;
+      }
     }
     const ready = transport.write(bytes);
     transport.flush?.();

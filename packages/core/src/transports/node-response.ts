@@ -1,3 +1,4 @@
+import { allocateBytes } from '../slab.js';
 import type { SSETransport, TransportHandlers } from '../transport.js';
 
 type Listener = () => void;
@@ -39,7 +40,11 @@ export interface NodeSocketLike {
 type DirectSocket = Required<Pick<NodeSocketLike, 'write' | 'cork' | 'uncork' | 'on' | 'removeListener'>> &
   NodeSocketLike;
 
-const CRLF = 0x0a0d; // "\r\n" as a little-endian 16-bit value, written with one DataView call
+const CR = 0x0d;
+const LF = 0x0a;
+/** Bounds on how long a busy producer's events wait in a corked socket: microtask turns, and bytes. */
+const MAX_CORKED_TURNS = 64;
+const MAX_CORKED_BYTES = 16 * 1024;
 let lastPayload: Uint8Array | undefined;
 let lastFrame: Uint8Array | undefined;
 
@@ -50,12 +55,14 @@ let lastFrame: Uint8Array | undefined;
 function chunkFrame(payload: Uint8Array): Uint8Array {
   if (payload === lastPayload) return lastFrame as Uint8Array;
   const size = payload.byteLength.toString(16);
-  const frame = new Uint8Array(size.length + payload.byteLength + 4);
+  const start = size.length + 2;
+  const frame = allocateBytes(start + payload.byteLength + 2);
   for (let i = 0; i < size.length; i++) frame[i] = size.charCodeAt(i);
-  const view = new DataView(frame.buffer);
-  view.setUint16(size.length, CRLF, true);
-  frame.set(payload, size.length + 2);
-  view.setUint16(frame.byteLength - 2, CRLF, true);
+  frame[start - 2] = CR;
+  frame[start - 1] = LF;
+  frame.set(payload, start);
+  frame[frame.length - 2] = CR;
+  frame[frame.length - 1] = LF;
   lastPayload = payload;
   lastFrame = frame;
   return frame;
@@ -99,9 +106,31 @@ class NodeResponseTransport implements SSETransport {
 
   private readonly onClose = (): void => this.handlers?.onDisconnect();
   private readonly onDrain = (): void => this.handlers?.onDrain();
+  private writesWhileCorked = 0;
+  private corkedTurns = 0;
+  private idleTurns = 0;
+  /**
+   * Runs as a microtask after the first corked write. A producer that awaits every `send` writes one
+   * event per microtask turn (its continuation is queued just after this check), so the socket stays
+   * corked while writes keep coming, up to a bound in turns and bytes, and is flushed in one
+   * `writev` after two turns without a write.
+   */
   private readonly uncork = (): void => {
+    const direct = this.direct;
+    if (direct && this.corkedTurns < MAX_CORKED_TURNS && (direct.writableLength ?? 0) < MAX_CORKED_BYTES) {
+      this.idleTurns = this.writesWhileCorked > 0 ? 0 : this.idleTurns + 1;
+      if (this.idleTurns < 2) {
+        this.writesWhileCorked = 0;
+        this.corkedTurns++;
+        queueMicrotask(this.uncork);
+        return;
+      }
+    }
     this.corked = false;
-    this.direct?.uncork();
+    this.writesWhileCorked = 0;
+    this.corkedTurns = 0;
+    this.idleTurns = 0;
+    direct?.uncork();
   };
 
   attach(handlers: TransportHandlers): void {
@@ -126,7 +155,8 @@ class NodeResponseTransport implements SSETransport {
   write(chunk: Uint8Array): boolean {
     const direct = this.direct;
     if (!direct) return this.response.write(chunk);
-    if (!this.corked) {
+    if (this.corked) this.writesWhileCorked++;
+    else {
       this.corked = true;
       direct.cork();
       queueMicrotask(this.uncork);

@@ -1,0 +1,40 @@
+/**
+ * Small byte arrays carved out of shared 64 KiB slabs. Allocating a typed array of its own for
+ * every event costs more than encoding the event; views on a slab cost a view. A slab is never
+ * written again where it has been handed out, so the views stay valid for as long as a socket
+ * holds them (the slab is freed once no view is left).
+ */
+const SLAB_SIZE = 64 * 1024;
+/** Larger arrays get their own memory: they would waste most of a slab. */
+const MAX_SLAB_ALLOCATION = 8 * 1024;
+
+const encoder = new TextEncoder();
+let slab = new Uint8Array(SLAB_SIZE);
+let offset = 0;
+
+/** A zero-filled array of `size` bytes, on a slab when it is small. */
+export function allocateBytes(size: number): Uint8Array {
+  if (size > MAX_SLAB_ALLOCATION) return new Uint8Array(size);
+  if (offset + size > SLAB_SIZE) {
+    slab = new Uint8Array(SLAB_SIZE);
+    offset = 0;
+  }
+  const bytes = slab.subarray(offset, offset + size);
+  // Views start on 8-byte boundaries, as typed-array allocations do.
+  offset += (size + 7) & ~7;
+  return bytes;
+}
+
+/** The UTF-8 bytes of `text`, on a slab when they are few. */
+export function encodeText(text: string): Uint8Array {
+  // UTF-8 needs at most 3 bytes per UTF-16 code unit.
+  if (text.length * 3 > MAX_SLAB_ALLOCATION) return encoder.encode(text);
+  if (offset + text.length * 3 > SLAB_SIZE) {
+    slab = new Uint8Array(SLAB_SIZE);
+    offset = 0;
+  }
+  const { written } = encoder.encodeInto(text, slab.subarray(offset));
+  const bytes = slab.subarray(offset, offset + written);
+  offset += (written + 7) & ~7;
+  return bytes;
+}
