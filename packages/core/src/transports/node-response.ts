@@ -1,5 +1,6 @@
 import { allocateBytes } from '../slab.js';
 import type { SSETransport, TransportHandlers } from '../transport.js';
+import { WriteBatch } from '../write-batch.js';
 
 type Listener = () => void;
 
@@ -42,8 +43,7 @@ type DirectSocket = Required<Pick<NodeSocketLike, 'write' | 'cork' | 'uncork' | 
 
 const CR = 0x0d;
 const LF = 0x0a;
-/** Bounds on how long a busy producer's events wait in a corked socket: microtask turns, and bytes. */
-const MAX_CORKED_TURNS = 64;
+/** Bytes a burst may hold in a corked socket before they are sent. */
 const MAX_CORKED_BYTES = 16 * 1024;
 let lastPayload: Uint8Array | undefined;
 let lastFrame: Uint8Array | undefined;
@@ -94,7 +94,6 @@ export function nodeResponseTransport(
 class NodeResponseTransport implements SSETransport {
   private handlers: TransportHandlers | undefined;
   private direct: DirectSocket | undefined;
-  private corked = false;
   readonly flush: (() => void) | undefined;
 
   constructor(
@@ -106,32 +105,11 @@ class NodeResponseTransport implements SSETransport {
 
   private readonly onClose = (): void => this.handlers?.onDisconnect();
   private readonly onDrain = (): void => this.handlers?.onDrain();
-  private writesWhileCorked = 0;
-  private corkedTurns = 0;
-  private idleTurns = 0;
-  /**
-   * Runs as a microtask after the first corked write. A producer that awaits every `send` writes one
-   * event per microtask turn (its continuation is queued just after this check), so the socket stays
-   * corked while writes keep coming, up to a bound in turns and bytes, and is flushed in one
-   * `writev` after two turns without a write.
-   */
-  private readonly uncork = (): void => {
-    const direct = this.direct;
-    if (direct && this.corkedTurns < MAX_CORKED_TURNS && (direct.writableLength ?? 0) < MAX_CORKED_BYTES) {
-      this.idleTurns = this.writesWhileCorked > 0 ? 0 : this.idleTurns + 1;
-      if (this.idleTurns < 2) {
-        this.writesWhileCorked = 0;
-        this.corkedTurns++;
-        queueMicrotask(this.uncork);
-        return;
-      }
-    }
-    this.corked = false;
-    this.writesWhileCorked = 0;
-    this.corkedTurns = 0;
-    this.idleTurns = 0;
-    direct?.uncork();
-  };
+  /** Keeps the socket corked while a burst of events is written, so it leaves in one `writev`. */
+  private readonly batch = new WriteBatch(
+    () => this.direct?.uncork(),
+    () => (this.direct?.writableLength ?? 0) >= MAX_CORKED_BYTES,
+  );
 
   attach(handlers: TransportHandlers): void {
     this.handlers = handlers;
@@ -155,12 +133,7 @@ class NodeResponseTransport implements SSETransport {
   write(chunk: Uint8Array): boolean {
     const direct = this.direct;
     if (!direct) return this.response.write(chunk);
-    if (this.corked) this.writesWhileCorked++;
-    else {
-      this.corked = true;
-      direct.cork();
-      queueMicrotask(this.uncork);
-    }
+    if (this.batch.add()) direct.cork();
     return direct.write(chunkFrame(chunk));
   }
 

@@ -43,14 +43,27 @@ describe('webStreamTransport', () => {
     expect(transport.bufferedBytes).toBe(10);
     await settle();
     expect(handlers.onDrain).not.toHaveBeenCalled();
-    expect(decoder.decode((await reader.read()).value)).toBe('12345');
+    // Both writes of the task arrive as one chunk.
+    expect(decoder.decode((await reader.read()).value)).toBe('1234567890');
     await settle();
     expect(handlers.onDrain).toHaveBeenCalledTimes(1);
-    expect(transport.bufferedBytes).toBe(5);
+    expect(transport.bufferedBytes).toBe(0);
+    expect(transport.write(encoder.encode('abc'))).toBe(true);
     await reader.read();
     await settle();
     // One drain per full buffer, not one per read.
     expect(handlers.onDrain).toHaveBeenCalledTimes(1);
+    transport.end(false);
+  });
+
+  it('sends a burst of writes as one chunk, and a write after the burst as the next', async () => {
+    const { transport } = attached();
+    const reader = transport.response().body!.getReader();
+    for (let i = 0; i < 50; i++) transport.write(encoder.encode(`${i},`));
+    const first = decoder.decode((await reader.read()).value);
+    expect(first).toBe(Array.from({ length: 50 }, (_, i) => `${i},`).join(''));
+    transport.write(encoder.encode('later'));
+    expect(decoder.decode((await reader.read()).value)).toBe('later');
     transport.end(false);
   });
 

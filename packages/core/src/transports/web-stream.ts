@@ -1,4 +1,18 @@
 import type { SSETransport, TransportHandlers } from '../transport.js';
+import { WriteBatch } from '../write-batch.js';
+
+/** Bytes a burst may collect before they go out as one chunk. */
+const MAX_CHUNK_BYTES = 16 * 1024;
+
+function concat(parts: readonly Uint8Array[], size: number): Uint8Array {
+  const joined = new Uint8Array(size);
+  let offset = 0;
+  for (const part of parts) {
+    joined.set(part, offset);
+    offset += part.byteLength;
+  }
+  return joined;
+}
 
 /** Options of `webStreamTransport`. */
 export interface WebStreamTransportOptions {
@@ -33,6 +47,18 @@ export function webStreamTransport(options: WebStreamTransportOptions = {}): Web
     clientGone = true;
     handlers?.onDisconnect();
   };
+  // A burst of events becomes one body chunk: every chunk costs the runtime a read, a promise and
+  // a write to its connection, far more than copying the bytes together once.
+  let held: Uint8Array[] = [];
+  let heldBytes = 0;
+  const release = () => {
+    if (heldBytes === 0 || ended) return;
+    const chunk = held.length === 1 ? (held[0] as Uint8Array) : concat(held, heldBytes);
+    held = [];
+    heldBytes = 0;
+    controller.enqueue(chunk);
+  };
+  const batch = new WriteBatch(release, () => heldBytes >= MAX_CHUNK_BYTES);
 
   const body = new ReadableStream<Uint8Array>(
     {
@@ -40,7 +66,8 @@ export function webStreamTransport(options: WebStreamTransportOptions = {}): Web
         controller = c;
       },
       pull() {
-        if (!waitingForDrain) return;
+        // Room in the queue is not room yet while a held burst is still to be added to it.
+        if (!waitingForDrain || (controller.desiredSize ?? 0) - heldBytes <= 0) return;
         waitingForDrain = false;
         handlers?.onDrain();
       },
@@ -61,17 +88,22 @@ export function webStreamTransport(options: WebStreamTransportOptions = {}): Web
       headers = h;
     },
     write(chunk) {
-      controller.enqueue(chunk);
-      const room = (controller.desiredSize ?? 0) > 0;
+      held.push(chunk);
+      heldBytes += chunk.byteLength;
+      batch.add();
+      const room = (controller.desiredSize ?? 0) - heldBytes > 0;
       if (!room) waitingForDrain = true;
       return room;
     },
     get bufferedBytes() {
-      return ended ? 0 : highWaterMark - (controller.desiredSize ?? highWaterMark);
+      return ended ? 0 : highWaterMark - (controller.desiredSize ?? highWaterMark) + heldBytes;
     },
     end(discard) {
       if (ended) return;
+      if (!discard) release();
       ended = true;
+      held = [];
+      heldBytes = 0;
       options.signal?.removeEventListener('abort', onClientGone);
       handlers = undefined;
       try {
