@@ -1,6 +1,6 @@
 import { allocateBytes } from '../slab.js';
 import type { SSETransport, TransportHandlers } from '../transport.js';
-import { WriteBatch } from '../write-batch.js';
+import { type Batched, holdWrite } from '../write-batch.js';
 
 type Listener = () => void;
 
@@ -91,7 +91,7 @@ export function nodeResponseTransport(
   return new NodeResponseTransport(response, socket ?? undefined);
 }
 
-class NodeResponseTransport implements SSETransport {
+class NodeResponseTransport implements SSETransport, Batched {
   private handlers: TransportHandlers | undefined;
   private direct: DirectSocket | undefined;
   readonly flush: (() => void) | undefined;
@@ -105,11 +105,21 @@ class NodeResponseTransport implements SSETransport {
 
   private readonly onClose = (): void => this.handlers?.onDisconnect();
   private readonly onDrain = (): void => this.handlers?.onDrain();
-  /** Keeps the socket corked while a burst of events is written, so it leaves in one `writev`. */
-  private readonly batch = new WriteBatch(
-    () => this.direct?.uncork(),
-    () => (this.direct?.writableLength ?? 0) >= MAX_CORKED_BYTES,
-  );
+  // The bookkeeping of the write batch that keeps the socket corked through a burst (see write-batch.ts).
+  batchHeld = false;
+  batchWrites = 0;
+  batchTurns = 0;
+  batchIdleTurns = 0;
+
+  /** @internal Ends a burst: the corked frames leave in one `writev`. */
+  releaseBatch(): void {
+    this.direct?.uncork();
+  }
+
+  /** @internal Whether the burst holds enough bytes to go out now. */
+  batchFull(): boolean {
+    return (this.direct?.writableLength ?? 0) >= MAX_CORKED_BYTES;
+  }
 
   attach(handlers: TransportHandlers): void {
     this.handlers = handlers;
@@ -133,7 +143,7 @@ class NodeResponseTransport implements SSETransport {
   write(chunk: Uint8Array): boolean {
     const direct = this.direct;
     if (!direct) return this.response.write(chunk);
-    if (this.batch.add()) direct.cork();
+    if (holdWrite(this)) direct.cork();
     return direct.write(chunkFrame(chunk));
   }
 
