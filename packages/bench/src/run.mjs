@@ -645,7 +645,8 @@ async function main() {
   meta.loadAfter = load();
   meta.seconds = (performance.now() - started) / 1000;
   const results = { fanout, single };
-  const markdown = report(opts, results, meta);
+  let markdown = report(opts, results, meta);
+  if (!opts.quick) markdown += await scaleOutSection();
   console.log(`\n${markdown}`);
   if (opts.out) {
     writeFileSync(opts.out, markdown);
@@ -654,6 +655,31 @@ async function main() {
   if (opts.json) writeFileSync(opts.json, JSON.stringify({ opts, meta, ...results }, null, 2));
   const ok = [...fanout, ...single].every((t) => !t.error && t.complete !== false);
   process.exitCode = ok ? 0 : 1;
+}
+
+/**
+ * Cross-instance fan-out through @ssekit/redis: three server instances in their own processes
+ * sharing one channel, clients on each, latency from `send` on one instance to receipt on every
+ * client of all three (packages/redis/bench/latency.mjs, which starts its own redis-server).
+ */
+async function scaleOutSection() {
+  const script = fileURLToPath(new URL('../../redis/bench/latency.mjs', import.meta.url));
+  const args = ['--instances', '3', '--clients', '100', '--events', '300'];
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let table = '';
+  child.stdout.on('data', (chunk) => {
+    table += chunk;
+  });
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  const heading = '\n## Scale-out: one channel across three instances through Redis\n\n';
+  if (code !== 0 || !table.includes('|')) {
+    return `${heading}Not measured: \`node packages/redis/bench/latency.mjs\` failed (exit ${code}); it needs \`redis-server\` (Debian package \`redis-server\`).\n`;
+  }
+  return (
+    `${heading}Three server instances (separate processes) share one channel through \`@ssekit/redis\` and a local \`redis-server\`; ` +
+    'events are sent round-robin through the instances, and latency runs from just before the sending call to a client of any ' +
+    `instance parsing the event (\`node packages/redis/bench/latency.mjs ${args.join(' ')}\`).\n\n${table.trim()}\n`
+  );
 }
 
 function log(t, rep) {
