@@ -31,41 +31,47 @@ export interface NodeSocketLike {
   setNoDelay?(noDelay?: boolean): unknown;
   /** For writing pre-framed chunks straight to the connection (see `nodeResponseTransport`). */
   write?(chunk: Uint8Array): boolean;
-  cork?(): void;
-  uncork?(): void;
   on?(event: 'drain', listener: Listener): unknown;
   removeListener?(event: 'drain', listener: Listener): unknown;
   readonly writableLength?: number;
 }
 
-type DirectSocket = Required<Pick<NodeSocketLike, 'write' | 'cork' | 'uncork' | 'on' | 'removeListener'>> &
-  NodeSocketLike;
+type DirectSocket = Required<Pick<NodeSocketLike, 'write' | 'on' | 'removeListener'>> & NodeSocketLike;
 
 const CR = 0x0d;
 const LF = 0x0a;
-/** Bytes a burst may hold in a corked socket before they are sent. */
-const MAX_CORKED_BYTES = 16 * 1024;
+/** Bytes a burst may collect before they go out, and past which `write` reports backpressure. */
+const MAX_HELD_BYTES = 16 * 1024;
 let lastPayload: Uint8Array | undefined;
 let lastFrame: Uint8Array | undefined;
 
-/**
- * Frames `payload` as one HTTP/1.1 chunk (`<hex length>\r\n<payload>\r\n`). A broadcast hands the
- * same bytes to every stream in a row, so the last frame is kept: one frame per broadcast, not per client.
- */
-function chunkFrame(payload: Uint8Array): Uint8Array {
-  if (payload === lastPayload) return lastFrame as Uint8Array;
-  const size = payload.byteLength.toString(16);
-  const start = size.length + 2;
-  const frame = allocateBytes(start + payload.byteLength + 2);
-  for (let i = 0; i < size.length; i++) frame[i] = size.charCodeAt(i);
-  frame[start - 2] = CR;
-  frame[start - 1] = LF;
-  frame.set(payload, start);
-  frame[frame.length - 2] = CR;
-  frame[frame.length - 1] = LF;
-  lastPayload = payload;
-  lastFrame = frame;
+/** Frames `parts` as one HTTP/1.1 chunk: `<hex length>\r\n<parts>\r\n`. */
+function frameChunk(parts: readonly Uint8Array[], size: number): Uint8Array {
+  const hex = size.toString(16);
+  const frame = allocateBytes(hex.length + size + 4);
+  for (let i = 0; i < hex.length; i++) frame[i] = hex.charCodeAt(i);
+  let offset = hex.length;
+  frame[offset++] = CR;
+  frame[offset++] = LF;
+  for (const part of parts) {
+    frame.set(part, offset);
+    offset += part.byteLength;
+  }
+  frame[offset++] = CR;
+  frame[offset] = LF;
   return frame;
+}
+
+/**
+ * Frames a single event. A broadcast hands the same bytes to every stream in a row, so the last
+ * frame is kept: one frame per broadcast, not one per client.
+ */
+function frameEvent(payload: Uint8Array): Uint8Array {
+  if (payload !== lastPayload) {
+    lastFrame = frameChunk([payload], payload.byteLength);
+    lastPayload = payload;
+  }
+  return lastFrame as Uint8Array;
 }
 
 /**
@@ -75,9 +81,9 @@ function chunkFrame(payload: Uint8Array): Uint8Array {
  * notices a disconnect from the response's `close` event, and calls the compression middleware's
  * `flush` after each write so events are not held back until a buffer fills.
  *
- * On a plain HTTP/1.1 chunked response it writes each event as a pre-framed chunk straight to the
- * socket, corked until the end of the current task, so a burst of events leaves in one `writev`
- * per connection and a broadcast is framed once for all its streams. Anything that changes the
+ * On a plain HTTP/1.1 chunked response it writes straight to the socket: the events of a burst
+ * (everything written before the producer pauses, see write-batch.ts) leave as one HTTP chunk in
+ * one socket write, and a broadcast of one event is framed once for all its streams. Anything that changes the
  * body on its way (compression middleware wrapping `write`), HTTP/2, HTTP/1.0 and HEAD responses
  * go through `response.write` instead.
  *
@@ -104,21 +110,40 @@ class NodeResponseTransport implements SSETransport, Batched {
   }
 
   private readonly onClose = (): void => this.handlers?.onDisconnect();
-  private readonly onDrain = (): void => this.handlers?.onDrain();
-  // The bookkeeping of the write batch that keeps the socket corked through a burst (see write-batch.ts).
+  private readonly onDrain = (): void => {
+    if (this.direct) {
+      if (!this.waitingForDrain) return;
+      this.waitingForDrain = false;
+    }
+    this.handlers?.onDrain();
+  };
+  /** Events of the current burst, sent as one chunk when it ends (direct writes only). */
+  private held: Uint8Array[] = [];
+  private heldBytes = 0;
+  private waitingForDrain = false;
+  // The bookkeeping of the write batch (see write-batch.ts).
   batchHeld = false;
   batchWrites = 0;
   batchTurns = 0;
   batchIdleTurns = 0;
 
-  /** @internal Ends a burst: the corked frames leave in one `writev`. */
+  /** @internal Ends a burst: its events leave as one chunk, in one write to the socket. */
   releaseBatch(): void {
-    this.direct?.uncork();
+    const { direct, held, heldBytes } = this;
+    if (!direct || heldBytes === 0) return;
+    this.held = [];
+    this.heldBytes = 0;
+    const sent = direct.write(
+      held.length === 1 ? frameEvent(held[0] as Uint8Array) : frameChunk(held, heldBytes),
+    );
+    // Backpressure was reported for bytes that were only held here: if the socket took them all,
+    // nothing else will say that there is room again.
+    if (sent) this.onDrain();
   }
 
   /** @internal Whether the burst holds enough bytes to go out now. */
   batchFull(): boolean {
-    return (this.direct?.writableLength ?? 0) >= MAX_CORKED_BYTES;
+    return this.heldBytes >= MAX_HELD_BYTES;
   }
 
   attach(handlers: TransportHandlers): void {
@@ -143,17 +168,26 @@ class NodeResponseTransport implements SSETransport, Batched {
   write(chunk: Uint8Array): boolean {
     const direct = this.direct;
     if (!direct) return this.response.write(chunk);
-    if (holdWrite(this)) direct.cork();
-    return direct.write(chunkFrame(chunk));
+    this.held.push(chunk);
+    this.heldBytes += chunk.byteLength;
+    holdWrite(this);
+    // A producer that writes a lot without pausing gets its bytes to the socket as they pile up.
+    if (this.heldBytes >= MAX_HELD_BYTES) this.releaseBatch();
+    if (this.heldBytes + (direct.writableLength ?? 0) < MAX_HELD_BYTES) return true;
+    this.waitingForDrain = true;
+    return false;
   }
 
   get bufferedBytes(): number {
     // On Node a response's writableLength already includes its socket's buffer.
-    return this.response.writableLength ?? 0;
+    return (this.response.writableLength ?? 0) + this.heldBytes;
   }
 
   end(discard: boolean): void {
     const { response } = this;
+    if (!discard) this.releaseBatch();
+    this.held = [];
+    this.heldBytes = 0;
     response.removeListener('close', this.onClose);
     if (this.direct) this.direct.removeListener('drain', this.onDrain);
     else response.removeListener('drain', this.onDrain);
@@ -180,8 +214,6 @@ function canWriteDirect(
     !Object.hasOwn(response, 'write') &&
     response.flush === undefined &&
     typeof socket.write === 'function' &&
-    typeof socket.cork === 'function' &&
-    typeof socket.uncork === 'function' &&
     typeof socket.on === 'function' &&
     response.writableLength === socket.writableLength
   );

@@ -86,6 +86,8 @@ class WebTransport implements WebStreamTransport, Batched {
     this.held.push(chunk);
     this.heldBytes += chunk.byteLength;
     holdWrite(this);
+    // A producer that writes a lot without pausing gets its bytes to the body as they pile up.
+    if (this.heldBytes >= MAX_CHUNK_BYTES) this.releaseBatch();
     const room = (this.controller.desiredSize ?? 0) - this.heldBytes > 0;
     if (!room) this.waitingForDrain = true;
     return room;
