@@ -1,0 +1,94 @@
+// Heap per idle connection of the frameworks alone (holding an open response, no ssekit) next to
+// the same frameworks with ssekit and a channel: shows how much of a scenario's memory per
+// connection is the framework's own. Each variant runs in a child process started with --expose-gc.
+//
+//   node packages/bench/src/framework-memory.mjs [connections=3000]
+import { fork } from 'node:child_process';
+import http from 'node:http';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+const VARIANTS = ['floor', 'express-bare', 'express-ssekit', 'koa-bare', 'koa-ssekit'];
+
+/** Opens an event stream for one request, the way each variant does. */
+async function handlerFor(variant) {
+  const held = new Set();
+  const hold = (res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.flushHeaders();
+    held.add(res);
+    res.on('close', () => held.delete(res));
+  };
+  if (variant === 'floor') return (_req, res) => hold(res);
+  const { createChannel } = await import('@ssekit/core');
+  const channel = createChannel();
+  if (variant.startsWith('express')) {
+    const express = (await import('express')).default;
+    const app = express();
+    if (variant === 'express-bare') app.get('/', (_req, res) => hold(res));
+    else {
+      const { sse } = await import('@ssekit/express');
+      app.use(sse());
+      app.get('/', (_req, res) => channel.add(res.sse));
+    }
+    return app;
+  }
+  const Koa = (await import('koa')).default;
+  const app = new Koa();
+  if (variant === 'koa-bare') {
+    app.use((ctx) => {
+      ctx.respond = false;
+      hold(ctx.res);
+    });
+  } else {
+    const { sse } = await import('@ssekit/koa');
+    app.use(sse());
+    app.use((ctx) => channel.add(ctx.sse));
+  }
+  return app.callback();
+}
+
+async function serve(variant) {
+  const server = http.createServer(await handlerFor(variant));
+  server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+  process.on('message', () => {
+    globalThis.gc();
+    globalThis.gc();
+    process.send({ heap: process.memoryUsage().heapUsed });
+  });
+}
+
+function open(port) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+    socket.once('data', () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+async function measure(variant, count) {
+  const child = fork(fileURLToPath(import.meta.url), ['--serve', variant], { execArgv: ['--expose-gc'] });
+  const ask = () => new Promise((resolve) => child.once('message', resolve) && child.send('mem'));
+  const { port } = await new Promise((resolve) => child.once('message', resolve));
+  for (const socket of await Promise.all(Array.from({ length: 50 }, () => open(port)))) socket.destroy();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const before = await ask();
+  const sockets = [];
+  for (let i = 0; i < count; i++) sockets.push(await open(port));
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const after = await ask();
+  for (const socket of sockets) socket.destroy();
+  child.kill();
+  return (after.heap - before.heap) / count / 1024;
+}
+
+if (process.argv[2] === '--serve') await serve(process.argv[3]);
+else {
+  const count = Number(process.argv[2] ?? 3000);
+  const results = [];
+  for (const variant of VARIANTS) results.push([variant, await measure(variant, count)]);
+  const floor = results[0][1];
+  console.log(`| variant (${count} idle connections) | heap KiB/conn | vs floor |\n| --- | ---: | ---: |`);
+  for (const [variant, kib] of results)
+    console.log(`| ${variant} | ${kib.toFixed(2)} | ${(kib / floor).toFixed(2)}× |`);
+}
