@@ -67,9 +67,12 @@ export function sse<
 >(handler: SSEHandler<Events, E, P, I>, options: SSEHandlerOptions<Events, E, P, I> = {}): Handler<E, P, I> {
   const { onError, ...streamOptions } = options;
   // A bad option fails here, where it was written, not on the first request.
-  validateSSEOptions(streamOptions);
+  const { maxBufferedBytes } = validateSSEOptions(streamOptions);
+  // The body must report backpressure before the bound is reached, or a producer awaiting `send`
+  // would be dropped instead of slowed down.
+  const highWaterMark = Math.max(1, Math.min(64 * 1024, Math.floor(maxBufferedBytes / 2)));
   return (c) => {
-    const transport = webStreamTransport({ signal: c.req.raw.signal });
+    const transport = webStreamTransport({ signal: c.req.raw.signal, highWaterMark });
     const stream = openSSEStream<Events>(
       {
         transport,

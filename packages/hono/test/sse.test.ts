@@ -248,3 +248,32 @@ describe('sse() on Node (@hono/node-server)', () => {
     expect(unhandled).toEqual([]);
   });
 });
+
+describe('sse() backpressure', () => {
+  it('slows a producer that awaits send down to a slow reader instead of dropping it at a small bound', async () => {
+    const done = deferred<SSEStream>();
+    const payload = 'x'.repeat(1024);
+    const app = new Hono().get(
+      '/events',
+      sse(
+        async (stream) => {
+          for (let i = 0; i < 100; i++) await stream.send(`${i}:${payload}`);
+          done.resolve(stream);
+        },
+        { maxBufferedBytes: 8 * 1024, heartbeat: false },
+      ),
+    );
+    const client = await open(`${await start(app)}/events`);
+    const seen: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const event = await client.next();
+      seen.push(Number(event?.data.split(':')[0]));
+      // A reader slower than the producer: the server's buffer fills and the producer must wait.
+      if (i % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const stream = await done.promise;
+    expect(seen).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(stream.closeReason).toBeUndefined();
+    stream.close();
+  });
+});
