@@ -112,12 +112,17 @@ const SLOW_MAX_EVENTS = 50_000;
 const SLOW_MAX_MS = 6000;
 const SLOW_BURST = 16;
 
+/** The `maxBufferedBytes` of `/sse/paced`: below every transport's own high-water mark. */
+export const PACED_MAX_BUFFERED_BYTES = 8 * 1024;
+/** Events `/sse/paced` sends, 1 KiB each, awaiting every `send`: far more than its bound. */
+export const PACED_EVENTS = 100;
+const PACED_PAYLOAD = 'x'.repeat(1024);
+
 /** History size of a channel the routes create, unless the first request names one (`?history=`). */
 export const CHANNEL_HISTORY = 200;
 /**
- * The `maxBufferedBytes` of `/sse/channel-slow`. Above the web-stream transport's 64 KiB high-water
- * mark on purpose: at or below it, that transport never reports backpressure before the bound is
- * reached, so a replay could not wait for its client and a reconnecting client would be dropped again.
+ * The `maxBufferedBytes` of `/sse/channel-slow`: small enough that a member that stops reading is
+ * dropped within a short flood, large enough to hold several events of it.
  */
 export const CHANNEL_SLOW_MAX_BUFFERED_BYTES = 256 * 1024;
 /** Bytes of data in each `/sse/channel-flood` event. */
@@ -290,6 +295,12 @@ export function createConformanceApp(): ConformanceApp {
     stream.close();
   }
 
+  /** Sends `PACED_EVENTS` events as fast as awaiting each `send` allows, then closes. */
+  async function paced(stream: SSEStream): Promise<void> {
+    for (let i = 0; i < PACED_EVENTS && !stream.closed; i++) await stream.send(`${i}:${PACED_PAYLOAD}`);
+    stream.close();
+  }
+
   function fail(stream: SSEStream, request: ScenarioRequest): void | Promise<void> {
     const params = searchParams(request);
     const error = new Error(`conformance: the route failed (${params.get('id')})`);
@@ -411,6 +422,11 @@ export function createConformanceApp(): ConformanceApp {
       path: '/sse/slow',
       options: { heartbeat: false, maxBufferedBytes: SLOW_MAX_BUFFERED_BYTES },
       handle: flood,
+    },
+    {
+      path: '/sse/paced',
+      options: { heartbeat: false, maxBufferedBytes: PACED_MAX_BUFFERED_BYTES },
+      handle: paced,
     },
     { path: '/sse/bad-input', options: { heartbeat: false }, handle: sendBadInput },
     // `?mode=sync` throws from the handler; `?mode=async` rejects after a timer.

@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { SLOW_EVENT_BYTES, SLOW_MAX_BUFFERED_BYTES, type SlowClientRecord } from './app.js';
+import { PACED_EVENTS, SLOW_EVENT_BYTES, SLOW_MAX_BUFFERED_BYTES, type SlowClientRecord } from './app.js';
 import { readRecord, type ServerGetter, uniqueId, until } from './poll.js';
 import { rawGet, waitForClose } from './raw-socket.js';
+import { openEventStream } from './reader.js';
 
 /** A client that stops reading cannot make the server buffer without bound. */
 export function slowClientTests(server: ServerGetter): void {
@@ -30,6 +31,15 @@ export function slowClientTests(server: ServerGetter): void {
       // The server tore the connection down: reading again reaches its end.
       socket.resume();
       await waitForClose(socket);
+    });
+
+    test('paces a producer that awaits send instead of dropping it, at a bound below the transport buffer', async () => {
+      const reader = await openEventStream(`${server().url}/sse/paced`);
+      const end = await reader.waitForEnd();
+      expect(end.error).toBeUndefined();
+      expect(reader.events().map((event) => Number(event.data.split(':')[0]))).toEqual(
+        Array.from({ length: PACED_EVENTS }, (_, i) => i),
+      );
     });
   });
 }

@@ -7,6 +7,20 @@ export interface TransportHandlers {
   onDrain(): void;
   /** Call once when the client has gone away (connection closed, request aborted, body cancelled). */
   onDisconnect(): void;
+  /**
+   * The stream's bound on bytes buffered for its client (`maxBufferedBytes`), past which it drops
+   * the client. `write` must report backpressure before that, so that a producer awaiting `send`
+   * is slowed down rather than dropped: see `writeLimit`.
+   */
+  readonly maxBufferedBytes: number;
+}
+
+/**
+ * Buffered bytes at which a transport's `write` reports backpressure: its own limit, or half the
+ * stream's bound when that is lower.
+ */
+export function writeLimit(handlers: TransportHandlers, ownLimit: number): number {
+  return Math.max(1, Math.min(ownLimit, Math.floor(handlers.maxBufferedBytes / 2)));
 }
 
 /**

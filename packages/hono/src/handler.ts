@@ -1,4 +1,5 @@
 import {
+  type NodeResponseLike,
   openSSEStream,
   runHandler,
   type SSEOptions,
@@ -67,12 +68,13 @@ export function sse<
 >(handler: SSEHandler<Events, E, P, I>, options: SSEHandlerOptions<Events, E, P, I> = {}): Handler<E, P, I> {
   const { onError, ...streamOptions } = options;
   // A bad option fails here, where it was written, not on the first request.
-  const { maxBufferedBytes } = validateSSEOptions(streamOptions);
-  // The body must report backpressure before the bound is reached, or a producer awaiting `send`
-  // would be dropped instead of slowed down.
-  const highWaterMark = Math.max(1, Math.min(64 * 1024, Math.floor(maxBufferedBytes / 2)));
+  validateSSEOptions(streamOptions);
   return (c) => {
-    const transport = webStreamTransport({ signal: c.req.raw.signal, highWaterMark });
+    let response: Response | undefined;
+    const transport = webStreamTransport({
+      signal: c.req.raw.signal,
+      nodeResponse: nodeResponseOf(c, () => response),
+    });
     const stream = openSSEStream<Events>(
       {
         transport,
@@ -89,7 +91,7 @@ export function sse<
     // client would not see the stream open until the first event: give it a comment, which clients
     // ignore. A `retry` line, written when the stream opens, already does that.
     if (holdsHeadUntilFirstChunk && streamOptions.retry === undefined) stream.comment();
-    const response = transport.response();
+    response = transport.response();
     runHandler(
       stream,
       () => handler(stream, c),
@@ -121,12 +123,51 @@ interface BunServerLike {
   requestIP: unknown;
 }
 
-/** The parts of `@hono/node-server`'s bindings (`{ incoming, outgoing }`) used to tune the socket. */
+/** The parts of `@hono/node-server`'s bindings (`{ incoming, outgoing }`) the adapter uses. */
 interface NodeBindingsLike {
   incoming: {
     httpVersionMajor?: number;
     socket?: { setTimeout?(ms: number): unknown; setNoDelay?(noDelay?: boolean): unknown } | null;
   };
+  outgoing?: NodeResponseLike;
+}
+
+/**
+ * On `@hono/node-server` over HTTP/1.1, where events may go straight to the socket once the server
+ * has sent the head, rather than through the body stream and the server's read loop (see
+ * `webStreamTransport`'s `nodeResponse`): the Node response, provided the body the server writes to
+ * it is still ours. Decided once, when the head is out and the middleware have all run.
+ */
+function nodeResponseOf(
+  c: Context,
+  ourResponse: () => Response | undefined,
+): (() => NodeResponseLike | undefined) | undefined {
+  const env: unknown = c.env;
+  if (typeof env !== 'object' || env === null || !isNodeBindings(env)) return undefined;
+  const outgoing = env.outgoing;
+  if (outgoing === undefined || env.incoming.httpVersionMajor !== 1) return undefined;
+  let verdict: boolean | undefined;
+  return () => {
+    if (outgoing.headersSent !== true) return undefined;
+    verdict ??= sendsOurBody(c, ourResponse());
+    return verdict ? outgoing : undefined;
+  };
+}
+
+/**
+ * Whether the response Hono handed to the server carries our body stream, not a copy a middleware
+ * transformed (compressed, say). With no middleware Hono returns the handler's response as it is,
+ * unfinalized; a middleware that set headers first makes Hono copy it, body and all.
+ */
+function sendsOurBody(c: Context, ours: Response | undefined): boolean {
+  if (!c.finalized || c.res === ours) return true;
+  try {
+    return ours !== undefined && c.res.body === ours.body;
+  } catch {
+    // @hono/node-server builds a response's body lazily, which throws once the stream it wraps is
+    // being read: the server reads a body that is not ours.
+    return false;
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
+import { afterEach, vi } from 'vitest';
 
 /** A Hono app served by `@hono/node-server` on 127.0.0.1, in this process. */
 export interface NodeServer {
@@ -27,4 +28,26 @@ export function serveNode(app: Hono): Promise<NodeServer> {
       });
     }) as Server;
   });
+}
+
+/**
+ * For a test file whose tests each serve an app: `start(app)` serves it and returns its base URL;
+ * after each test the server is closed, the functions passed to `defer` run and mocks are restored.
+ */
+export function serverPerTest(): { start(app: Hono): Promise<string>; defer(cleanup: () => void): void } {
+  let server: NodeServer | undefined;
+  const cleanups: Array<() => void> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0)) cleanup();
+    vi.restoreAllMocks();
+    await server?.close();
+    server = undefined;
+  });
+  return {
+    start: async (app) => {
+      server = await serveNode(app);
+      return server.url;
+    },
+    defer: (cleanup) => cleanups.push(cleanup),
+  };
 }

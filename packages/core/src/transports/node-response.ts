@@ -1,5 +1,5 @@
 import { allocateBytes } from '../slab.js';
-import type { SSETransport, TransportHandlers } from '../transport.js';
+import { type SSETransport, type TransportHandlers, writeLimit } from '../transport.js';
 import { type Batched, holdWrite } from '../write-batch.js';
 
 type Listener = () => void;
@@ -20,6 +20,8 @@ export interface NodeResponseLike {
   /** The connection, once the response has one (a pipelined response waits for its turn). */
   readonly socket?: unknown;
   readonly writableLength?: number;
+  /** Whether the status line and headers have gone out. */
+  readonly headersSent?: boolean;
   readonly writableEnded?: boolean;
   readonly writableFinished?: boolean;
   readonly destroyed?: boolean;
@@ -34,6 +36,8 @@ export interface NodeSocketLike {
   on?(event: 'drain', listener: Listener): unknown;
   removeListener?(event: 'drain', listener: Listener): unknown;
   readonly writableLength?: number;
+  /** How many `cork()` calls are pending: Node's `response.write` corks until the next tick. */
+  readonly writableCorked?: number;
 }
 
 type DirectSocket = Required<Pick<NodeSocketLike, 'write' | 'on' | 'removeListener'>> & NodeSocketLike;
@@ -42,6 +46,7 @@ const CR = 0x0d;
 const LF = 0x0a;
 /** Bytes a burst may collect before they go out, and past which `write` reports backpressure. */
 const MAX_HELD_BYTES = 16 * 1024;
+
 let lastPayload: Uint8Array | undefined;
 let lastFrame: Uint8Array | undefined;
 
@@ -97,6 +102,23 @@ export function nodeResponseTransport(
   return new NodeResponseTransport(response, socket ?? undefined);
 }
 
+/**
+ * @internal Goes on writing, straight to the socket, on a response whose head a fetch-to-Node bridge
+ * (@hono/node-server) has sent from a web `Response` whose body it has written so far, so that
+ * events skip the bridge's body stream. Returns `undefined` when that is not safe: the head has not
+ * gone out, the body is not sent in plain chunks, or bytes of the response are still queued.
+ */
+export function continueNodeResponse(
+  response: NodeResponseLike,
+  handlers: TransportHandlers,
+): SSETransport | undefined {
+  const socket = response.socket as NodeSocketLike | undefined;
+  if (response.headersSent !== true || !canWriteDirect(response, socket)) return undefined;
+  const transport = new NodeResponseTransport(response, socket);
+  transport.continueDirect(socket, handlers);
+  return transport;
+}
+
 class NodeResponseTransport implements SSETransport, Batched {
   private handlers: TransportHandlers | undefined;
   private direct: DirectSocket | undefined;
@@ -121,6 +143,8 @@ class NodeResponseTransport implements SSETransport, Batched {
   private held: Uint8Array[] = [];
   private heldBytes = 0;
   private waitingForDrain = false;
+  /** Bytes held and queued on the socket past which a direct `write` reports backpressure. */
+  private limit = MAX_HELD_BYTES;
   // The bookkeeping of the write batch (see write-batch.ts).
   batchHeld = false;
   batchWrites = 0;
@@ -146,8 +170,15 @@ class NodeResponseTransport implements SSETransport, Batched {
     return this.heldBytes >= MAX_HELD_BYTES;
   }
 
+  /** Writes directly from now on, to a response whose head was sent by someone else. */
+  continueDirect(socket: DirectSocket, handlers: TransportHandlers): void {
+    this.direct = socket;
+    this.attach(handlers);
+  }
+
   attach(handlers: TransportHandlers): void {
     this.handlers = handlers;
+    this.limit = writeLimit(handlers, MAX_HELD_BYTES);
     this.response.on('close', this.onClose);
     // Direct writes bypass the response, so only the socket knows when its buffer has drained.
     if (this.direct) this.direct.on('drain', this.onDrain);
@@ -173,7 +204,7 @@ class NodeResponseTransport implements SSETransport, Batched {
     holdWrite(this);
     // A producer that writes a lot without pausing gets its bytes to the socket as they pile up.
     if (this.heldBytes >= MAX_HELD_BYTES) this.releaseBatch();
-    if (this.heldBytes + (direct.writableLength ?? 0) < MAX_HELD_BYTES) return true;
+    if (this.heldBytes + (direct.writableLength ?? 0) < this.limit) return true;
     this.waitingForDrain = true;
     return false;
   }
@@ -201,7 +232,8 @@ class NodeResponseTransport implements SSETransport, Batched {
 /**
  * Whether events may skip `response.write`: Node frames the body in chunks, nothing has wrapped
  * `write` (as compression middleware does), and the head has already reached this very socket with
- * nothing of the response still queued ahead of our bytes.
+ * nothing of the response still queued ahead of our bytes, nor corked by a `response.write` that
+ * uncorks only on the next tick (which a producer awaiting `send` may never let come).
  */
 function canWriteDirect(
   response: NodeResponseLike,
@@ -215,6 +247,7 @@ function canWriteDirect(
     response.flush === undefined &&
     typeof socket.write === 'function' &&
     typeof socket.on === 'function' &&
+    !socket.writableCorked &&
     response.writableLength === socket.writableLength
   );
 }

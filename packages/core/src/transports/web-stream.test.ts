@@ -7,7 +7,7 @@ const decoder = new TextDecoder();
 /** A transport attached to spies, as a stream would attach it, and opened. */
 function attached(options: Parameters<typeof webStreamTransport>[0] = {}) {
   const transport = webStreamTransport(options);
-  const handlers = { onDrain: vi.fn(), onDisconnect: vi.fn() };
+  const handlers = { onDrain: vi.fn(), onDisconnect: vi.fn(), maxBufferedBytes: 1024 * 1024 };
   transport.attach(handlers);
   transport.open({ 'content-type': 'text/event-stream; charset=utf-8', 'x-test': '1' });
   return { transport, handlers };

@@ -1,5 +1,6 @@
-import type { SSETransport, TransportHandlers } from '../transport.js';
+import { type SSETransport, type TransportHandlers, writeLimit } from '../transport.js';
 import { type Batched, holdWrite } from '../write-batch.js';
+import { continueNodeResponse, type NodeResponseLike } from './node-response.js';
 
 /** Options of `webStreamTransport`. */
 export interface WebStreamTransportOptions {
@@ -8,8 +9,20 @@ export interface WebStreamTransportOptions {
    * Runtimes also cancel the body stream on disconnect; either one closes the event stream.
    */
   signal?: AbortSignal | undefined;
-  /** Bytes the body stream buffers before `write` reports backpressure. Default 64 KiB. */
+  /**
+   * Bytes the body stream buffers before `write` reports backpressure. Default 64 KiB, or half the
+   * stream's `maxBufferedBytes` when that is lower.
+   */
   highWaterMark?: number;
+  /**
+   * For a fetch-to-Node bridge (@hono/node-server): returns the Node response it writes this body
+   * to, or `undefined` while it does not (a middleware replaced the body, say). Once the bridge has
+   * sent the head and written every chunk so far, events go straight to the response's socket, as
+   * `nodeResponseTransport` writes them, instead of through the body stream and the bridge's read
+   * loop; the body then stays open, unread, until the event stream ends. Status and headers are
+   * still the bridge's, so whatever middleware set on the `Response` goes out as usual.
+   */
+  nodeResponse?: (() => NodeResponseLike | undefined) | undefined;
 }
 
 /** An `SSETransport` whose output is a web `Response`, for fetch-style frameworks and runtimes. */
@@ -28,19 +41,27 @@ const MAX_CHUNK_BYTES = 16 * 1024;
  * write to its connection, far more than copying the bytes together once.
  */
 export function webStreamTransport(options: WebStreamTransportOptions = {}): WebStreamTransport {
-  return new WebTransport(options.signal, options.highWaterMark ?? 64 * 1024);
+  return new WebTransport(options.signal, options.highWaterMark ?? 64 * 1024, options.nodeResponse);
 }
 
 class WebTransport implements WebStreamTransport, Batched {
   private handlers: TransportHandlers | undefined;
   private controller!: ReadableStreamDefaultController<Uint8Array>;
   private readonly body: ReadableStream<Uint8Array>;
+  /** The body stream's own high-water mark. */
+  private readonly queueLimit: number;
   private headers: Record<string, string> | undefined;
   private ended = false;
   private waitingForDrain = false;
   private clientGone = false;
+  /** Bytes queued and held past which `write` reports backpressure. */
+  private limit: number;
   private held: Uint8Array[] = [];
   private heldBytes = 0;
+  /** Whether the reader waits for a chunk, having taken (and, for a bridge, written) all before it. */
+  private readPending = false;
+  /** Where events go once a fetch-to-Node bridge has sent the head (see `nodeResponse`). */
+  private direct: SSETransport | undefined;
   batchHeld = false;
   batchWrites = 0;
   batchTurns = 0;
@@ -49,22 +70,33 @@ class WebTransport implements WebStreamTransport, Batched {
   constructor(
     private readonly signal: AbortSignal | undefined,
     private readonly highWaterMark: number,
+    private readonly nodeResponse: (() => NodeResponseLike | undefined) | undefined,
   ) {
+    this.limit = highWaterMark;
+    // With a bridge the stream's own high-water mark is 0, so that `pull` means the bridge waits
+    // on an empty queue, having written all it read; `highWaterMark` is then applied here.
+    this.queueLimit = nodeResponse === undefined ? highWaterMark : 0;
     this.body = new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
           this.controller = controller;
         },
         pull: () => {
+          if (nodeResponse !== undefined) this.readPending = true;
           // Room in the queue is not room yet while a held burst is still to be added to it.
-          if (!this.waitingForDrain || (this.controller.desiredSize ?? 0) - this.heldBytes <= 0) return;
+          if (!this.waitingForDrain || this.queuedBytes + this.heldBytes >= this.limit) return;
           this.waitingForDrain = false;
           this.handlers?.onDrain();
         },
         cancel: () => this.onClientGone(),
       },
-      { highWaterMark, size: (chunk) => chunk.byteLength },
+      { highWaterMark: this.queueLimit, size: (chunk) => chunk.byteLength },
     );
+  }
+
+  /** Bytes in the body's queue, not read yet. */
+  private get queuedBytes(): number {
+    return this.queueLimit - (this.controller.desiredSize ?? this.queueLimit);
   }
 
   private readonly onClientGone = (): void => {
@@ -74,6 +106,7 @@ class WebTransport implements WebStreamTransport, Batched {
 
   attach(handlers: TransportHandlers): void {
     this.handlers = handlers;
+    this.limit = writeLimit(handlers, this.highWaterMark);
     if (this.signal?.aborted) queueMicrotask(this.onClientGone);
     else this.signal?.addEventListener('abort', this.onClientGone, { once: true });
   }
@@ -83,19 +116,32 @@ class WebTransport implements WebStreamTransport, Batched {
   }
 
   write(chunk: Uint8Array): boolean {
+    if (this.direct === undefined && this.readPending && this.heldBytes === 0) this.goDirect();
+    if (this.direct !== undefined) return this.direct.write(chunk);
     this.held.push(chunk);
     this.heldBytes += chunk.byteLength;
     holdWrite(this);
     // A producer that writes a lot without pausing gets its bytes to the body as they pile up.
     if (this.heldBytes >= MAX_CHUNK_BYTES) this.releaseBatch();
-    const room = (this.controller.desiredSize ?? 0) - this.heldBytes > 0;
+    const room = this.queuedBytes + this.heldBytes < this.limit;
     if (!room) this.waitingForDrain = true;
     return room;
   }
 
+  /**
+   * Moves to the Node response's socket once its bridge has written everything the body held:
+   * it reads only after writing what it read before, and nothing was added since it asked.
+   */
+  private goDirect(): void {
+    const response = this.nodeResponse?.();
+    if (response === undefined || this.handlers === undefined || response.headersSent !== true) return;
+    this.direct = continueNodeResponse(response, this.handlers);
+  }
+
   get bufferedBytes(): number {
     if (this.ended) return 0;
-    return this.highWaterMark - (this.controller.desiredSize ?? this.highWaterMark) + this.heldBytes;
+    if (this.direct !== undefined) return this.direct.bufferedBytes;
+    return this.queuedBytes + this.heldBytes;
   }
 
   /** @internal Ends a burst: what it wrote goes into the body as one chunk. */
@@ -104,6 +150,7 @@ class WebTransport implements WebStreamTransport, Batched {
     if (heldBytes === 0 || this.ended) return;
     this.held = [];
     this.heldBytes = 0;
+    this.readPending = false;
     this.controller.enqueue(held.length === 1 ? (held[0] as Uint8Array) : concat(held, heldBytes));
   }
 
@@ -115,6 +162,8 @@ class WebTransport implements WebStreamTransport, Batched {
   end(discard: boolean): void {
     if (this.ended) return;
     if (!discard) this.releaseBatch();
+    // The socket's bytes go first; the bridge ends the response when the body closes below.
+    this.direct?.end(discard);
     this.ended = true;
     this.held = [];
     this.heldBytes = 0;
@@ -124,7 +173,7 @@ class WebTransport implements WebStreamTransport, Batched {
       // Erroring the body is how a slow client's connection gets torn down. A client that left
       // has no connection to tear down, and an errored body makes the runtime log a failure
       // (@hono/node-server does, on every disconnect), so its body just ends.
-      if (discard && !this.clientGone)
+      if (discard && !this.clientGone && this.direct === undefined)
         this.controller.error(new Error('event stream closed: client gone or too slow'));
       else this.controller.close();
     } catch {
