@@ -1,6 +1,7 @@
 // Heap per idle connection of the frameworks alone (holding an open response, no ssekit) next to
-// the same frameworks with ssekit and a channel: shows how much of a scenario's memory per
-// connection is the framework's own. Each variant runs in a child process started with --expose-gc.
+// the same frameworks with ssekit and a channel, and ssekit on plain node:http: shows how much of a
+// scenario's memory per connection is the framework's own and how much is ssekit's. Each variant
+// runs in a child process started with --expose-gc.
 //
 //   node packages/bench/src/framework-memory.mjs [connections=3000]
 import { fork } from 'node:child_process';
@@ -8,7 +9,16 @@ import http from 'node:http';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-const VARIANTS = ['floor', 'express-bare', 'express-ssekit', 'koa-bare', 'koa-ssekit'];
+const VARIANTS = [
+  'floor',
+  'node-ssekit',
+  'express-bare',
+  'express-ssekit',
+  'koa-bare',
+  'koa-ssekit',
+  'hono-bare',
+  'hono-ssekit',
+];
 
 /** Opens an event stream for one request, the way each variant does. */
 async function handlerFor(variant) {
@@ -20,8 +30,38 @@ async function handlerFor(variant) {
     res.on('close', () => held.delete(res));
   };
   if (variant === 'floor') return (_req, res) => hold(res);
-  const { createChannel } = await import('@ssekit/core');
+  const { createChannel, nodeResponseTransport, openSSEStream } = await import('@ssekit/core');
   const channel = createChannel();
+  if (variant === 'node-ssekit') {
+    return (req, res) =>
+      channel.add(
+        openSSEStream({
+          transport: nodeResponseTransport(res, req.socket),
+          url: req.url,
+          connectionHeader: true,
+        }),
+      );
+  }
+  if (variant.startsWith('hono')) {
+    const { Hono } = await import('hono');
+    const { getRequestListener } = await import('@hono/node-server');
+    const app = new Hono();
+    if (variant === 'hono-bare') {
+      // An open body with one comment in it, as a streaming route holds it.
+      const comment = new TextEncoder().encode(':\n\n');
+      app.get('/', () => {
+        const body = new ReadableStream({ start: (controller) => controller.enqueue(comment) });
+        return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+      });
+    } else {
+      const { sse } = await import('@ssekit/hono');
+      app.get(
+        '/',
+        sse((stream) => channel.add(stream)),
+      );
+    }
+    return getRequestListener(app.fetch);
+  }
   if (variant.startsWith('express')) {
     const express = (await import('express')).default;
     const app = express();

@@ -176,8 +176,10 @@ export class SSEStream<Events extends Record<string, unknown> = Record<string, u
       listener(this);
       return () => {};
     }
-    this.closeListeners ??= [];
-    this.closeListeners.push(listener);
+    // A literal holds exactly the one listener most streams get (a channel's); `push` onto an
+    // empty array would reserve room for 17 on every open stream.
+    if (this.closeListeners === undefined) this.closeListeners = [listener];
+    else this.closeListeners.push(listener);
     return () => {
       const index = this.closeListeners?.indexOf(listener) ?? -1;
       if (index !== -1) this.closeListeners?.splice(index, 1);

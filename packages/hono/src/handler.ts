@@ -71,9 +71,13 @@ export function sse<
   validateSSEOptions(streamOptions);
   return (c) => {
     let response: Response | undefined;
+    const nodeResponse = nodeResponseOf(c, () => response);
     const transport = webStreamTransport({
-      signal: c.req.raw.signal,
-      nodeResponse: nodeResponseOf(c, () => response),
+      // On @hono/node-server the server cancels the body when the connection closes, and once
+      // events go to the socket its `close` event tells: the request's AbortSignal would only cost
+      // every connection an AbortController.
+      signal: nodeResponse === undefined ? c.req.raw.signal : undefined,
+      nodeResponse,
     });
     const stream = openSSEStream<Events>(
       {

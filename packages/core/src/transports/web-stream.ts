@@ -70,28 +70,39 @@ class WebTransport implements WebStreamTransport, Batched {
   constructor(
     private readonly signal: AbortSignal | undefined,
     private readonly highWaterMark: number,
-    private readonly nodeResponse: (() => NodeResponseLike | undefined) | undefined,
+    private nodeResponse: (() => NodeResponseLike | undefined) | undefined,
   ) {
     this.limit = highWaterMark;
     // With a bridge the stream's own high-water mark is 0, so that `pull` means the bridge waits
     // on an empty queue, having written all it read; `highWaterMark` is then applied here.
     this.queueLimit = nodeResponse === undefined ? highWaterMark : 0;
-    this.body = new ReadableStream<Uint8Array>(
-      {
-        start: (controller) => {
-          this.controller = controller;
-        },
-        pull: () => {
-          if (nodeResponse !== undefined) this.readPending = true;
-          // Room in the queue is not room yet while a held burst is still to be added to it.
-          if (!this.waitingForDrain || this.queuedBytes + this.heldBytes >= this.limit) return;
-          this.waitingForDrain = false;
-          this.handlers?.onDrain();
-        },
-        cancel: () => this.onClientGone(),
-      },
-      { highWaterMark: this.queueLimit, size: (chunk) => chunk.byteLength },
-    );
+    // The transport is the body's underlying source (`start`, `pull`, `cancel` below): thousands
+    // of open streams then cost no closures each.
+    this.body = new ReadableStream<Uint8Array>(this, { highWaterMark: this.queueLimit, size: byteLength });
+  }
+
+  /** @internal Underlying source: keeps the body's controller. */
+  start(controller: ReadableStreamDefaultController<Uint8Array>): void {
+    this.controller = controller;
+  }
+
+  /** @internal Underlying source: the reader wants more. */
+  pull(): void {
+    if (this.queueLimit === 0) {
+      this.readPending = true;
+      // A bridge that has sent the head and asks for the first chunk is taken off its read loop
+      // at once, before any event is written.
+      if (this.direct === undefined && this.heldBytes === 0) this.goDirect();
+    }
+    // Room in the queue is not room yet while a held burst is still to be added to it.
+    if (!this.waitingForDrain || this.queuedBytes + this.heldBytes >= this.limit) return;
+    this.waitingForDrain = false;
+    this.handlers?.onDrain();
+  }
+
+  /** @internal Underlying source: the runtime cancelled the body (the client left). */
+  cancel(): void {
+    this.onClientGone();
   }
 
   /** Bytes in the body's queue, not read yet. */
@@ -136,6 +147,8 @@ class WebTransport implements WebStreamTransport, Batched {
     const response = this.nodeResponse?.();
     if (response === undefined || this.handlers === undefined || response.headersSent !== true) return;
     this.direct = continueNodeResponse(response, this.handlers);
+    // The bridge and what decided about it are not needed once the socket is ours.
+    if (this.direct !== undefined) this.nodeResponse = undefined;
   }
 
   get bufferedBytes(): number {
@@ -186,6 +199,10 @@ class WebTransport implements WebStreamTransport, Batched {
       throw new Error('webStreamTransport: open an SSEStream on it before asking for its response.');
     return new Response(this.body, { status: 200, headers: this.headers });
   }
+}
+
+function byteLength(chunk: Uint8Array): number {
+  return chunk.byteLength;
 }
 
 function concat(parts: readonly Uint8Array[], size: number): Uint8Array {
