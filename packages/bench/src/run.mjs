@@ -646,7 +646,7 @@ async function main() {
   meta.seconds = (performance.now() - started) / 1000;
   const results = { fanout, single };
   let markdown = report(opts, results, meta);
-  if (!opts.quick) markdown += await scaleOutSection();
+  if (!opts.quick) markdown += (await frameworkMemorySection()) + (await scaleOutSection());
   console.log(`\n${markdown}`);
   if (opts.out) {
     writeFileSync(opts.out, markdown);
@@ -657,28 +657,53 @@ async function main() {
   process.exitCode = ok ? 0 : 1;
 }
 
-/**
- * Cross-instance fan-out through @ssekit/redis: three server instances in their own processes
- * sharing one channel, clients on each, latency from `send` on one instance to receipt on every
- * client of all three (packages/redis/bench/latency.mjs, which starts its own redis-server).
- */
-async function scaleOutSection() {
-  const script = fileURLToPath(new URL('../../redis/bench/latency.mjs', import.meta.url));
-  const args = ['--instances', '3', '--clients', '100', '--events', '300'];
+/** Runs a script that prints a markdown table; resolves to the table, or `undefined` if it failed. */
+async function childTable(script, args) {
   const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let table = '';
   child.stdout.on('data', (chunk) => {
     table += chunk;
   });
   const code = await new Promise((resolve) => child.once('exit', resolve));
+  return code === 0 && table.includes('|') ? table.trim() : undefined;
+}
+
+/**
+ * Where the heap per idle connection goes: each framework holding a bare open response, the same
+ * with ssekit and a channel, and ssekit on plain node:http (src/framework-memory.mjs).
+ */
+async function frameworkMemorySection() {
+  const args = ['3000'];
+  const table = await childTable(fileURLToPath(new URL('framework-memory.mjs', import.meta.url)), args);
+  const heading = "\n## Heap per idle connection: the frameworks' own and ssekit's\n\n";
+  if (!table) return `${heading}Not measured: \`node packages/bench/src/framework-memory.mjs\` failed.\n`;
+  return (
+    `${heading}Each variant holds 3,000 idle connections in its own process (heap after forced GC, over the ` +
+    'baseline): `*-bare` is the framework alone holding an open `text/event-stream` response, `*-ssekit` the same ' +
+    'route through the ssekit adapter with every stream in one channel, `node-ssekit` ssekit on plain `node:http` ' +
+    `(\`node packages/bench/src/framework-memory.mjs ${args.join(' ')}\`).\n\n${table}\n`
+  );
+}
+
+/**
+ * Cross-instance fan-out through @ssekit/redis: three server instances in their own processes
+ * sharing one channel, clients on each, latency from `send` on one instance to receipt on every
+ * client of all three (packages/redis/bench/latency.mjs, which starts its own redis-server).
+ */
+async function scaleOutSection() {
+  const args = ['--instances', '3', '--clients', '100', '--events', '300'];
+  const table = await childTable(
+    fileURLToPath(new URL('../../redis/bench/latency.mjs', import.meta.url)),
+    args,
+  );
   const heading = '\n## Scale-out: one channel across three instances through Redis\n\n';
-  if (code !== 0 || !table.includes('|')) {
-    return `${heading}Not measured: \`node packages/redis/bench/latency.mjs\` failed (exit ${code}); it needs \`redis-server\` (Debian package \`redis-server\`).\n`;
+  if (!table) {
+    return `${heading}Not measured: \`node packages/redis/bench/latency.mjs\` failed; it needs \`redis-server\` (Debian package \`redis-server\`).\n`;
   }
   return (
     `${heading}Three server instances (separate processes) share one channel through \`@ssekit/redis\` and a local \`redis-server\`; ` +
     'events are sent round-robin through the instances, and latency runs from just before the sending call to a client of any ' +
-    `instance parsing the event (\`node packages/redis/bench/latency.mjs ${args.join(' ')}\`).\n\n${table.trim()}\n`
+    `instance parsing the event (\`node packages/redis/bench/latency.mjs ${args.join(' ')}\`).\n\n${table}\n`
   );
 }
 
