@@ -10,20 +10,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { awaitEvents, closeClients, openClients } from './client.mjs';
 import { MARKER } from './payload.mjs';
+import { SCENARIOS } from './scenarios.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const benchRoot = resolve(here, '..');
 const repoRoot = resolve(benchRoot, '../..');
-
-export const SCENARIOS = [
-  'floor',
-  'better-sse',
-  'hono-streamsse',
-  'fastify-sse',
-  'ssekit-express',
-  'ssekit-koa',
-  'ssekit-hono',
-];
 
 const LABELS = {
   floor: 'floor (node:http, pre-encoded Buffers)',

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { SCENARIOS } from '../src/scenarios.mjs';
 
 // Runs `pnpm bench --quick` as a child process (it needs the built packages: `pnpm build`) and
 // checks that it ran to the end and that every scenario delivered every event to every client.
@@ -17,16 +18,6 @@ interface Trial {
   eventsExpected?: number;
   released?: boolean;
 }
-
-const SCENARIOS = [
-  'floor',
-  'better-sse',
-  'hono-streamsse',
-  'fastify-sse',
-  'ssekit-express',
-  'ssekit-koa',
-  'ssekit-hono',
-];
 
 describe('pnpm bench --quick', () => {
   it('completes, and every scenario delivers every event to every client', { timeout: 240_000 }, () => {

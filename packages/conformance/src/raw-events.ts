@@ -2,6 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { createParser, type ParsedEvent } from '@ssekit/core';
 import { track } from './cleanup.js';
 import type { RunningServer } from './harness.js';
+import { waitForCheck } from './wait-for.js';
 
 /**
  * An event stream read over a raw TCP socket: far lighter than `fetch` when a test holds a thousand
@@ -108,26 +109,12 @@ export function openRawEvents(
       return endedAt;
     },
     waitFor(check, what, waitMs = 5000) {
-      return new Promise<void>((resolve, reject) => {
-        const finish = (error?: Error) => {
-          clearTimeout(timeout);
-          watchers.delete(watch);
-          if (error) reject(error);
-          else resolve();
-        };
-        const describeRead = () => JSON.stringify(events.slice(-5)).slice(0, 400);
-        const watch = () => {
-          if (check()) finish();
-          else if (endedAt !== undefined)
-            finish(new Error(`the stream ended before ${what}; last events: ${describeRead()}`));
-        };
-        const timeout = setTimeout(
-          () =>
-            finish(new Error(`timed out after ${waitMs} ms waiting for ${what}; last: ${describeRead()}`)),
-          waitMs,
-        );
-        watchers.add(watch);
-        watch();
+      return waitForCheck(watchers, {
+        check,
+        ended: () => endedAt !== undefined,
+        what,
+        waitMs,
+        describeRead: () => `last events: ${JSON.stringify(events.slice(-5)).slice(0, 400)}`,
       });
     },
     waitForEnd(waitMs = 5000) {

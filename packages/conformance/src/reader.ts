@@ -1,5 +1,6 @@
 import { createParser, type ParsedEvent } from '@ssekit/core';
 import { track } from './cleanup.js';
+import { waitForCheck } from './wait-for.js';
 
 /** One thing read from an event stream, in arrival order. */
 export type StreamEntry =
@@ -87,24 +88,12 @@ export async function openEventStream(
     events: () => entries.flatMap((entry) => (entry.kind === 'event' ? [entry.event] : [])),
     comments: () => entries.flatMap((entry) => (entry.kind === 'comment' ? [entry.text] : [])),
     waitFor(check, what, waitMs = 3000) {
-      return new Promise<void>((resolve, reject) => {
-        const finish = (error?: Error) => {
-          clearTimeout(timeout);
-          watchers.delete(watch);
-          if (error) reject(error);
-          else resolve();
-        };
-        const watch = () => {
-          if (check()) finish();
-          else if (done) finish(new Error(`the stream ended before ${what}; read: ${describeRead()}`));
-        };
-        const timeout = setTimeout(
-          () =>
-            finish(new Error(`timed out after ${waitMs} ms waiting for ${what}; read: ${describeRead()}`)),
-          waitMs,
-        );
-        watchers.add(watch);
-        watch();
+      return waitForCheck(watchers, {
+        check,
+        ended: () => done,
+        what,
+        waitMs,
+        describeRead: () => `read: ${describeRead()}`,
       });
     },
     waitForEnd(waitMs = 3000) {

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { readToEnd } from '../test/read-to-end.js';
 import { SSEFieldError } from './errors.js';
 import { openSSEStream } from './stream.js';
 import { webStreamTransport } from './transports/web-stream.js';
@@ -10,15 +11,6 @@ function openWeb(highWaterMark?: number) {
   const stream = openSSEStream({ transport, connectionHeader: false }, { heartbeat: false });
   const reader = transport.response().body!.getReader();
   return { stream, reader };
-}
-
-async function readToEnd(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<string> {
-  let text = '';
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return text;
-    text += decoder.decode(value, { stream: true });
-  }
 }
 
 /** Lets pending promise callbacks and stream pulls run. */

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
+import { readToEnd } from '../test/read-to-end.js';
 import { SSEFieldError, SSERangeError } from './errors.js';
 import { heartbeatStats } from './heartbeat.js';
 import type { SSEOptions } from './options.js';
@@ -22,16 +23,6 @@ function openWeb<E extends Record<string, unknown> = Record<string, unknown>>(
   const response = transport.response();
   const reader = response.body!.getReader();
   return { stream, transport, response, reader };
-}
-
-/** Reads the body to its end: everything the client will ever receive. */
-async function readToEnd(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<string> {
-  let text = '';
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return text;
-    text += decoder.decode(value, { stream: true });
-  }
 }
 
 /** Records the calls a stream makes on its transport, in order; never reports backpressure. */

@@ -4,13 +4,18 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ConnectionRecord, FRAMEWORKS, type Framework, type SentEvent } from '../src/hub.js';
 import { type Demo, startDemo } from '../src/server.js';
+import {
+  broadcast as broadcastTo,
+  CHROMIUM,
+  launchChromium,
+  openDemoPage,
+  requireInstalled,
+} from './helpers.js';
 
-/** Debian's `chromium` package; CHROMIUM_PATH points elsewhere (or at nothing, to see the skip). */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // The committed picture in docs/ is rewritten only on request (UPDATE_SCREENSHOT=1), so a test run
 // leaves the tree clean; otherwise the screenshot goes to reports/ with the other test output.
 const SCREENSHOT = fileURLToPath(
@@ -55,26 +60,12 @@ describe.runIf(mustRun)('the demo page in Chromium', () => {
   let contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    if (!haveChromium) {
-      throw new Error(
-        `CI=true but no Chromium at ${CHROMIUM}: install the Debian package \`chromium\` (.ci/run does).`,
-      );
-    }
+    requireInstalled(
+      haveChromium,
+      `no Chromium at ${CHROMIUM}: install the Debian package \`chromium\` (.ci/run does).`,
+    );
     [browser, demo] = await Promise.all([
-      chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-        timeout: 15_000,
-      }),
+      launchChromium(),
       startDemo({ port: 0, retry: RETRY_MS, tickInterval: TICK_MS, log: (line) => logs.push(line) }),
     ]);
   });
@@ -92,14 +83,7 @@ describe.runIf(mustRun)('the demo page in Chromium', () => {
   });
 
   /** Opens the page on `framework` in a fresh browser context and waits for its stream to be open. */
-  async function openPage(framework: Framework): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    await page.goto(`${demo.url}?fw=${framework}`);
-    await page.locator('#state[data-state="open"]').waitFor({ timeout: 5000 });
-    return page;
-  }
+  const openPage = (framework: Framework): Promise<Page> => openDemoPage(browser, demo, framework, contexts);
 
   const pageDemo = (page: Page) =>
     page.evaluate(() => {
@@ -122,15 +106,8 @@ describe.runIf(mustRun)('the demo page in Chromium', () => {
   }
 
   /** Sends a broadcast over HTTP, the way any client can; returns the id the channel gave it. */
-  async function broadcast(framework: Framework, text: string): Promise<string> {
-    const response = await fetch(`${demo.url}${framework}/broadcast`, {
-      method: 'POST',
-      headers: { 'content-type': 'text/plain;charset=utf-8' },
-      body: text,
-    });
-    expect(response.status).toBe(201);
-    return ((await response.json()) as { id: string }).id;
-  }
+  const broadcast = (framework: Framework, text: string): Promise<string> =>
+    broadcastTo(demo, framework, text);
 
   const connectionsOf = (client: string): ConnectionRecord[] =>
     demo.hub.connections.filter((record) => record.client === client);

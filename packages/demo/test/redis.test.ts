@@ -4,15 +4,15 @@
 import { existsSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { compareStreamIds } from '@ssekit/redis';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The Redis package's own test helpers: a redis-server on a free port, and a fetch-based SSE client.
 import { connect, type SSEClient } from '../../redis/test/client.js';
 import { type RedisServer, redisServerBinary, startRedisServer } from '../../redis/test/redis-server.js';
 import type { SentEvent } from '../src/hub.js';
 import { type Demo, type InstanceInfo, REDIS_KEY, startDemo } from '../src/server.js';
+import { broadcast, CHROMIUM, launchChromium, openDemoPage, requireInstalled } from './helpers.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const RETRY_MS = 300;
 /** Both instances tick this often, so the shared stream interleaves events from both. */
 const TICK_MS = 100;
@@ -40,11 +40,7 @@ describe.runIf(haveRedis || inCI)('two demo instances started with the same Redi
   const logs: string[] = [];
 
   beforeAll(async () => {
-    if (!haveRedis) {
-      throw new Error(
-        'CI=true but redis-server is not installed: install the Debian package `redis-server`.',
-      );
-    }
+    requireInstalled(haveRedis, 'redis-server is not installed: install the Debian package `redis-server`.');
     redis = await startRedisServer();
     const options = { port: 0, redis: redis.url, retry: RETRY_MS, tickInterval: TICK_MS };
     [a, b] = await Promise.all([
@@ -63,16 +59,6 @@ describe.runIf(haveRedis || inCI)('two demo instances started with the same Redi
     const client = await connect(url, lastEventId);
     clients.push(client);
     return client;
-  }
-
-  async function broadcast(demo: Demo, framework: string, text: string): Promise<string> {
-    const response = await fetch(`${demo.url}${framework}/broadcast`, {
-      method: 'POST',
-      headers: { 'content-type': 'text/plain;charset=utf-8' },
-      body: text,
-    });
-    expect(response.status).toBe(201);
-    return ((await response.json()) as { id: string }).id;
   }
 
   /** Everything either instance sent, in the stream's order: the one order every client sees. */
@@ -150,33 +136,15 @@ describe.runIf(haveRedis || inCI)('two demo instances started with the same Redi
     let browser: Browser;
 
     beforeAll(async () => {
-      if (!haveChromium) {
-        throw new Error(`CI=true but no Chromium at ${CHROMIUM}: install the Debian package \`chromium\`.`);
-      }
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--no-first-run',
-          '--disable-background-networking',
-        ],
-        timeout: 15_000,
-      });
+      requireInstalled(haveChromium, `no Chromium at ${CHROMIUM}: install the Debian package \`chromium\`.`);
+      browser = await launchChromium();
     });
 
     afterAll(async () => {
       await browser?.close();
     });
 
-    async function openPage(demo: Demo, framework: string): Promise<Page> {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-      const page = await context.newPage();
-      await page.goto(`${demo.url}?fw=${framework}`);
-      await page.locator('#state[data-state="open"]').waitFor({ timeout: 5000 });
-      return page;
-    }
+    const openPage = (demo: Demo, framework: string) => openDemoPage(browser, demo, framework);
 
     it('shows a broadcast typed on the page of A on the page of B, and each page names its instance', async () => {
       const [pageA, pageB] = await Promise.all([openPage(a, 'koa'), openPage(b, 'hono')]);

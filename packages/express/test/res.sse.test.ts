@@ -3,6 +3,7 @@ import { heartbeatStats, type SSEStream, sse } from '@ssekit/express';
 import { EventSource } from 'eventsource';
 import type { NextFunction, Request, Response } from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
+import { expectBeforeThenEnd, recordRoutedError } from './error-routing.js';
 import { connect, deferred, expressVersions, listen, type TestServer, waitFor } from './helpers.js';
 
 describe.each(expressVersions)('res.sse (%s)', (_name, express) => {
@@ -153,7 +154,6 @@ describe.each(expressVersions)('res.sse (%s)', (_name, express) => {
 
   it('closes the stream when a later handler throws and Express ends the response', async () => {
     const opened = deferred<SSEStream>();
-    const routed = deferred<{ error: unknown; headersSent: boolean }>();
     const app = express();
     app.use(sse());
     app.get('/events', (_req, res) => {
@@ -161,18 +161,13 @@ describe.each(expressVersions)('res.sse (%s)', (_name, express) => {
       res.sse.send('before');
       throw new Error('boom');
     });
-    app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
-      routed.resolve({ error, headersSent: res.headersSent });
-      next(error);
-    });
+    const routed = recordRoutedError(app);
     server = await listen(app);
 
-    const client = await connect(`${server.url}/events`);
-    expect(await client.next()).toMatchObject({ data: 'before' });
-    expect(await client.next()).toBeUndefined();
+    await expectBeforeThenEnd(`${server.url}/events`);
     const stream = await opened.promise;
     await waitFor(() => stream.closed, 1000);
-    expect(await routed.promise).toEqual({ error: new Error('boom'), headersSent: true });
+    expect(await routed).toEqual({ error: new Error('boom'), headersSent: true });
   });
 });
 

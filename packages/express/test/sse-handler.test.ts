@@ -1,6 +1,7 @@
 import { type SSEHandler, type SSEStream, sse } from '@ssekit/express';
 import type { NextFunction, Request, Response } from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
+import { expectBeforeThenEnd, recordRoutedError } from './error-routing.js';
 import { connect, deferred, expressVersions, listen, type TestServer } from './helpers.js';
 
 type Failure = { error: unknown; stream: SSEStream; closed: boolean };
@@ -111,21 +112,15 @@ describe.each(expressVersions)('sse(handler) (%s)', (_name, express) => {
   });
 
   it('passes the error to Express error middleware when there is no onError', async () => {
-    const routed = deferred<{ error: unknown; headersSent: boolean }>();
     const app = appWith(async (stream) => {
       await stream.send('before');
       throw new Error('to express');
     });
-    app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
-      routed.resolve({ error, headersSent: res.headersSent });
-      next(error);
-    });
+    const routed = recordRoutedError(app);
     server = await listen(app);
 
-    const client = await connect(`${server.url}/events`);
-    expect(await client.next()).toMatchObject({ data: 'before' });
-    expect(await client.next()).toBeUndefined();
-    expect(await routed.promise).toEqual({ error: new Error('to express'), headersSent: true });
+    await expectBeforeThenEnd(`${server.url}/events`);
+    expect(await routed).toEqual({ error: new Error('to express'), headersSent: true });
     await servedAfterwards();
   });
 
