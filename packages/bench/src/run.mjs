@@ -21,6 +21,7 @@ const LABELS = {
   'better-sse': 'better-sse Channel',
   'hono-streamsse': 'Hono streamSSE (@hono/node-server)',
   'fastify-sse': '@fastify/sse (Fastify)',
+  'express-floor': 'reference: the floor inside an Express route',
   'ssekit-express': 'ssekit + Express',
   'ssekit-koa': 'ssekit + Koa',
   'ssekit-hono': 'ssekit + Hono (@hono/node-server)',

@@ -4,6 +4,7 @@ export const SCENARIOS = [
   'better-sse',
   'hono-streamsse',
   'fastify-sse',
+  'express-floor',
   'ssekit-express',
   'ssekit-koa',
   'ssekit-hono',

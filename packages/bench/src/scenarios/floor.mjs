@@ -7,30 +7,29 @@ export const library = 'node:http';
 
 const HEARTBEAT = Buffer.from(':\n\n');
 
-export async function start({ heartbeatMs }) {
+/**
+ * The floor's clients: `open(req, res)` answers one request with an event stream held in a set; a
+ * broadcast writes one Buffer to every response; one shared timer writes the keep-alives.
+ */
+export function floorClients(heartbeatMs) {
   const clients = new Set();
-  const server = http.createServer((req, res) => {
-    if (req.url !== '/events') {
-      res.writeHead(404).end();
-      return;
-    }
-    req.socket.setNoDelay(true);
-    req.socket.setTimeout(0);
-    res.writeHead(200, {
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-    });
-    res.flushHeaders();
-    clients.add(res);
-    res.on('close', () => clients.delete(res));
-  });
   const timer = setInterval(() => {
     for (const res of clients) res.write(HEARTBEAT);
   }, heartbeatMs);
   timer.unref();
   return {
-    server,
+    open(req, res) {
+      req.socket.setNoDelay(true);
+      req.socket.setTimeout(0);
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+      });
+      res.flushHeaders();
+      clients.add(res);
+      res.on('close', () => clients.delete(res));
+    },
     subscribers: () => clients.size,
     broadcast(m, payload) {
       for (let i = 0; i < m; i++) {
@@ -48,4 +47,13 @@ export async function start({ heartbeatMs }) {
       );
     },
   };
+}
+
+export async function start({ heartbeatMs }) {
+  const { open, ...clients } = floorClients(heartbeatMs);
+  const server = http.createServer((req, res) => {
+    if (req.url === '/events') open(req, res);
+    else res.writeHead(404).end();
+  });
+  return { server, ...clients };
 }
