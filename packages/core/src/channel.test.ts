@@ -97,6 +97,12 @@ describe('channel.send', () => {
     expect(() => channel.send(10n as never)).toThrow(
       expect.objectContaining({ code: 'ERR_SSE_UNSERIALIZABLE_DATA', field: 'data' }),
     );
+    expect(() => channel.send('lone \uD800')).toThrow(
+      expect.objectContaining({ code: 'ERR_SSE_LONE_SURROGATE', field: 'data' }),
+    );
+    expect(() => channel.send('x', { event: 'e\uDC00' })).toThrow(
+      expect.objectContaining({ code: 'ERR_SSE_LONE_SURROGATE', field: 'event' }),
+    );
     channel.send('still fine');
     await c.settle();
     expect(c.data()).toEqual(['still fine']);

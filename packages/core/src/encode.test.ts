@@ -383,6 +383,37 @@ describe('encodeEvent refusals', () => {
     expect(called).toBe(false);
   });
 
+  it.each<[string, keyof EventFields, string]>([
+    ['a lone high surrogate in data', 'data', 'ab\uD83D'],
+    ['a lone low surrogate in data', 'data', '\uDE00ab'],
+    ['a reversed pair in data', 'data', '\uDE00\uD83D'],
+    ['a lone high surrogate in an event name', 'event', 'x\uD800y'],
+    ['a lone low surrogate in an id', 'id', '7\uDFFF'],
+  ])('refuses %s, which UTF-8 cannot carry', (_name, field, value) => {
+    const error = expectRefused(
+      { data: 'x', [field]: value },
+      {
+        type: SSEFieldError,
+        code: 'ERR_SSE_LONE_SURROGATE',
+        field,
+        message: /contains a lone surrogate .* well-formed/,
+      },
+    );
+    expect((error as SSEFieldError).value).toBe(value);
+  });
+
+  it('refuses serializer output with a lone surrogate, and accepts surrogate pairs', () => {
+    expectRefused(
+      { data: 1 },
+      { type: SSEFieldError, code: 'ERR_SSE_LONE_SURROGATE', field: 'data', message: /lone surrogate/ },
+      () => '\uD83D',
+    );
+    const emoji = 'caf\u00e9 \uD83D\uDE00 \u65e5\u672c';
+    expect(parse(encodeEvent({ data: emoji, event: emoji, id: emoji })).events).toEqual([
+      { type: emoji, data: emoji, lastEventId: emoji },
+    ]);
+  });
+
   it('exposes dataToText for strings verbatim', () => {
     expect(dataToText('a\r\nb')).toBe('a\r\nb');
   });

@@ -262,6 +262,22 @@ describe('SSEStream refusing bad input', () => {
     expect(await readToEnd(reader)).toBe('data: ok\n\n');
   });
 
+  it('throws SSEFieldError for a lone surrogate in data, event or id, writing nothing', async () => {
+    const { stream, reader } = openWeb();
+    for (const [data, options] of [
+      ['a\uD800', undefined],
+      ['x', { event: '\uDC00' }],
+      ['x', { id: 'id\uD83D' }],
+    ] as const) {
+      expect(() => stream.send(data, options)).toThrow(
+        expect.objectContaining({ name: 'SSEFieldError', code: 'ERR_SSE_LONE_SURROGATE' }),
+      );
+    }
+    await expect(stream.send('\uD83D\uDE00')).resolves.toBe(true);
+    stream.close();
+    expect(await readToEnd(reader)).toBe('data: \uD83D\uDE00\n\n');
+  });
+
   it('throws SSEFieldError for an id with NUL or CR', () => {
     const { stream } = openWeb();
     expect(() => stream.send('x', { id: 'a\0b' })).toThrowError(
