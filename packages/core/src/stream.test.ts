@@ -3,7 +3,7 @@ import { readToEnd } from '../test/read-to-end.js';
 import { SSEFieldError, SSERangeError } from './errors.js';
 import { heartbeatStats } from './heartbeat.js';
 import type { SSEOptions } from './options.js';
-import { openSSEStream, type StreamRequest } from './stream.js';
+import { openSSEStream, type StreamRequest, streamInternals } from './stream.js';
 import type { SSETransport, TransportHandlers } from './transport.js';
 import { webStreamTransport } from './transports/web-stream.js';
 
@@ -54,6 +54,35 @@ afterEach(() => {
   expect(heartbeatStats()).toEqual({ streams: 0, timers: 0 });
 });
 
+describe('SSEStream surface', () => {
+  it('shows users only the documented members, none of the transport or channel plumbing', () => {
+    const { stream } = openWeb();
+    const members = new Set<string>();
+    for (
+      let layer: object | null = stream;
+      layer !== null && layer !== Object.prototype;
+      layer = Object.getPrototypeOf(layer)
+    )
+      for (const key of Reflect.ownKeys(layer)) members.add(String(key));
+    members.delete('constructor');
+    expect([...members].sort()).toEqual(
+      [
+        'bufferedBytes',
+        'close',
+        'closeReason',
+        'closed',
+        'comment',
+        'lastEventId',
+        'onClose',
+        'pipe',
+        'send',
+        'signal',
+      ].sort(),
+    );
+    stream.close();
+  });
+});
+
 describe('SSEStream writing', () => {
   it('writes each event as its exact encoded block', async () => {
     const { stream, reader } = openWeb();
@@ -76,7 +105,9 @@ describe('SSEStream writing', () => {
 
   it('passes pre-encoded bytes through writeEncoded untouched', async () => {
     const { stream, reader } = openWeb();
-    await expect(stream.writeEncoded(new TextEncoder().encode('event: x\ndata: 1\n\n'))).resolves.toBe(true);
+    await expect(
+      streamInternals(stream).write(new TextEncoder().encode('event: x\ndata: 1\n\n')),
+    ).resolves.toBe(true);
     stream.close();
     expect(await readToEnd(reader)).toBe('event: x\ndata: 1\n\n');
   });
@@ -171,7 +202,7 @@ describe('SSEStream after close', () => {
     // Even input that would be refused on an open stream is simply not sent.
     await expect(stream.send('x', { event: 'bad\nname' })).resolves.toBe(false);
     expect(stream.comment('late')).toBe(false);
-    await expect(stream.writeEncoded(new Uint8Array([100]))).resolves.toBe(false);
+    await expect(streamInternals(stream).write(new Uint8Array([100]))).resolves.toBe(false);
     expect(stream.bufferedBytes).toBe(0);
     expect(calls.length).toBe(writesBefore);
   });

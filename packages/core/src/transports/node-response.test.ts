@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SSEOptions } from '../options.js';
-import { openSSEStream, type SSEStream } from '../stream.js';
+import { openSSEStream, type SSEStream, streamInternals } from '../stream.js';
 import { nodeResponseTransport } from './node-response.js';
 
 interface Opened {
@@ -79,7 +79,7 @@ function collect(res: http.IncomingMessage) {
 
 /** Writes pre-encoded bytes, as a channel does. */
 function writeEncoded(stream: SSEStream, bytes: Uint8Array): Promise<boolean> {
-  return stream.writeEncoded(bytes);
+  return streamInternals(stream).write(bytes);
 }
 
 async function until(condition: () => boolean, ms = 5000) {
