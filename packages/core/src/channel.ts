@@ -1,3 +1,4 @@
+import { encodeBroadcast } from './broadcast.js';
 import { type ChannelBus, localBus } from './bus.js';
 import { checkEventName, checkId, checkRetry, dataToText, encodeEvent, jsonSerializer } from './encode.js';
 import { SSEFieldError, SSERangeError } from './errors.js';
@@ -8,7 +9,7 @@ import {
   memoryHistory,
   type ReplayResult,
 } from './history.js';
-import type { SSEStream } from './stream.js';
+import { type SSEStream, streamInternals } from './stream.js';
 import type { SendArgs, Serializer } from './types.js';
 
 const encoder = new TextEncoder();
@@ -239,7 +240,7 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
       const bytes = encoder.encode(
         encodeEvent({ data: event?.data, event: event?.event, retry }, this.serialize),
       );
-      for (const stream of this.members.keys()) stream.writeEncoded(bytes);
+      for (const stream of this.members.keys()) streamInternals(stream).write(bytes);
     }
     const streams = [...this.members.keys()];
     if (over > 0 && streams.length > 0) {
@@ -269,9 +270,10 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
       if (member.pending) {
         member.pending.push(message);
         member.pendingBytes += bytes.byteLength;
-        if (member.pendingBytes > stream.maxBufferedBytes) stream.drop();
+        const internals = streamInternals(stream);
+        if (member.pendingBytes > internals.maxBufferedBytes) internals.drop();
       } else {
-        stream.writeEncoded(bytes);
+        streamInternals(stream).write(bytes);
       }
     }
   }
@@ -295,7 +297,7 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
       this.counters.gapsSignalled++;
       // The client resumes from the gap event's id: nothing at or before it may follow.
       covered = result.resumeId;
-      stream.writeEncoded(
+      streamInternals(stream).write(
         encoder.encode(
           encodeEvent({
             event: this.gapEvent,
@@ -309,7 +311,7 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
       for (const message of result.messages) {
         covered = message.id;
         if (member.filter && !member.filter(message)) continue;
-        if (!(await stream.writeEncoded(this.bytesOf(message)))) return;
+        if (!(await streamInternals(stream).write(this.bytesOf(message)))) return;
       }
     }
     // Broadcasts that arrived while the history was read follow it, minus those the replay held.
@@ -319,7 +321,7 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
       member.pendingBytes -= bytes.byteLength;
       if (covered !== undefined && message.id !== undefined && store.compare(message.id, covered) <= 0)
         continue;
-      if (!(await stream.writeEncoded(bytes))) return;
+      if (!(await streamInternals(stream).write(bytes))) return;
     }
     member.pending = undefined;
     member.pendingBytes = 0;
@@ -328,7 +330,8 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
   private bytesOf(message: ChannelMessage): Uint8Array {
     let bytes = this.encoded.get(message);
     if (!bytes) {
-      bytes = encoder.encode(encodeEvent({ id: message.id, event: message.event, data: message.data }));
+      // Encoded once for every member, and never changed: transports may frame it once too.
+      bytes = encodeBroadcast(encodeEvent({ id: message.id, event: message.event, data: message.data }));
       // Only a history hands the same message object back for replays; caching otherwise is waste.
       if (this.store) this.encoded.set(message, bytes);
     }
