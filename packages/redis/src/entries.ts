@@ -5,12 +5,17 @@ export type Entry = readonly [id: string, fields: readonly string[]];
 
 /** What XINFO STREAM tells about a stream's bounds. */
 export interface StreamInfo {
+  /** Entries kept. */
+  length?: number;
   oldest?: string;
   newest?: string;
   /** Whether entries were ever trimmed away; `undefined` where Redis does not tell (before 7.0). */
   removed?: boolean;
-  /** The newest id ever trimmed or deleted; `undefined` before Redis 7.0. */
-  maxDeleted?: string;
+  /**
+   * How many entries were ever added, minus how many are kept: the ordinal (counting from 1) of the
+   * oldest kept entry is this plus one. `undefined` before Redis 7.0.
+   */
+  removedCount?: number;
 }
 
 /** Reads XINFO STREAM's flat `[name, value, ...]` reply. */
@@ -24,12 +29,10 @@ export function streamInfo(reply: unknown): StreamInfo {
     switch (reply[i]) {
       case 'length':
         length = Number(value);
+        info.length = length;
         break;
       case 'entries-added':
         added = Number(value);
-        break;
-      case 'max-deleted-entry-id':
-        info.maxDeleted = String(value);
         break;
       case 'first-entry':
         if (Array.isArray(value)) info.oldest = String(value[0]);
@@ -39,7 +42,10 @@ export function streamInfo(reply: unknown): StreamInfo {
         break;
     }
   }
-  if (length !== undefined && added !== undefined) info.removed = added > length;
+  if (length !== undefined && added !== undefined) {
+    info.removed = added > length;
+    info.removedCount = added - length;
+  }
   return info;
 }
 

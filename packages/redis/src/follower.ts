@@ -1,11 +1,14 @@
 import type { ChannelMessage, LiveGap } from '@ssekit/core';
 import type { Redis } from 'ioredis';
 import { backoff } from './connection.js';
-import { type Entry, streamInfo, toMessage } from './entries.js';
+import { type Entry, type StreamInfo, streamInfo, toMessage } from './entries.js';
 import { compareStreamIds, STREAM_START } from './stream-id.js';
 
 /** Entries taken per read: bounds the memory one read holds while a follower catches up. */
 const READ_BATCH = 1_000;
+
+/** XINFO STREAM's reply for a stream that does not exist. */
+const EMPTY_STREAM = ['length', 0, 'entries-added', 0];
 
 interface Subscriber {
   readonly deliver: (message: ChannelMessage) => void;
@@ -37,10 +40,14 @@ export class Follower {
   /** Where the next read starts: the last entry delivered or started after; `undefined` before it started. */
   private position: string | undefined;
   /**
-   * The last entry delivered (or started after). Differs from `position` once a follower that lost
-   * its entry reads the stream from its start: removed entries after this one were never delivered.
+   * The ordinal of the last entry delivered (or started after) among all entries ever added to the
+   * stream, counting from 1 (Redis 7's `entries-added`); `undefined` where Redis does not tell.
+   * Entries removed from the head are counted by `entries-added - length`, so comparing the two
+   * tells whether entries after the last one delivered were removed before this follower read them.
    */
-  private delivered: string | undefined;
+  private ordinal: number | undefined;
+  /** The last entry delivered (or started after); `position` is reset when that entry is gone. */
+  private lastDelivered: string | undefined;
   private readonly subscribers = new Set<Subscriber>();
   private readonly waiters = new Set<Waiter>();
   private readonly started: Promise<void>;
@@ -126,11 +133,9 @@ export class Follower {
         }
         const from = this.position as string;
         // Sent together on one connection, so no round trip is added: XINFO answers at once with
-        // the newest id ever removed from the stream, and if that is after the last entry
-        // delivered, entries this instance had not delivered are gone. (A trim landing between the
-        // two commands is missed; Redis before 7.0 does not tell, and no gap is signalled there.)
+        // how many entries were ever removed from the head, which the read below is checked against.
         const [info, reply] = await Promise.all([
-          this.reader.call('XINFO', 'STREAM', key).catch(() => undefined),
+          this.info(),
           this.reader.call(
             'XREAD',
             'COUNT',
@@ -146,10 +151,7 @@ export class Follower {
         // The reply is [[key, entries]], or null when the block timed out with nothing new.
         const entries = (reply as [string, Entry[]][] | null)?.[0]?.[1];
         if (!entries) continue;
-        const { maxDeleted } = streamInfo(info);
-        const delivered = this.delivered ?? from;
-        if (maxDeleted !== undefined && compareStreamIds(maxDeleted, delivered) > 0)
-          this.signalGap(delivered);
+        this.checkContinuity(streamInfo(info), entries, from);
         this.deliver(entries);
       } catch (error) {
         if (this.stopped) return;
@@ -171,9 +173,11 @@ export class Follower {
     const { key } = this.options;
     const last = this.position;
     if (last === undefined) {
-      const newest = (await this.reader.call('XREVRANGE', key, '+', '-', 'COUNT', '1')) as Entry[];
-      this.delivered = newest[0]?.[0] ?? STREAM_START;
-      return this.delivered;
+      const info = streamInfo(await this.info());
+      // The newest entry is the last one added (ordinal `entries-added`), unless it was deleted.
+      this.ordinal = info.removedCount === undefined ? undefined : info.removedCount + (info.length ?? 0);
+      this.lastDelivered = info.newest ?? STREAM_START;
+      return this.lastDelivered;
     }
     const kept = (await this.reader.call('XRANGE', key, last, last)) as Entry[];
     return kept.length > 0 ? last : STREAM_START;
@@ -183,11 +187,38 @@ export class Follower {
     for (const { onGap } of this.subscribers) this.call(() => onGap?.({ lastEventId, reason: 'expired' }));
   }
 
+  /** XINFO STREAM's reply; a stream that does not exist yet is an empty one, nothing ever added. */
+  private info(): Promise<unknown> {
+    return this.reader.call('XINFO', 'STREAM', this.options.key).catch((error: unknown) => {
+      if (error instanceof Error && /no such key/i.test(error.message)) return EMPTY_STREAM;
+      throw error;
+    });
+  }
+
+  /**
+   * Signals a gap if the read skipped entries: when it starts at the oldest entry kept, that entry's
+   * ordinal tells whether entries between the last one delivered and it were removed. Otherwise the
+   * read follows on from the last entry delivered. (Entries deleted with XDEL from the middle of the
+   * stream also count as removed; ssekit never does that.)
+   */
+  private checkContinuity(info: StreamInfo, entries: readonly Entry[], from: string): void {
+    const first = entries[0]?.[0];
+    const oldestOrdinal = info.removedCount === undefined ? undefined : info.removedCount + 1;
+    if (first === undefined || first !== info.oldest || oldestOrdinal === undefined) {
+      if (this.ordinal !== undefined) this.ordinal += entries.length;
+      return;
+    }
+    // Ordinals restart in a recreated stream, where a lower one is no loss.
+    if (this.ordinal !== undefined && oldestOrdinal > this.ordinal + 1)
+      this.signalGap(this.lastDelivered ?? from);
+    this.ordinal = oldestOrdinal + entries.length - 1;
+  }
+
   private deliver(entries: readonly Entry[]): void {
     for (const entry of entries) {
       const message = toMessage(entry);
       this.position = entry[0];
-      this.delivered = entry[0];
+      this.lastDelivered = entry[0];
       for (const { deliver } of this.subscribers) this.call(() => deliver(message));
     }
     this.releaseWaiters();
