@@ -1,7 +1,15 @@
 import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
+import { type ChannelBus, localBus } from './bus.js';
 import { createChannel } from './channel.js';
-import { SSEFieldError } from './errors.js';
-import { type HistoryStore, memoryHistory } from './history.js';
+import { SSEFieldError, SSERangeError } from './errors.js';
+import {
+  type ChannelMessage,
+  type DeliveringHistory,
+  type HistoryStore,
+  type LiveGap,
+  memoryHistory,
+  type StoredMessage,
+} from './history.js';
 import type { SSEOptions } from './options.js';
 import { createParser, type ParsedEvent } from './parse.js';
 import { openSSEStream, type SSEStream } from './stream.js';
@@ -209,11 +217,13 @@ describe('history and replay', () => {
       after: () => Promise.reject(new Error('store unreachable')),
       compare: (a, b) => ring.compare(a, b),
     };
-    const channel = createChannel({ history: unreachable });
+    const errors: unknown[] = [];
+    const channel = createChannel({ history: unreachable, onError: (error) => errors.push(error) });
     const c = track(client({}, await channel.send('0')));
     channel.add(c.stream);
     await c.done;
     expect(c.stream.closeReason).toBe('server');
+    expect(errors).toEqual([new Error('store unreachable')]);
     expect(channel.size).toBe(0);
   });
 
@@ -361,5 +371,231 @@ describe('typed channels', () => {
     expectTypeOf(channel.send).toBeCallableWith('x', { event: 'other' });
     // @ts-expect-error unnamed events carry the message type
     expectTypeOf(channel.send).toBeCallableWith(5);
+  });
+});
+
+describe('faults in one member or one message', () => {
+  it('closes only the member whose filter throws, reports it once, and serves every other member', async () => {
+    const errors: [unknown, unknown][] = [];
+    const channel = createChannel({ onError: (error, stream) => errors.push([error, stream]) });
+    const before = track(client());
+    const failing = track(client());
+    const after = track(client());
+    const boom = new Error('filter bug');
+    channel.add(before.stream);
+    channel.add(failing.stream, {
+      filter: () => {
+        throw boom;
+      },
+    });
+    channel.add(after.stream);
+    await expect(channel.send('one')).resolves.toBeUndefined();
+    await channel.send('two');
+    await before.settle();
+    expect(before.data()).toEqual(['one', 'two']);
+    expect(after.data()).toEqual(['one', 'two']);
+    expect(failing.data()).toEqual([]);
+    expect(failing.stream.closeReason).toBe('server');
+    expect(errors).toEqual([[boom, failing.stream]]);
+    expect(channel.size).toBe(2);
+  });
+
+  it('closes a replaying member whose filter throws, without an unhandled rejection', async () => {
+    const errors: unknown[] = [];
+    const channel = createChannel({ history: 10, onError: (error) => errors.push(error) });
+    const first = await channel.send('a');
+    await channel.send('b');
+    const failing = track(client({}, first));
+    const other = track(client({}, first));
+    channel.add(failing.stream, {
+      filter: () => {
+        throw new Error('filter bug');
+      },
+    });
+    channel.add(other.stream);
+    await failing.done;
+    await other.settle();
+    expect(failing.stream.closeReason).toBe('server');
+    expect(other.data()).toEqual(['b']);
+    expect(errors).toHaveLength(1);
+  });
+
+  it('skips a message that cannot be encoded, live and in replays, and reports it through onError', async () => {
+    const errors: [unknown, unknown][] = [];
+    const ring = memoryHistory({ size: 10, epoch: 'e' });
+    const channel = createChannel({
+      history: ring,
+      onError: (error, stream) => errors.push([error, stream]),
+    });
+    await channel.send('good');
+    // Another producer wrote to the shared history without ssekit's checks.
+    const foreign = ring.append({ event: 'bad\nevent', data: 'x' }) as StoredMessage;
+    await channel.send('after');
+    const resumer = track(client({}, 'e-1'));
+    channel.add(resumer.stream);
+    await resumer.settle();
+    expect(resumer.events.map((event) => [event.data, event.lastEventId])).toEqual([['after', 'e-3']]);
+    expect(resumer.stream.closed).toBe(false);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.[0]).toBeInstanceOf(SSEFieldError);
+    expect(errors[0]?.[1]).toBeUndefined();
+
+    const live = track(client());
+    const bus = localBus();
+    const busChannel = createChannel({ bus, onError: (error, stream) => errors.push([error, stream]) });
+    busChannel.add(live.stream);
+    bus.publish(foreign);
+    bus.publish({ data: 'fine' });
+    await live.settle();
+    expect(live.data()).toEqual(['fine']);
+    expect(errors).toHaveLength(2);
+  });
+});
+
+describe('paged replay', () => {
+  /** A history that records the page sizes it was asked for. */
+  function recording(size: number) {
+    const ring = memoryHistory({ size, epoch: 'p' });
+    const limits: (number | undefined)[] = [];
+    const store: HistoryStore = {
+      append: (message) => ring.append(message),
+      after: (id, options) => {
+        limits.push(options?.limit);
+        return ring.after(id, options);
+      },
+      compare: (a, b) => ring.compare(a, b),
+    };
+    return { store, limits };
+  }
+
+  it('reads a long replay in bounded pages and delivers every event once, in order', async () => {
+    const { store, limits } = recording(5000);
+    const channel = createChannel({ history: store });
+    for (let i = 0; i < 3000; i++) await channel.send(`e${i}`);
+    const c = track(client({}, 'p-0'));
+    channel.add(c.stream);
+    await vi.waitFor(() => expect(c.events).toHaveLength(3000), { timeout: 5000 });
+    channel.send('live');
+    await vi.waitFor(() => expect(c.events).toHaveLength(3001));
+    expect(c.data()).toEqual([...Array.from({ length: 3000 }, (_, i) => `e${i}`), 'live']);
+    expect(limits.length).toBeGreaterThan(10);
+    expect(limits.every((limit) => limit !== undefined && limit <= 256)).toBe(true);
+  });
+
+  it('reads no further page for a resumer that does not read, and drops it as slow once what it holds passes its bound', async () => {
+    const { store, limits } = recording(5000);
+    const channel = createChannel({ history: store });
+    const payload = 'x'.repeat(1000);
+    for (let i = 0; i < 2000; i++) await channel.send(payload);
+    const transport = webStreamTransport({ highWaterMark: 4096 });
+    const stuck = openSSEStream(
+      { transport, connectionHeader: false, lastEventIdHeader: 'p-0' },
+      { heartbeat: false, maxBufferedBytes: 64 * 1024 },
+    );
+    opened.push(stuck);
+    transport.response(); // nobody reads this body
+    channel.add(stuck);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(stuck.closed).toBe(false);
+    // One bounded page was read, not the 2 MB range.
+    expect(limits).toHaveLength(1);
+    expect(limits[0]).toBeLessThanOrEqual(256);
+    for (let i = 0; i < 100 && !stuck.closed; i++) channel.send(payload);
+    expect(stuck.closeReason).toBe('slow');
+    expect(channel.stats.droppedSlow).toBe(1);
+  });
+});
+
+describe('a history that delivers what it appends', () => {
+  /** A stand-in for a shared engine: appends to a ring and delivers to every subscriber. */
+  function engine() {
+    const ring = memoryHistory({ size: 100, epoch: 'd' });
+    const subscribers = new Set<{ deliver: (m: ChannelMessage) => void; onGap?: (gap: LiveGap) => void }>();
+    // Like @ssekit/redis, it can also serve as a bus alone (`publish`), which a channel given it as
+    // its history never calls.
+    const history: DeliveringHistory & ChannelBus = {
+      publish() {
+        throw new Error('a delivering history is never published to');
+      },
+      append(message) {
+        const stored = ring.append(message) as StoredMessage;
+        for (const s of subscribers) s.deliver(stored);
+        return stored;
+      },
+      after: (id, options) => ring.after(id, options),
+      compare: (a, b) => ring.compare(a, b),
+      subscribe(deliver, onGap) {
+        const subscriber = { deliver, onGap };
+        subscribers.add(subscriber);
+        return () => subscribers.delete(subscriber);
+      },
+    };
+    const gap = (lastEventId: string) => {
+      for (const s of subscribers) s.onGap?.({ lastEventId, reason: 'expired' });
+    };
+    return { history, gap };
+  }
+
+  it('delivers each broadcast once, with the history alone and with the older history-and-bus form', async () => {
+    for (const pass of ['alone', 'both']) {
+      const { history } = engine();
+      const channel = createChannel(pass === 'alone' ? { history } : { history, bus: history });
+      const c = track(client());
+      channel.add(c.stream);
+      await channel.send('one');
+      await c.settle();
+      expect(c.events).toEqual([{ type: 'message', data: 'one', lastEventId: 'd-1' }]);
+    }
+  });
+
+  it('refuses a separate bus next to a history that delivers', () => {
+    const { history } = engine();
+    expect(() => createChannel({ history, bus: localBus() })).toThrow(
+      expect.objectContaining({ code: 'ERR_SSE_INVALID_OPTION', field: 'bus' }),
+    );
+  });
+
+  it('sends live members the gap event when the history reports messages lost to this instance', async () => {
+    const { history, gap } = engine();
+    const channel = createChannel({ history });
+    const c = track(client());
+    channel.add(c.stream);
+    await channel.send('before');
+    gap('d-1');
+    await channel.send('after');
+    await c.settle();
+    expect(c.events).toEqual([
+      { type: 'message', data: 'before', lastEventId: 'd-1' },
+      {
+        type: 'ssekit-gap',
+        data: JSON.stringify({ lastEventId: 'd-1', reason: 'expired' }),
+        lastEventId: 'd-1',
+      },
+      { type: 'message', data: 'after', lastEventId: 'd-2' },
+    ]);
+    expect(channel.stats.gapsSignalled).toBe(1);
+  });
+});
+
+describe('channel options', () => {
+  it('blames the option that is wrong, with a typed error', () => {
+    const cases: [object, string, unknown][] = [
+      [{ maxLifetime: 0 }, 'maxLifetime', 0],
+      [{ maxLifetime: 1000, lifetimeJitter: 2 }, 'lifetimeJitter', 2],
+      [{ lifetimeJitter: Number.NaN }, 'lifetimeJitter', Number.NaN],
+      [{ history: { size: 0 } }, 'history.size', 0],
+      [{ history: { size: 10, maxAge: -1 } }, 'history.maxAge', -1],
+    ];
+    for (const [options, field, value] of cases) {
+      let error: unknown;
+      try {
+        createChannel(options);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(SSERangeError);
+      expect(error).toMatchObject({ code: 'ERR_SSE_INVALID_OPTION', field, value });
+      expect((error as Error).message).toContain(`${field} must be`);
+    }
   });
 });

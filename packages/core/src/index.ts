@@ -8,6 +8,8 @@ export type {
   DrainOptions,
 } from './channel.js';
 export { Channel, createChannel, DEFAULT_GAP_EVENT } from './channel.js';
+export type { NumberRule } from './check-option.js';
+export { checkNumberOption, checkStringOption, invalidOption } from './check-option.js';
 export { commentLines, encodeEvent, jsonSerializer, MAX_RETRY_MS } from './encode.js';
 export type { SSEErrorCode, SSEField } from './errors.js';
 export { SSEFieldError, SSERangeError } from './errors.js';
@@ -16,13 +18,16 @@ export { eventStreamHeaders } from './headers.js';
 export { heartbeatStats } from './heartbeat.js';
 export type {
   ChannelMessage,
+  DeliveringHistory,
   GapReason,
   HistoryStore,
+  LiveGap,
   MemoryHistoryOptions,
+  ReplayPageOptions,
   ReplayResult,
   StoredMessage,
 } from './history.js';
-export { memoryHistory } from './history.js';
+export { isDeliveringHistory, memoryHistory } from './history.js';
 export { DEFAULT_LAST_EVENT_ID_QUERY, readLastEventId } from './last-event-id.js';
 export type { ResolvedSSEOptions, SSEOptions } from './options.js';
 export { DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_BUFFERED_BYTES, validateSSEOptions } from './options.js';

@@ -2,7 +2,13 @@
 // backed by a Redis stream, and whose POST /send broadcasts on it.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Channel, createChannel, nodeResponseTransport, openSSEStream } from '@ssekit/core';
+import {
+  type Channel,
+  type ChannelOptions,
+  createChannel,
+  nodeResponseTransport,
+  openSSEStream,
+} from '@ssekit/core';
 import { type RedisChannel, type RedisChannelOptions, redisChannel } from '@ssekit/redis';
 
 export interface Instance {
@@ -14,10 +20,13 @@ export interface Instance {
   close(): Promise<void>;
 }
 
-export async function startInstance(options: RedisChannelOptions): Promise<Instance> {
+export async function startInstance(
+  options: RedisChannelOptions,
+  channelOptions: Pick<ChannelOptions, 'onError'> = {},
+): Promise<Instance> {
   const shared = redisChannel(options);
   await shared.ready();
-  const channel = createChannel({ history: shared, bus: shared });
+  const channel = createChannel({ history: shared, ...channelOptions });
   const server = createServer((req, res) => {
     if (req.url?.startsWith('/events')) {
       const stream = openSSEStream(

@@ -16,8 +16,11 @@ describeRedis('redisChannel (one instance, real Redis, real HTTP)', () => {
   const key = () => `ssekit:test:${process.pid}:${++keys}`;
   const fast = { commandTimeout: 500, maxRetryDelay: 100, blockTimeout: 1_000 };
 
-  async function instance(options: { key: string; maxLen?: number }): Promise<Instance> {
-    const started = await startInstance({ redis: redis.url, ...fast, ...options });
+  async function instance(
+    options: { key: string; maxLen?: number },
+    onError?: (error: unknown) => void,
+  ): Promise<Instance> {
+    const started = await startInstance({ redis: redis.url, ...fast, ...options }, { onError });
     cleanups.push(() => started.close());
     return started;
   }
@@ -102,6 +105,31 @@ describeRedis('redisChannel (one instance, real Redis, real HTTP)', () => {
     }
   });
 
+  it('skips an entry another producer wrote that no event can carry, live and in replays, and reports it', async () => {
+    const k = key();
+    const errors: unknown[] = [];
+    const a = await instance({ key: k }, (error) => errors.push(error));
+    const live = await client(`${a.url}/events`);
+    const first = await a.channel.send('one');
+    await admin.call('XADD', k, '*', 'event', 'bad\nname', 'data', 'injected');
+    const last = await a.channel.send('two');
+    await live.waitFor((events) => events.length === 2);
+    const resumer = await client(`${a.url}/events`, first);
+    await resumer.waitFor((events) => events.length === 1);
+    await a.channel.send('three');
+    await resumer.waitFor((events) => events.length === 2);
+    await live.waitFor((events) => events.length === 3);
+    expect(live.data()).toEqual(['one', 'two', 'three']);
+    expect(resumer.events.map((event) => [event.data, event.lastEventId])).toEqual([
+      ['two', last],
+      ['three', expect.stringMatching(/^\d+-\d+$/)],
+    ]);
+    expect(resumer.ended).toBe(false);
+    // Once on the live path, once for the replay that read it.
+    expect(errors).toHaveLength(2);
+    expect(errors.every((error) => error instanceof SSEFieldError)).toBe(true);
+  });
+
   it('orders ids by number, not by text', () => {
     const shared = redisChannel({ redis: redis.url, key: key() });
     cleanups.push(() => shared.close());
@@ -149,7 +177,7 @@ describeRedis('redisChannel (one instance, real Redis, real HTTP)', () => {
     const k = key();
     const shared = redisChannel({ redis: redis.url, key: k, ...fast });
     await shared.ready();
-    const channel = createChannel({ history: shared, bus: shared });
+    const channel = createChannel({ history: shared });
     await channel.send('x');
     const ours = async () =>
       String(await admin.call('CLIENT', 'LIST'))
