@@ -5,6 +5,7 @@ import { readLastEventId } from './last-event-id.js';
 import { type SSEOptions, validateSSEOptions } from './options.js';
 import { type PipeSource, pipeToStream } from './pipe.js';
 import { encodeText } from './slab.js';
+import type { StreamGroup } from './stream-group.js';
 import type { SSETransport, TransportHandlers } from './transport.js';
 import type { MessageData, SendArgs, SendOptions, Serializer } from './types.js';
 
@@ -31,6 +32,11 @@ export interface StreamRequest {
   url?: string | undefined;
   /** Whether the response may carry `Connection: keep-alive` (HTTP/1.x only). */
   connectionHeader: boolean;
+  /**
+   * The group of the `sse(...)` that opens the stream, so a shutdown can drain it (it leaves the
+   * group when it closes). Default: none.
+   */
+  group?: StreamGroup | undefined;
 }
 
 /**
@@ -76,6 +82,7 @@ export class SSEStream<Events extends Record<string, unknown> = Record<string, u
     this.scheduler = heartbeat === false ? undefined : heartbeatScheduler(heartbeat);
     this.scheduler?.add(this);
     if (retry !== undefined) this.writeBytes(encoder.encode(`retry: ${retry}\n\n`));
+    request.group?.add(this);
   }
 
   /** Whether the stream has closed (by `close()`, by the client leaving, or as a slow client). */
