@@ -38,16 +38,25 @@ interface DrainableStream {
 /** Closes are done in batches this often (ms), so a large set does not need a timer per stream. */
 const STEP_MS = 50;
 const encoder = new TextEncoder();
+/**
+ * Streams that have had a drain's last event. A stream can be in a group and in channels, each
+ * drained on shutdown: it gets the first last event only, never one per drain.
+ */
+const sentLastEvent = new WeakSet<DrainableStream>();
 
 /**
  * A drain with its options checked and its last event encoded once for every stream. Create it
  * with `createDrain` before changing any state: creating it is where bad options fail.
  */
 export interface Drain {
-  /** Sends the last event and retry hint to `stream`, then closes it. For streams that arrive late. */
+  /**
+   * Sends the last event and retry hint to `stream` (unless another drain already has), then
+   * closes it. For streams that arrive late.
+   */
   end(stream: DrainableStream): void;
   /**
-   * Sends the last event and retry hint to every stream of `streams` at once, then closes them
+   * Sends the last event and retry hint to every stream of `streams` at once (each stream gets one
+   * last event, whichever drain reaches it first), then closes them
    * spread evenly over `over`. Resolves once every one is closed.
    */
   run(streams: Iterable<DrainableStream>): Promise<void>;
@@ -74,15 +83,19 @@ export function createDrain(options: DrainOptions = {}, serialize: Serializer = 
     event === undefined && retry === undefined
       ? undefined
       : encoder.encode(encodeEvent({ data: event?.data, event: event?.event, retry }, serialize));
-  const end = (stream: DrainableStream) => {
-    if (bytes !== undefined) void stream.writeEncoded(bytes);
-    stream.close();
+  const sendLast = (stream: DrainableStream) => {
+    if (bytes === undefined || stream.closed || sentLastEvent.has(stream)) return;
+    sentLastEvent.add(stream);
+    void stream.writeEncoded(bytes);
   };
   return {
-    end,
+    end(stream) {
+      sendLast(stream);
+      stream.close();
+    },
     async run(streams) {
       const list = [...streams];
-      if (bytes !== undefined) for (const stream of list) void stream.writeEncoded(bytes);
+      for (const stream of list) sendLast(stream);
       if (over > 0) await closeSpread(list, over);
       for (const stream of list) stream.close();
     },

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readToEnd } from '../test/read-to-end.js';
+import { createChannel } from './channel.js';
 import { SSERangeError } from './errors.js';
 import { openSSEStream } from './stream.js';
 import { createStreamGroup, type StreamGroup, withStreamGroup } from './stream-group.js';
@@ -65,6 +66,16 @@ describe('StreamGroup', () => {
     await group.close();
     expect(c.stream.closed).toBe(true);
     expect(await c.body).toBe('');
+  });
+
+  it('sends one last event to a stream that its group and a channel both drain', async () => {
+    const group = createStreamGroup();
+    const channel = createChannel();
+    const c = open(group);
+    channel.add(c.stream);
+    const last = { event: { data: 'bye' }, retry: 3000, over: 100 };
+    await Promise.all([channel.close(last), group.close(last)]);
+    expect(await c.body).toBe('retry: 3000\ndata: bye\n\n');
   });
 
   it('lends its size and close to an adapter handler', async () => {
