@@ -15,6 +15,7 @@ import { headerTests } from './headers.js';
 import { heartbeatTests } from './heartbeat.js';
 import { lastEventIdTests } from './last-event-id.js';
 import { messageTests } from './messages.js';
+import { shutdownTests } from './shutdown.js';
 import { slowClientTests } from './slow-client.js';
 
 export type {
@@ -56,5 +57,6 @@ export function describeConformance(harness: ConformanceHarness): void {
     slowClientTests(server);
     disconnectTests(server);
     channelTests(server);
+    shutdownTests(harness);
   });
 }

@@ -26,7 +26,8 @@ function client(options: SSEOptions = {}, lastEventId?: string) {
     },
   );
   const events: ParsedEvent[] = [];
-  const parser = createParser({ onEvent: (event) => events.push(event) });
+  const retries: number[] = [];
+  const parser = createParser({ onEvent: (event) => events.push(event), onRetry: (ms) => retries.push(ms) });
   const reader = transport.response().body!.getReader();
   const decoder = new TextDecoder();
   const done = (async () => {
@@ -40,7 +41,7 @@ function client(options: SSEOptions = {}, lastEventId?: string) {
   const settle = async () => {
     for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 0));
   };
-  return { stream, events, done, settle, data: () => events.map((event) => event.data) };
+  return { stream, events, retries, done, settle, data: () => events.map((event) => event.data) };
 }
 
 const opened: SSEStream<never>[] = [];
@@ -341,6 +342,77 @@ describe('channel.close', () => {
     vi.useRealTimers();
     await clients[0]!.settle();
     expect(clients[0]!.events).toEqual([{ type: 'shutdown', data: 'bye', lastEventId: '' }]);
+    expect(channel.size).toBe(0);
+  });
+
+  it.each([
+    ['a negative retry', { retry: -1 }, SSERangeError, 'ERR_SSE_INVALID_RETRY', 'retry'],
+    [
+      'a newline in the last event name',
+      { event: { data: 'x', event: 'a\nb' } },
+      SSEFieldError,
+      'ERR_SSE_NEWLINE_IN_FIELD',
+      'event',
+    ],
+    [
+      'unserializable last event data',
+      { event: { data: 10n } },
+      SSEFieldError,
+      'ERR_SSE_UNSERIALIZABLE_DATA',
+      'data',
+    ],
+    ['an infinite window', { over: Infinity }, SSERangeError, 'ERR_SSE_INVALID_OPTION', 'over'],
+    ['a negative window', { over: -1 }, SSERangeError, 'ERR_SSE_INVALID_OPTION', 'over'],
+    ['a window that is not a number', { over: Number.NaN }, SSERangeError, 'ERR_SSE_INVALID_OPTION', 'over'],
+  ] as const)(
+    'refuses %s synchronously and leaves the channel working',
+    async (_, options, type, code, field) => {
+      const channel = createChannel();
+      const c = track(client());
+      channel.add(c.stream);
+      let thrown: unknown;
+      try {
+        void channel.close(options as never).catch(() => {});
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(type);
+      expect(thrown).toMatchObject({ code, field });
+      await channel.send('still live');
+      await channel.close({ event: { data: 'bye' } });
+      await c.settle();
+      expect(c.data()).toEqual(['still live', 'bye']);
+      expect(c.stream.closed).toBe(true);
+    },
+  );
+
+  it('gives a stream added during the drain the last event and retry hint and closes it at once', async () => {
+    vi.useFakeTimers();
+    const channel = createChannel();
+    const member = track(client());
+    channel.add(member.stream);
+    const closed = channel.close({ event: { data: 'bye', event: 'shutdown' }, retry: 4000, over: 1000 });
+    vi.advanceTimersByTime(100);
+    const late = track(client());
+    channel.add(late.stream);
+    expect(late.stream.closed).toBe(true);
+    vi.advanceTimersByTime(1000);
+    await closed;
+    vi.useRealTimers();
+    await late.settle();
+    expect(late.events).toEqual([{ type: 'shutdown', data: 'bye', lastEventId: '' }]);
+    expect(late.retries).toEqual([4000]);
+  });
+
+  it('gives a stream added after the drain the last event and retry hint and closes it at once', async () => {
+    const channel = createChannel();
+    await channel.close({ event: { data: 'bye' }, retry: 4000 });
+    const late = track(client());
+    channel.add(late.stream);
+    expect(late.stream.closed).toBe(true);
+    await late.settle();
+    expect(late.data()).toEqual(['bye']);
+    expect(late.retries).toEqual([4000]);
     expect(channel.size).toBe(0);
   });
 

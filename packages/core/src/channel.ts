@@ -1,7 +1,8 @@
 import { encodeBroadcast } from './broadcast.js';
 import { type ChannelBus, localBus } from './bus.js';
 import { checkNumberOption, invalidOption } from './check-option.js';
-import { checkEventName, checkId, checkRetry, dataToText, encodeEvent, jsonSerializer } from './encode.js';
+import { createDrain, type Drain, type DrainOptions } from './drain.js';
+import { checkEventName, checkId, dataToText, encodeEvent, jsonSerializer } from './encode.js';
 import { SSEFieldError } from './errors.js';
 import {
   type ChannelMessage,
@@ -85,16 +86,6 @@ export interface ChannelSendOptions {
   id?: string;
 }
 
-/** Options of `channel.close`, to drain a channel without every client reconnecting at once. */
-export interface DrainOptions {
-  /** A last event sent to every stream before it closes. */
-  event?: { data: unknown; event?: string };
-  /** A reconnection time (ms) sent with the last event, e.g. to spread reconnections out further. */
-  retry?: number;
-  /** Milliseconds over which the closes are spread evenly. Default 0: all at once. */
-  over?: number;
-}
-
 /** Counters of a channel, for metrics. Counts are since the channel was created. */
 export interface ChannelStats {
   /** Streams in the channel now. */
@@ -143,7 +134,8 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
   /** Messages that could not be encoded, so each is reported once. */
   private readonly invalid = new WeakSet<ChannelMessage>();
   private lifetimeTimer: ReturnType<typeof setInterval> | undefined;
-  private closing: Promise<void> | undefined;
+  /** Set by `close`: the drain that ends members, and streams added later. */
+  private drained: { drain: Drain; done: Promise<void> } | undefined;
   private readonly counters = { eventsSent: 0, droppedSlow: 0, replaysServed: 0, gapsSignalled: 0 };
 
   constructor(options: ChannelOptions = {}) {
@@ -204,10 +196,16 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
    * Adds a stream. It leaves by itself when it closes. If the channel has a history and the stream
    * has a `lastEventId`, it first receives every later event still in the history, or the gap event
    * when that id cannot be replayed; broadcasts that arrive meanwhile follow the replay.
-   * Adding a stream that is already a member, or closed, does nothing.
+   * Adding a stream that is already a member, or closed, does nothing. A stream added once `close`
+   * has been called gets the drain's last event and retry hint and is closed at once, so no client
+   * is left on a channel that will never send again.
    */
   add(stream: SSEStream<never>, options: AddOptions = {}): void {
-    if (stream.closed || this.members.has(stream) || this.closing) return;
+    if (stream.closed || this.members.has(stream)) return;
+    if (this.drained) {
+      this.drained.drain.end(stream);
+      return;
+    }
     const member: Member = {
       filter: options.filter,
       removeCloseListener: stream.onClose(() => this.forget(stream)),
@@ -262,7 +260,7 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
       checkId(id);
     }
     const message: ChannelMessage = { event, id, data: dataToText(data, this.serialize) };
-    if (this.closing) return Promise.reject(new Error('channel.send: the channel is closed.'));
+    if (this.drained) return Promise.reject(new Error('channel.send: the channel is closed.'));
     if (!this.store) return settleAsPromise(this.bus.publish(message), () => id);
     return settleAsPromise(this.store.append(message), (stored) =>
       settleAsPromise(this.bus.publish(stored), () => stored.id),
@@ -272,40 +270,24 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
   /**
    * Drains the channel: stops taking broadcasts, sends the optional last event and `retry` hint to
    * every stream, and closes the streams spread evenly over `over` milliseconds, so a restart does
-   * not bring every client back in the same second. Resolves once every stream is closed.
+   * not bring every client back in the same second. Streams added from now on get the same last
+   * event and hint and are closed at once. Resolves once every stream is closed and the bus is
+   * closed. Calling it again returns the same promise (its options are still checked).
+   *
+   * @throws SSEFieldError / SSERangeError, synchronously and before anything changes, for a last
+   *   event that cannot be encoded, a `retry` out of range or an `over` out of range: the channel
+   *   stays open and usable.
    */
   close(options: DrainOptions = {}): Promise<void> {
-    this.closing ??= this.drain(options);
-    return this.closing;
+    const drain = createDrain(options, this.serialize);
+    this.drained ??= { drain, done: this.drain(drain) };
+    return this.drained.done;
   }
 
-  private async drain({ event, retry, over = 0 }: DrainOptions): Promise<void> {
-    if (retry !== undefined) checkRetry(retry);
+  private async drain(drain: Drain): Promise<void> {
     this.unsubscribe();
     this.stopLifetimeTimer();
-    if (event || retry !== undefined) {
-      const bytes = encoder.encode(
-        encodeEvent({ data: event?.data, event: event?.event, retry }, this.serialize),
-      );
-      for (const stream of this.members.keys()) streamInternals(stream).write(bytes);
-    }
-    const streams = [...this.members.keys()];
-    if (over > 0 && streams.length > 0) {
-      const step = Math.min(50, over);
-      const perStep = Math.ceil((streams.length * step) / over);
-      let next = 0;
-      await new Promise<void>((resolve) => {
-        const timer = setInterval(() => {
-          for (const end = Math.min(next + perStep, streams.length); next < end; next++)
-            streams[next]?.close();
-          if (next >= streams.length) {
-            clearInterval(timer);
-            resolve();
-          }
-        }, step);
-      });
-    }
-    for (const stream of streams) stream.close();
+    await drain.run(this.members.keys());
     await this.bus.close?.();
   }
 

@@ -5,11 +5,12 @@ export type {
   ChannelOptions,
   ChannelSendOptions,
   ChannelStats,
-  DrainOptions,
 } from './channel.js';
 export { Channel, createChannel, DEFAULT_GAP_EVENT } from './channel.js';
 export type { NumberRule } from './check-option.js';
 export { checkNumberOption, checkStringOption, invalidOption } from './check-option.js';
+export type { DrainOptions } from './drain.js';
+export { MAX_DRAIN_MS } from './drain.js';
 export { commentLines, encodeEvent, jsonSerializer, MAX_RETRY_MS } from './encode.js';
 export type { SSEErrorCode, SSEField } from './errors.js';
 export { SSEFieldError, SSERangeError } from './errors.js';
@@ -38,6 +39,8 @@ export type { ClosableStream } from './run-handler.js';
 export { runHandler } from './run-handler.js';
 export type { CloseReason, SSEStream, StreamRequest } from './stream.js';
 export { openSSEStream } from './stream.js';
+export type { DrainableStreams } from './stream-group.js';
+export { createStreamGroup, StreamGroup, withStreamGroup } from './stream-group.js';
 export type { SSETransport, TransportHandlers } from './transport.js';
 export type { NodeResponseLike, NodeSocketLike } from './transports/node-response.js';
 export { nodeResponseTransport } from './transports/node-response.js';

@@ -5,6 +5,7 @@ import { readLastEventId } from './last-event-id.js';
 import { type ResolvedSSEOptions, type SSEOptions, validateSSEOptions } from './options.js';
 import { type PipeSource, pipeToStream } from './pipe.js';
 import { encodeText } from './slab.js';
+import type { StreamGroup } from './stream-group.js';
 import type { SSETransport, TransportHandlers } from './transport.js';
 import type { MessageData, SendArgs, SendOptions, Serializer } from './types.js';
 
@@ -31,6 +32,11 @@ export interface StreamRequest {
   url?: string | undefined;
   /** Whether the response may carry `Connection: keep-alive` (HTTP/1.x only). */
   connectionHeader: boolean;
+  /**
+   * The group of the `sse(...)` that opens the stream, so a shutdown can drain it (it leaves the
+   * group when it closes). Default: none.
+   */
+  group?: StreamGroup | undefined;
 }
 
 /**
@@ -244,6 +250,7 @@ class EventStream<Events extends Record<string, unknown>> implements SSEStream<E
     const resolved = validateSSEOptions(options);
     this.lastEventId = readLastEventId(request.lastEventIdHeader, request.url, resolved.lastEventIdQuery);
     this.#core = new StreamCore(this as SSEStream<never>, request, resolved);
+    request.group?.add(this as SSEStream<never>);
   }
 
   get closed(): boolean {

@@ -1,4 +1,6 @@
 import {
+  createStreamGroup,
+  type DrainableStreams,
   type NodeResponseLike,
   type NodeSocketLike,
   nodeResponseTransport,
@@ -6,7 +8,9 @@ import {
   runHandler,
   type SSEOptions,
   type SSEStream,
+  type StreamGroup,
   validateSSEOptions,
+  withStreamGroup,
 } from '@ssekit/core';
 
 /**
@@ -25,11 +29,14 @@ export interface SSERequestLike {
 /** Express's `next`, as the middleware calls it. */
 export type SSENext = (error?: unknown) => void;
 
-/** The request handler `sse(...)` returns; pass it to `app.use`, `app.get` or a router. */
+/**
+ * The request handler `sse(...)` returns; pass it to `app.use`, `app.get` or a router. Its `size`
+ * and `close(options)` reach every stream it opened, for a graceful shutdown.
+ */
 export type SSEMiddleware<
   Req extends SSERequestLike = SSERequestLike,
   Res extends NodeResponseLike = NodeResponseLike,
-> = (req: Req, res: Res, next: SSENext) => void;
+> = ((req: Req, res: Res, next: SSENext) => void) & DrainableStreams;
 
 /**
  * The user code of the handler form: called with the opened stream, the request and the response.
@@ -74,17 +81,19 @@ export function sse(
     const options = handlerOrOptions ?? {};
     // A bad option fails here, where it was written, not on the first request.
     validateSSEOptions(options);
-    return (req, res, next) => {
-      defineStream(req, res, options);
+    const group = createStreamGroup(options);
+    return withStreamGroup((req: SSERequestLike, res: NodeResponseLike, next: SSENext) => {
+      defineStream(req, res, options, group);
       next();
-    };
+    }, group);
   }
   const handler = handlerOrOptions;
   validateSSEOptions(handlerOptions);
-  return (req, res, next) => {
+  const group = createStreamGroup(handlerOptions);
+  return withStreamGroup((req: SSERequestLike, res: NodeResponseLike, next: SSENext) => {
     let stream: SSEStream;
     try {
-      stream = defineStream(req, res, handlerOptions).sse;
+      stream = defineStream(req, res, handlerOptions, group).sse;
     } catch (error) {
       // The response could not be opened (headers already sent, say): Express decides what follows.
       next(error);
@@ -103,17 +112,20 @@ export function sse(
         }
       },
     );
-  };
+  }, group);
 }
 
 const kOptions = Symbol('ssekit.options');
 const kStream = Symbol('ssekit.stream');
+const kGroup = Symbol('ssekit.group');
 
 /** What the middleware keeps on a response: the options to open with, then the opened stream. */
 interface StreamSlots {
   /** Node's responses (and Express's) know their request. */
   readonly req?: SSERequestLike;
   [kOptions]?: SSEOptions;
+  /** The group of the `sse()` whose options these are. */
+  [kGroup]?: StreamGroup;
   [kStream]?: SSEStream;
 }
 
@@ -121,10 +133,16 @@ type WithStream = NodeResponseLike & StreamSlots & { readonly sse: SSEStream };
 
 const prototypesWithGetter = new WeakSet<object>();
 
-function defineStream(req: SSERequestLike, res: NodeResponseLike, options: SSEOptions): WithStream {
+function defineStream(
+  req: SSERequestLike,
+  res: NodeResponseLike,
+  options: SSEOptions,
+  group: StreamGroup,
+): WithStream {
   const slots = res as WithStream;
   if (slots[kStream]) return slots;
   slots[kOptions] = options;
+  slots[kGroup] = group;
   const proto: unknown = Object.getPrototypeOf(res);
   // Express gives each app its own response prototype (it owns an `app`): the getter is defined
   // there once, so responses keep their shape. Redefining a property on every response would turn
@@ -157,6 +175,7 @@ function openOnFirstRead(this: NodeResponseLike & StreamSlots): SSEStream | unde
       lastEventIdHeader: req.headers['last-event-id'],
       url: req.originalUrl ?? req.url,
       connectionHeader: http1,
+      group: this[kGroup],
     },
     options,
   );

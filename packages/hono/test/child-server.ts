@@ -52,6 +52,11 @@ export interface ChildServer {
   output(): string;
   /** Kills the child and waits until it has exited. Safe to call more than once. */
   close(): Promise<void>;
+  /**
+   * Sends SIGTERM and waits for the child to shut itself down (drain, graceful stop, exit 0).
+   * Rejects, and kills it, if it has not exited with code 0 within `timeoutMs`.
+   */
+  shutdown(timeoutMs?: number): Promise<void>;
 }
 
 const running = new Set<ChildProcess>();
@@ -83,6 +88,18 @@ export function startChildServer(command: string, args: string[], timeoutMs = 20
     }
   };
 
+  const shutdown = async (waitMs = 5_000) => {
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), waitMs);
+    await exited;
+    clearTimeout(timer);
+    if (child.exitCode !== 0) {
+      throw new Error(
+        `did not shut down by itself (code ${child.exitCode}, signal ${child.signalCode})\n${output}`,
+      );
+    }
+  };
+
   return new Promise<ChildServer>((resolve, reject) => {
     const fail = (why: string) => {
       clearTimeout(timer);
@@ -104,7 +121,7 @@ export function startChildServer(command: string, args: string[], timeoutMs = 20
       if (port === undefined) return;
       clearTimeout(timer);
       child.off('exit', onEarlyExit);
-      resolve({ url: `http://127.0.0.1:${port}`, output: () => output, close });
+      resolve({ url: `http://127.0.0.1:${port}`, output: () => output, close, shutdown });
     });
   });
 }

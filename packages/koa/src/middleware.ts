@@ -1,9 +1,13 @@
 import {
+  createStreamGroup,
+  type DrainableStreams,
   nodeResponseTransport,
   openSSEStream,
   type SSEOptions,
   type SSEStream,
+  type StreamGroup,
   validateSSEOptions,
+  withStreamGroup,
 } from '@ssekit/core';
 import type { Context, Middleware } from 'koa';
 
@@ -25,17 +29,20 @@ export interface SSEKoaOptions extends SSEOptions {
  * chain: it ends on `ctx.sse.close()` or when the client leaves. Use it with `app.use` or as route
  * middleware (`router.get('/events', sse(), handler)`). When a request passes several `sse()`s (one
  * global, one on the route), the innermost one's options and `onError` apply, unless an outer one's
- * stream was already opened before it.
+ * stream was already opened before it. The middleware's `size` and `close(options)` reach every
+ * stream it opened, for a graceful shutdown.
  */
-export function sse(options: SSEKoaOptions = {}): Middleware {
+export function sse(options: SSEKoaOptions = {}): Middleware & DrainableStreams {
   const { onError, ...streamOptions } = options;
   // A bad option fails here, where it was written, not on the first request.
   validateSSEOptions(streamOptions);
-  return async function sseMiddleware(ctx, next) {
+  const group = createStreamGroup(streamOptions);
+  return withStreamGroup<Middleware>(async function sseMiddleware(ctx, next) {
     const slots = ctx as Context & StreamSlots;
     // An outer sse() may already have opened the stream; its options stay the ones it opened with.
     if (!slots[kStream]) {
       slots[kOptions] = streamOptions;
+      slots[kGroup] = group;
       defineGetter(ctx);
     }
     try {
@@ -48,15 +55,18 @@ export function sse(options: SSEKoaOptions = {}): Middleware {
       if (onError) onError(error, ctx);
       else ctx.app.emit('error', error, ctx);
     }
-  };
+  }, group);
 }
 
 const kOptions = Symbol('ssekit.options');
 const kStream = Symbol('ssekit.stream');
+const kGroup = Symbol('ssekit.group');
 
 /** What the middleware keeps on a context: the options to open with, then the opened stream. */
 interface StreamSlots {
   [kOptions]?: SSEOptions;
+  /** The group of the `sse()` whose options these are. */
+  [kGroup]?: StreamGroup;
   [kStream]?: SSEStream;
 }
 
@@ -81,12 +91,12 @@ function openOnFirstRead(this: Context & StreamSlots): SSEStream | undefined {
   const options = this[kOptions];
   // A context of the same app that never passed through sse() has no stream.
   if (!options) return undefined;
-  const stream = open(this, options);
+  const stream = open(this, options, this[kGroup]);
   this[kStream] = stream;
   return stream;
 }
 
-function open(ctx: Context, options: SSEOptions): SSEStream {
+function open(ctx: Context, options: SSEOptions, group: StreamGroup | undefined): SSEStream {
   const http1 = ctx.req.httpVersionMajor === 1;
   const stream = openSSEStream(
     {
@@ -96,6 +106,7 @@ function open(ctx: Context, options: SSEOptions): SSEStream {
       // The query the client sent, even if a rewrite (koa-rewrite) has replaced ctx.url since.
       url: ctx.originalUrl,
       connectionHeader: http1,
+      group,
     },
     options,
   );

@@ -1,6 +1,6 @@
 import { Router } from '@koa/router';
 import { describeConformance } from '@ssekit/conformance';
-import { createConformanceApp } from '@ssekit/conformance/app';
+import { createConformanceApp, SHUTDOWN_DRAIN } from '@ssekit/conformance/app';
 import { sse } from '../src/index.js';
 import { koas, listen } from './helpers.js';
 
@@ -11,11 +11,14 @@ for (const [name, Koa] of koas) {
       const conformance = createConformanceApp();
       const app = new Koa();
       // Shows that routes which never read ctx.sse (/state, /plain) are untouched by it.
-      app.use(sse());
+      const global = sse();
+      app.use(global);
+      conformance.addDrainable(global);
       const router = new Router();
       for (const route of conformance.routes) {
-        const options = { ...route.options, onError: (error: unknown) => conformance.onError(error) };
-        router.get(route.path, sse(options), (ctx) => route.handle(ctx.sse, { url: ctx.url }));
+        const middleware = sse({ ...route.options, onError: (error: unknown) => conformance.onError(error) });
+        conformance.addDrainable(middleware);
+        router.get(route.path, middleware, (ctx) => route.handle(ctx.sse, { url: ctx.url }));
       }
       router.get('/state', (ctx) => {
         ctx.body = conformance.state();
@@ -25,8 +28,14 @@ for (const [name, Koa] of koas) {
         ctx.body = 'plain';
       });
       app.use(router.routes());
-      const { url, close } = await listen(app);
-      return { url, close };
+      const { url, close, server } = await listen(app);
+      const shutdown = async () => {
+        await conformance.drain(SHUTDOWN_DRAIN);
+        await new Promise<void>((resolve, reject) =>
+          server.close((error) => (error ? reject(error) : resolve())),
+        );
+      };
+      return { url, close, shutdown };
     },
   });
 }

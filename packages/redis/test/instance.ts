@@ -6,6 +6,8 @@ import {
   type Channel,
   type ChannelOptions,
   createChannel,
+  createStreamGroup,
+  type DrainOptions,
   nodeResponseTransport,
   openSSEStream,
 } from '@ssekit/core';
@@ -18,6 +20,11 @@ export interface Instance {
   shared: RedisChannel;
   /** Closes the channel (and so its Redis connections), then the HTTP server. */
   close(): Promise<void>;
+  /**
+   * Shuts down as the README's SIGTERM recipe does: drains every stream it opened, closes the
+   * channel, then the HTTP server without cutting any connection.
+   */
+  shutdown(options: DrainOptions): Promise<void>;
 }
 
 export async function startInstance(
@@ -27,6 +34,7 @@ export async function startInstance(
   const shared = redisChannel(options);
   await shared.ready();
   const channel = createChannel({ history: shared, ...channelOptions });
+  const group = createStreamGroup();
   const server = createServer((req, res) => {
     if (req.url?.startsWith('/events')) {
       const stream = openSSEStream(
@@ -35,6 +43,7 @@ export async function startInstance(
           lastEventIdHeader: req.headers['last-event-id'],
           url: req.url,
           connectionHeader: true,
+          group,
         },
         { heartbeat: 1_000 },
       );
@@ -52,6 +61,13 @@ export async function startInstance(
     async close() {
       await channel.close();
       await new Promise<void>((resolve) => server.close(() => resolve()).closeAllConnections());
+    },
+    async shutdown(options) {
+      await group.close(options);
+      await channel.close();
+      await new Promise<void>((resolve, reject) =>
+        server.close((error) => (error ? reject(error) : resolve())),
+      );
     },
   };
 }

@@ -58,6 +58,30 @@ describeRedis('redisChannel (one instance, real Redis, real HTTP)', () => {
     expect([...ids].sort(a.shared.compare)).toEqual(ids);
   });
 
+  it('moves a client drained from one instance to another, which replays exactly what it missed', async () => {
+    const channelKey = key();
+    const [a, b] = [await instance({ key: channelKey }), await instance({ key: channelKey })];
+    const onA = await client(`${a.url}/events`);
+    await a.channel.send('one');
+    await onA.waitFor((events) => events.length === 1);
+    const began = Date.now();
+    await a.shutdown({ event: { data: 'bye', event: 'shutdown' }, retry: 1000, over: 200 });
+    expect(Date.now() - began).toBeLessThan(200 + 2000);
+    await onA.waitFor(() => onA.ended);
+    expect(onA.events.at(-1)).toEqual({
+      type: 'shutdown',
+      data: 'bye',
+      lastEventId: onA.events[0]?.lastEventId,
+    });
+    // Sent while the client is between instances; the client resumes from the last id it saw.
+    await b.channel.send('two');
+    const onB = await client(`${b.url}/events`, onA.events.at(-1)?.lastEventId);
+    await onB.waitFor((events) => events.length === 1);
+    await b.channel.send('three');
+    await onB.waitFor((events) => events.length === 2);
+    expect(onB.data()).toEqual(['two', 'three']);
+  });
+
   it('sends the gap event, reason expired and the newest id, for an id trimmed away', async () => {
     const a = await instance({ key: key(), maxLen: 10 });
     const first = await a.channel.send('0');
