@@ -253,6 +253,42 @@ describe.runIf(mustRun)('the demo page in Chromium', () => {
     expectUnbrokenRunOfSent(received);
   });
 
+  it('keeps what was typed while a broadcast was on its way, and sends broadcasts in order', async () => {
+    const page = await openPage('hono');
+    // Hold the first POST in the browser until the second text is typed: the page must not lose it.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let posts = 0;
+    await page.route('**/broadcast', async (route) => {
+      if (++posts === 1) await held;
+      await route.continue();
+    });
+    const textarea = page.locator('#broadcast textarea');
+    await textarea.fill('sent first');
+    await textarea.press('Enter');
+    await waitFor(() => posts === 1, 2000, 'the first broadcast was never posted');
+    await textarea.fill('typed while the first was on its way');
+    // A second submit while the first is held must wait for it, so the channel keeps the typing order.
+    const secondClick = page.locator('#broadcast button[type="submit"]').click();
+    release();
+    await secondClick;
+
+    await waitFor(
+      async () => (await pageDemo(page)).received.filter((event) => event.event === 'message').length >= 2,
+      3000,
+      'the two broadcasts never reached the page',
+    );
+    const messages = (await pageDemo(page)).received.filter((event) => event.event === 'message');
+    expect(messages.map((event) => event.data)).toEqual([
+      'sent first',
+      'typed while the first was on its way',
+    ]);
+    // Each text is cleared once sent, and only then.
+    await expect.poll(() => textarea.inputValue()).toBe('');
+  });
+
   it('renders the demo page (docs/demo.png)', async () => {
     const page = await openPage('hono');
     const textarea = page.locator('#broadcast textarea');
@@ -262,6 +298,8 @@ describe.runIf(mustRun)('the demo page in Chromium', () => {
     ]) {
       await textarea.fill(text);
       await textarea.press('Enter');
+      // The box empties once the broadcast is answered; only then does the page take the next one.
+      await expect.poll(() => textarea.inputValue()).toBe('');
     }
     await broadcast('express', 'Posted through Express,\nreceived through Hono:\nsame channel, same ids.');
     await waitFor(async () => (await pageDemo(page)).received.length >= 12, 4000, 'too few events');
