@@ -10,7 +10,8 @@ export default defineConfig({
     // The JSON report is what `pnpm test` and CI sum into their closing "N passed, N failed" line.
     reporters: ['default', 'json'],
     outputFile: { json: `reports/vitest-node${process.versions.node.split('.')[0]}.json` },
-    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
+    // One layout: every package's tests are in its test/ folder; src/ holds only what is built.
+    include: ['packages/*/test/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
   },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LAST_EVENT_ID_QUERY, readLastEventId } from './last-event-id.js';
+import { DEFAULT_LAST_EVENT_ID_QUERY, readLastEventId } from '../src/last-event-id.js';
 
 describe('readLastEventId', () => {
   it('returns the Last-Event-ID header exactly as sent', () => {

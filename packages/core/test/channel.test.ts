@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
-import { createChannel } from './channel.js';
-import { SSEFieldError } from './errors.js';
-import { type HistoryStore, memoryHistory } from './history.js';
-import type { SSEOptions } from './options.js';
-import { createParser, type ParsedEvent } from './parse.js';
-import { openSSEStream, type SSEStream } from './stream.js';
-import { webStreamTransport } from './transports/web-stream.js';
+import { createChannel } from '../src/channel.js';
+import { SSEFieldError } from '../src/errors.js';
+import { type HistoryStore, memoryHistory } from '../src/history.js';
+import type { SSEOptions } from '../src/options.js';
+import { createParser, type ParsedEvent } from '../src/parse.js';
+import { openSSEStream, type SSEStream } from '../src/stream.js';
+import { webStreamTransport } from '../src/transports/web-stream.js';
 
 /** A stream on a real web-stream transport whose body is parsed as a client would. */
 function client(options: SSEOptions = {}, lastEventId?: string) {

@@ -1,15 +1,11 @@
-// biome-ignore lint/style/noRestrictedImports: the test drives the transport over a real Node server and socket.
 import { once } from 'node:events';
-// biome-ignore lint/style/noRestrictedImports: the test drives the transport over a real Node server and socket.
 import http from 'node:http';
-// biome-ignore lint/style/noRestrictedImports: the test drives the transport over a real Node server and socket.
 import type { AddressInfo } from 'node:net';
-// biome-ignore lint/style/noRestrictedImports: the test drives the transport over a real Node server and socket.
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SSEOptions } from '../options.js';
-import { openSSEStream, type SSEStream } from '../stream.js';
-import { nodeResponseTransport } from './node-response.js';
+import type { SSEOptions } from '../../src/options.js';
+import { openSSEStream, type SSEStream } from '../../src/stream.js';
+import { nodeResponseTransport } from '../../src/transports/node-response.js';
 
 interface Opened {
   stream: SSEStream;

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
-import { readToEnd } from '../test/read-to-end.js';
-import { SSEFieldError, SSERangeError } from './errors.js';
-import { heartbeatStats } from './heartbeat.js';
-import type { SSEOptions } from './options.js';
-import { openSSEStream, type StreamRequest } from './stream.js';
-import type { SSETransport, TransportHandlers } from './transport.js';
-import { webStreamTransport } from './transports/web-stream.js';
+import { SSEFieldError, SSERangeError } from '../src/errors.js';
+import { heartbeatStats } from '../src/heartbeat.js';
+import type { SSEOptions } from '../src/options.js';
+import { openSSEStream, type StreamRequest } from '../src/stream.js';
+import type { SSETransport, TransportHandlers } from '../src/transport.js';
+import { webStreamTransport } from '../src/transports/web-stream.js';
+import { readToEnd } from './read-to-end.js';
 
 const decoder = new TextDecoder();
 

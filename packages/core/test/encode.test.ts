@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkRetry, commentLines, dataToText, encodeEvent, MAX_RETRY_MS } from './encode.js';
-import { SSEFieldError, SSERangeError } from './errors.js';
-import { createParser, type ParsedEvent } from './parse.js';
-import type { EventFields } from './types.js';
+import { checkRetry, commentLines, dataToText, encodeEvent, MAX_RETRY_MS } from '../src/encode.js';
+import { SSEFieldError, SSERangeError } from '../src/errors.js';
+import { createParser, type ParsedEvent } from '../src/parse.js';
+import type { EventFields } from '../src/types.js';
 
 interface Parsed {
   events: ParsedEvent[];

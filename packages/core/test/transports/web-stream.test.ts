@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { webStreamTransport } from './web-stream.js';
+import { webStreamTransport } from '../../src/transports/web-stream.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventStreamHeaders } from './headers.js';
+import { eventStreamHeaders } from '../src/headers.js';
 
 const defaults = {
   'content-type': 'text/event-stream; charset=utf-8',

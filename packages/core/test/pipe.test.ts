@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
-import { readToEnd } from '../test/read-to-end.js';
-import { SSEFieldError } from './errors.js';
-import { openSSEStream } from './stream.js';
-import { webStreamTransport } from './transports/web-stream.js';
+import { SSEFieldError } from '../src/errors.js';
+import { openSSEStream } from '../src/stream.js';
+import { webStreamTransport } from '../src/transports/web-stream.js';
+import { readToEnd } from './read-to-end.js';
 
 const decoder = new TextDecoder();
 

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SSERangeError } from './errors.js';
-import { heartbeatStats } from './heartbeat.js';
-import type { SSEOptions } from './options.js';
-import { openSSEStream, type SSEStream } from './stream.js';
-import { webStreamTransport } from './transports/web-stream.js';
+import { SSERangeError } from '../src/errors.js';
+import { heartbeatStats } from '../src/heartbeat.js';
+import type { SSEOptions } from '../src/options.js';
+import { openSSEStream, type SSEStream } from '../src/stream.js';
+import { webStreamTransport } from '../src/transports/web-stream.js';
 
 const decoder = new TextDecoder();
 /** Streams a test opened, closed after it even when it fails, so one failure cannot leak a timer into the next. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createParser, type EventStreamParser, type ParsedEvent, parseEventStream } from './parse.js';
+import { createParser, type EventStreamParser, type ParsedEvent, parseEventStream } from '../src/parse.js';
 
 interface Recording {
   events: ParsedEvent[];
