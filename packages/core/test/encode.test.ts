@@ -30,7 +30,7 @@ function parse(text: string, cuts: number[] = []): Parsed {
   return out;
 }
 
-/** What a client's data is for a sent string: every CR and CRLF arrives as LF (S3). */
+/** What a client's data is for a sent string: every CR and CRLF arrives as LF (§9.2.6). */
 const asReceived = (text: string): string => text.replace(/\r\n?/g, '\n');
 
 /** The error `fn` throws (fails the test if it returns). */
