@@ -6,7 +6,7 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { countTests } from './count-tests.mjs';
 
 /** Each step is a root script; the order is the order a failure is easiest to read in. */
-const STEPS = [
+const ALL_STEPS = [
   'typecheck',
   'lint',
   'build',
@@ -16,6 +16,8 @@ const STEPS = [
   'test:unit',
   'test:node24',
 ];
+// `node .ci/test.mjs lint test:unit` runs only the steps named, the same way.
+const STEPS = process.argv.length > 2 ? process.argv.slice(2) : ALL_STEPS;
 
 // Only this run's reports may count: Vitest writes one per Node major, a stale one would add up.
 mkdirSync('reports', { recursive: true });
