@@ -24,7 +24,7 @@ export interface MessageCase {
 }
 
 /**
- * Sent in this order, so the ids build on each other: an event without id keeps the last one (S7)
+ * Sent in this order, so the ids build on each other: an event without id keeps the last one (§9.2.6)
  * and an empty id resets it.
  */
 export const messageCases: MessageCase[] = [
@@ -46,7 +46,7 @@ export const messageCases: MessageCase[] = [
   },
   { title: 'an empty string', data: '', expected: { type: 'message', data: '', lastEventId: '' } },
   {
-    title: 'unicode, including characters that are not line breaks (S11)',
+    title: 'unicode, including characters that are not line breaks (§9.2.5)',
     data: 'héllo — 😀 日本 \u2028\u2029\u0085\v\f\uFEFF end',
     expected: { type: 'message', data: 'héllo — 😀 日本 \u2028\u2029\u0085\v\f\uFEFF end', lastEventId: '' },
   },

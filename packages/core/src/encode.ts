@@ -1,7 +1,7 @@
 import { describeValue, SSEFieldError, SSERangeError } from './errors.js';
 import type { EventFields, Serializer } from './types.js';
 
-/** The largest `retry` clients honour: above it Node's timers overflow and reconnect at once (S15). */
+/** The largest `retry` clients honour: above it Node's timers overflow and reconnect at once (§9.2.3). */
 export const MAX_RETRY_MS = 2_147_483_647;
 
 const LINE_BREAK = /\r\n|\r|\n/;
@@ -38,11 +38,11 @@ export const jsonSerializer: Serializer = (data) => JSON.stringify(data);
 
 /** One `name: value` line; with `name` '' it is a comment line. */
 function line(name: string, value: string): string {
-  // One space after the colon, so a value that starts with a space keeps it (S4).
+  // One space after the colon, so a value that starts with a space keeps it (§9.2.6).
   return value === '' ? `${name}:\n` : `${name}: ${value}\n`;
 }
 
-/** Refuses an event name that would break out of its line (S5), or that UTF-8 cannot carry. */
+/** Refuses an event name that would break out of its line (§9.2.5, §9.2.6), or that UTF-8 cannot carry. */
 export function checkEventName(event: string): void {
   if (typeof event !== 'string' || CR_OR_LF.test(event)) {
     throw new SSEFieldError(
@@ -55,7 +55,7 @@ export function checkEventName(event: string): void {
   checkWellFormed('event', event, event);
 }
 
-/** Refuses an id that would break out of its line, or that clients would silently ignore (S6). */
+/** Refuses an id that would break out of its line, or that clients would silently ignore (§9.2.6). */
 export function checkId(id: string): void {
   if (typeof id !== 'string' || CR_OR_LF.test(id)) {
     throw new SSEFieldError(
@@ -76,7 +76,7 @@ export function checkId(id: string): void {
   checkWellFormed('id', id, id);
 }
 
-/** Refuses a reconnection time that clients would ignore or mishandle (S8, S15). */
+/** Refuses a reconnection time that clients would ignore or mishandle (§9.2.6 "retry", §9.2.3). */
 export function checkRetry(retry: number): void {
   if (!Number.isSafeInteger(retry) || retry < 0 || retry > MAX_RETRY_MS) {
     throw new SSERangeError(
@@ -118,7 +118,7 @@ export function dataToText(data: unknown, serialize: Serializer = jsonSerializer
   return text;
 }
 
-/** Writes text as one `prefix` line per line of the text, splitting at CRLF, CR and LF (S3, S9). */
+/** Writes text as one `prefix` line per line of the text, splitting at CRLF, CR and LF (§9.2.6). */
 function lines(prefix: string, text: string): string {
   if (!CR_OR_LF.test(text)) return line(prefix, text);
   let out = '';

@@ -74,21 +74,3 @@ export async function connect(url: string, headers: Record<string, string> = {})
     leave: () => controller.abort(),
   };
 }
-
-/** A promise with its resolver, for values a route hands back to the test. */
-export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
-
-/** Resolves when `predicate` holds, checking every few milliseconds; rejects after `timeout` ms. */
-export async function waitFor(predicate: () => boolean, timeout = 1000): Promise<void> {
-  const deadline = Date.now() + timeout;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeout} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

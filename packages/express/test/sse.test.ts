@@ -1,8 +1,9 @@
 import { type SSEStream, sse } from '@ssekit/express';
+import { deferred } from '@ssekit/test-kit';
 import type { Express, Response } from 'express';
 import supertest from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect, deferred, expressVersions, listen, type TestServer } from './helpers.js';
+import { connect, expressVersions, listen, type TestServer } from './helpers.js';
 
 describe.each(expressVersions)('sse() (%s)', (_name, express) => {
   let server: TestServer | undefined;

@@ -1,15 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runtimeBinary } from '@ssekit/test-kit';
 
 /** The package root: children run there so they resolve everything from its node_modules. */
 const packageRoot = fileURLToPath(new URL('..', import.meta.url));
-const bin = (path: string) => fileURLToPath(new URL(`../node_modules/${path}`, import.meta.url));
 
-/** The runtimes the tests start as child processes, from the binaries installed as devDependencies. */
+/** The runtimes the tests start as child processes (`pnpm runtimes` installs them). */
 export const runtimes = {
   bun: {
     name: 'bun',
-    command: bin('@oven/bun-linux-x64/bin/bun'),
+    command: runtimeBinary('bun'),
     args: (mode: string, ...rest: string[]) => [
       // Resolve from node_modules only, never fetch a missing package.
       '--no-install',
@@ -23,7 +23,7 @@ export const runtimes = {
   },
   deno: {
     name: 'deno',
-    command: bin('@deno/linux-x64-glibc/deno'),
+    command: runtimeBinary('deno'),
     args: (mode: string, ...rest: string[]) => [
       'run',
       // Offline and from the existing node_modules only; no config or lock file is read or written.
