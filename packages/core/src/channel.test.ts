@@ -591,5 +591,8 @@ describe('channel options', () => {
       expect(error).toMatchObject({ code: 'ERR_SSE_INVALID_OPTION', field, value });
       expect((error as Error).message).toContain(`${field} must be`);
     }
+    expect(() => createChannel({ gapEvent: 'a\nb' })).toThrow(
+      expect.objectContaining({ code: 'ERR_SSE_INVALID_OPTION', field: 'gapEvent', value: 'a\nb' }),
+    );
   });
 });

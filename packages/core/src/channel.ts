@@ -160,7 +160,11 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
     if (typeof this.serialize !== 'function')
       throw invalidOption('serializer', this.serialize, 'a function', 'type');
     this.gapEvent = options.gapEvent ?? DEFAULT_GAP_EVENT;
-    checkEventName(this.gapEvent);
+    try {
+      checkEventName(this.gapEvent);
+    } catch {
+      throw invalidOption('gapEvent', this.gapEvent, 'an event name without CR or LF', 'type');
+    }
     this.maxLifetime = checkNumberOption('maxLifetime', options.maxLifetime, {
       fallback: Infinity,
       above: 0,
