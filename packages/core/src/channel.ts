@@ -12,6 +12,7 @@ import {
   type LiveGap,
   type MemoryHistoryOptions,
   memoryHistory,
+  type StoredMessage,
 } from './history.js';
 import { type SSEStream, streamInternals } from './stream.js';
 import type { SendArgs, Serializer } from './types.js';
@@ -153,7 +154,11 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
     if (typeof this.serialize !== 'function')
       throw invalidOption('serializer', this.serialize, 'a function', 'type');
     this.gapEvent = options.gapEvent ?? DEFAULT_GAP_EVENT;
-    checkEventName(this.gapEvent);
+    try {
+      checkEventName(this.gapEvent);
+    } catch {
+      throw invalidOption('gapEvent', this.gapEvent, 'an event name without CR or LF', 'type');
+    }
     this.maxLifetime = checkNumberOption('maxLifetime', options.maxLifetime, {
       fallback: Infinity,
       above: 0,
@@ -383,11 +388,20 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
         break;
       }
       if (first) this.counters.replaysServed++;
-      const page = result.messages.map((message) => this.bytesOf(message));
-      member.pageBytes = page.reduce((sum, bytes) => sum + (bytes?.byteLength ?? 0), 0);
-      for (const [index, message] of result.messages.entries()) {
+      // What the store returned beyond about a quarter of the bound is let go at once and read
+      // again with the next page: the limit is a count, and events may be large.
+      const budget = streamInternals(stream).maxBufferedBytes / 4;
+      const page: [StoredMessage, Uint8Array | undefined][] = [];
+      let pageBytes = 0;
+      for (const message of result.messages) {
+        if (page.length > 0 && pageBytes >= budget) break;
+        const bytes = this.bytesOf(message);
+        page.push([message, bytes]);
+        pageBytes += bytes?.byteLength ?? 0;
+      }
+      member.pageBytes = pageBytes;
+      for (const [message, bytes] of page) {
         covered = message.id;
-        const bytes = page[index];
         if (!bytes) continue;
         member.pageBytes -= bytes.byteLength;
         if (!this.admits(stream, member, message)) {
@@ -398,8 +412,9 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
         this.dropIfOverBound(stream, member);
         if (stream.closed) return;
       }
-      if (!result.more || result.messages.length === 0) break;
-      limit = pageLimit(streamInternals(stream).maxBufferedBytes, page);
+      const more = result.more === true || page.length < result.messages.length;
+      if (!more || page.length === 0) break;
+      limit = pageLimit(streamInternals(stream).maxBufferedBytes, pageBytes, page.length);
     }
     // Broadcasts that arrived while the history was read follow it, minus those the replay held.
     for (let message = pending.shift(); message; message = pending.shift()) {
@@ -460,9 +475,8 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
 }
 
 /** Sizes the next replay page so that it holds about a quarter of the stream's bound. */
-function pageLimit(maxBufferedBytes: number, page: readonly (Uint8Array | undefined)[]): number {
-  const bytes = page.reduce((sum, block) => sum + (block?.byteLength ?? 0), 0);
-  const average = Math.max(1, bytes / Math.max(1, page.length));
+function pageLimit(maxBufferedBytes: number, pageBytes: number, count: number): number {
+  const average = Math.max(1, pageBytes / Math.max(1, count));
   return Math.max(1, Math.min(MAX_REPLAY_PAGE, Math.floor(maxBufferedBytes / 4 / average)));
 }
 

@@ -554,6 +554,20 @@ describe('paged replay', () => {
     expect(limits.every((limit) => limit !== undefined && limit <= 256)).toBe(true);
   });
 
+  it('replays events far larger than the share of the bound a page may hold to a client that reads, without dropping it', async () => {
+    const { store } = recording(100);
+    const channel = createChannel({ history: store });
+    const big = 'y'.repeat(100 * 1024);
+    for (let i = 0; i < 40; i++) await channel.send(`${i}:${big}`);
+    const c = track(client({}, 'p-0'));
+    channel.add(c.stream);
+    await vi.waitFor(() => expect(c.events).toHaveLength(40), { timeout: 5000 });
+    expect(c.stream.closed).toBe(false);
+    expect(c.data().map((data) => data.split(':')[0])).toEqual(
+      Array.from({ length: 40 }, (_, i) => String(i)),
+    );
+  });
+
   it('reads no further page for a resumer that does not read, and drops it as slow once what it holds passes its bound', async () => {
     const { store, limits } = recording(5000);
     const channel = createChannel({ history: store });
@@ -669,5 +683,8 @@ describe('channel options', () => {
       expect(error).toMatchObject({ code: 'ERR_SSE_INVALID_OPTION', field, value });
       expect((error as Error).message).toContain(`${field} must be`);
     }
+    expect(() => createChannel({ gapEvent: 'a\nb' })).toThrow(
+      expect.objectContaining({ code: 'ERR_SSE_INVALID_OPTION', field: 'gapEvent', value: 'a\nb' }),
+    );
   });
 });
