@@ -1,5 +1,5 @@
 import {
-  type NodeResponseLike,
+  eventStreamHeaders,
   openSSEStream,
   runHandler,
   type SSEOptions,
@@ -8,6 +8,8 @@ import {
   webStreamTransport,
 } from '@ssekit/core';
 import type { Context, Env, Handler, Input } from 'hono';
+import { nodeServerHandOver } from './node-handover.js';
+import { cancelIfNeverRead } from './unread-body.js';
 
 /**
  * The user code of an event-stream route. It receives the open stream and the Hono context once
@@ -70,14 +72,20 @@ export function sse<
   // A bad option fails here, where it was written, not on the first request.
   validateSSEOptions(streamOptions);
   return (c) => {
+    // Hono routes HEAD to GET handlers and drops the body: answer with the headers alone, opening
+    // no stream that nobody would read.
+    if (c.req.method === 'HEAD')
+      return new Response(null, {
+        status: 200,
+        headers: eventStreamHeaders({ connectionHeader: false, headers: streamOptions.headers }),
+      });
     let response: Response | undefined;
-    const nodeResponse = nodeResponseOf(c, () => response);
+    const handOver = nodeServerHandOver(c, () => response);
     const transport = webStreamTransport({
-      // On @hono/node-server the server cancels the body when the connection closes, and once
-      // events go to the socket its `close` event tells: the request's AbortSignal would only cost
-      // every connection an AbortController.
-      signal: nodeResponse === undefined ? c.req.raw.signal : undefined,
-      nodeResponse,
+      // On @hono/node-server the hand-over learns from the Node response when the client leaves:
+      // the request's AbortSignal would only cost every connection an AbortController.
+      signal: handOver === undefined ? c.req.raw.signal : undefined,
+      handOver,
     });
     const stream = openSSEStream<Events>(
       {
@@ -90,12 +98,19 @@ export function sse<
       },
       streamOptions,
     );
-    keepConnectionOpen(c);
+    liftIdleTimeout(c);
     // Bun holds back the response head until the body's first chunk (oven-sh/bun#33660), so a
     // client would not see the stream open until the first event: give it a comment, which clients
     // ignore. A `retry` line, written when the stream opens, already does that.
     if (holdsHeadUntilFirstChunk && streamOptions.retry === undefined) stream.comment();
-    response = transport.response();
+    try {
+      response = transport.response();
+    } catch (error) {
+      // A header the web `Headers` refuses: no response will carry this stream.
+      stream.close();
+      throw error;
+    }
+    if (handOver === undefined && response.body) cancelIfNeverRead(response.body);
     runHandler(
       stream,
       () => handler(stream, c),
@@ -127,73 +142,15 @@ interface BunServerLike {
   requestIP: unknown;
 }
 
-/** The parts of `@hono/node-server`'s bindings (`{ incoming, outgoing }`) the adapter uses. */
-interface NodeBindingsLike {
-  incoming: {
-    httpVersionMajor?: number;
-    socket?: { setTimeout?(ms: number): unknown; setNoDelay?(noDelay?: boolean): unknown } | null;
-  };
-  outgoing?: NodeResponseLike;
-}
-
 /**
- * On `@hono/node-server` over HTTP/1.1, where events may go straight to the socket once the server
- * has sent the head, rather than through the body stream and the server's read loop (see
- * `webStreamTransport`'s `nodeResponse`): the Node response, provided the body the server writes to
- * it is still ours. Decided once, when the head is out and the middleware have all run.
+ * An event stream is quiet between heartbeats, and Bun cuts quiet connections after 10 s by default
+ * (`idleTimeout`), shorter than the 15 s heartbeat: lift that limit for this one response. (On
+ * @hono/node-server, `nodeServerHandOver` lifts Node's.)
  */
-function nodeResponseOf(
-  c: Context,
-  ourResponse: () => Response | undefined,
-): (() => NodeResponseLike | undefined) | undefined {
+function liftIdleTimeout(c: Context): void {
   const env: unknown = c.env;
-  if (typeof env !== 'object' || env === null || !isNodeBindings(env)) return undefined;
-  const outgoing = env.outgoing;
-  if (outgoing === undefined || env.incoming.httpVersionMajor !== 1) return undefined;
-  let verdict: boolean | undefined;
-  return () => {
-    if (outgoing.headersSent !== true) return undefined;
-    verdict ??= sendsOurBody(c, ourResponse());
-    return verdict ? outgoing : undefined;
-  };
-}
-
-/**
- * Whether the response Hono handed to the server carries our body stream, not a copy a middleware
- * transformed (compressed, say). With no middleware Hono returns the handler's response as it is,
- * unfinalized; a middleware that set headers first makes Hono copy it, body and all.
- */
-function sendsOurBody(c: Context, ours: Response | undefined): boolean {
-  if (!c.finalized || c.res === ours) return true;
-  try {
-    return ours !== undefined && c.res.body === ours.body;
-  } catch {
-    // @hono/node-server builds a response's body lazily, which throws once the stream it wraps is
-    // being read: the server reads a body that is not ours.
-    return false;
-  }
-}
-
-/**
- * An event stream is quiet between heartbeats, and some servers cut quiet connections: Bun after
- * 10 s by default (`idleTimeout`), shorter than the 15 s heartbeat; Node when `server.timeout` is
- * set. Lift that limit for this one response, when the runtime tells us how.
- */
-function keepConnectionOpen(c: Context): void {
-  const env: unknown = c.env;
-  if (typeof env !== 'object' || env === null) return;
-  if (isBunServer(env)) {
-    // With `export default app` or `Bun.serve({ fetch: app.fetch })` Hono's env is the Bun server.
-    env.timeout(c.req.raw, 0);
-    return;
-  }
-  if (isNodeBindings(env) && env.incoming.httpVersionMajor === 1) {
-    // HTTP/2 multiplexes streams over one socket, which a single response must not tune.
-    const socket = env.incoming.socket;
-    socket?.setTimeout?.(0);
-    // Events are small writes: send each at once rather than waiting to coalesce them.
-    socket?.setNoDelay?.(true);
-  }
+  // With `export default app` or `Bun.serve({ fetch: app.fetch })` Hono's env is the Bun server.
+  if (typeof env === 'object' && env !== null && isBunServer(env)) env.timeout(c.req.raw, 0);
 }
 
 function isBunServer(env: object): env is BunServerLike {
@@ -203,9 +160,4 @@ function isBunServer(env: object): env is BunServerLike {
     typeof server.upgrade === 'function' &&
     typeof server.requestIP === 'function'
   );
-}
-
-function isNodeBindings(env: object): env is NodeBindingsLike {
-  const incoming = (env as Partial<NodeBindingsLike>).incoming;
-  return typeof incoming === 'object' && incoming !== null;
 }
