@@ -3,10 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runtimes, startChildServer } from './child-server.js';
 import { createTestApp } from './fixtures/app.js';
 import { serveNode } from './node-server.js';
+import { headThenGet } from './raw-http.js';
 
 interface RuntimeState {
+  /** How many streams the handler got so far. */
+  opened: number;
   open: number;
   closeReasons: string[];
+  heartbeat: { streams: number; timers: number };
 }
 
 /** A running test app (fixtures/app.ts) and how soon its runtime cuts an idle response. */
@@ -123,4 +127,30 @@ describe.each([runtimes.bun, runtimes.deno])('sse() on $name', (runtime) => {
     expect(after.open).toBe(before.open);
     expect(after.closeReasons.slice(before.closeReasons.length)).toContain('client');
   });
+
+  it('answers HEAD with the event-stream headers and an ended response, opening no stream', async () => {
+    const before = await state(running.url);
+    const { head, next } = await headThenGet(running.url, '/runtime/quiet', '/runtime/plain');
+    expect(head).toMatch(/^HTTP\/1\.1 200 /);
+    expect(head).toMatch(/\r\ncontent-type: text\/event-stream; charset=utf-8\r\n/i);
+    // The connection is still usable: the next request on it is answered.
+    expect(next).toMatch(/^HTTP\/1\.1 200 [^]*\r\n\r\nplain$/);
+    expect(await state(running.url)).toEqual(before);
+  });
+
+  it('closes a stream whose response a middleware replaced, once it is clearly never read', async () => {
+    const before = await state(running.url);
+    expect(await (await fetch(`${running.url}/runtime/replaced`)).text()).toBe('replaced');
+    expect((await state(running.url)).opened).toBe(before.opened + 1);
+    // The body gets UNREAD_BODY_GRACE_MS (5 s) for a reader to take it.
+    const deadline = Date.now() + 7_000;
+    let after = await state(running.url);
+    while (after.open > before.open && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      after = await state(running.url);
+    }
+    expect(after.open).toBe(before.open);
+    expect(after.closeReasons.slice(before.closeReasons.length)).toEqual(['client']);
+    expect(after.heartbeat).toEqual(before.heartbeat);
+  }, 10_000);
 });
