@@ -71,62 +71,103 @@ export function sse<
   const { onError, ...streamOptions } = options;
   // A bad option fails here, where it was written, not on the first request.
   validateSSEOptions(streamOptions);
-  return (c) => {
-    // Hono routes HEAD to GET handlers and drops the body: answer with the headers alone, opening
-    // no stream that nobody would read.
-    if (c.req.method === 'HEAD')
-      return new Response(null, {
-        status: 200,
-        headers: eventStreamHeaders({ connectionHeader: false, headers: streamOptions.headers }),
-      });
-    let response: Response | undefined;
-    const handOver = nodeServerHandOver(c, () => response);
-    const transport = webStreamTransport({
-      // On @hono/node-server the hand-over learns from the Node response when the client leaves:
-      // the request's AbortSignal would only cost every connection an AbortController.
-      signal: handOver === undefined ? c.req.raw.signal : undefined,
-      handOver,
+  return (c) => respond(c, handler, streamOptions, onError);
+}
+
+/**
+ * The same event stream as `sse`, answered from a handler of your own: return its result. Use it
+ * when the handler needs the route's types. Hono types the context of an inline handler from the
+ * route (`c.req.param('room')` is a `string` on `'/rooms/:room'`, `c.get` knows your variables),
+ * but TypeScript cannot carry the route into a handler made by a function call such as `sse(...)`
+ * (nor into Hono's own `createMiddleware`): there `c.req.param('room')` is `string | undefined`.
+ *
+ * ```ts
+ * app.get('/rooms/:room', (c) =>
+ *   sseResponse(c, (stream) => rooms.get(c.req.param('room'))?.add(stream)),
+ * );
+ * ```
+ *
+ * @param c the context of the request to answer
+ * @param handler the route's code; see `SSEHandler`
+ * @param options as for `sse`; checked on each call
+ * @throws SSERangeError when an option is out of range
+ */
+export function sseResponse<
+  Events extends Record<string, unknown> = Record<string, unknown>,
+  E extends Env = Env,
+  P extends string = string,
+  I extends Input = Input,
+>(
+  c: Context<E, P, I>,
+  handler: SSEHandler<Events, E, P, I>,
+  options: SSEHandlerOptions<Events, E, P, I> = {},
+): Response {
+  const { onError, ...streamOptions } = options;
+  validateSSEOptions(streamOptions);
+  return respond(c, handler, streamOptions, onError);
+}
+
+/** Answers `c` with an event stream run by `handler`; the options are checked already. */
+function respond<Events extends Record<string, unknown>, E extends Env, P extends string, I extends Input>(
+  c: Context<E, P, I>,
+  handler: SSEHandler<Events, E, P, I>,
+  streamOptions: SSEOptions,
+  onError: SSEHandlerOptions<Events, E, P, I>['onError'],
+): Response {
+  // Hono routes HEAD to GET handlers and drops the body: answer with the headers alone, opening
+  // no stream that nobody would read.
+  if (c.req.method === 'HEAD')
+    return new Response(null, {
+      status: 200,
+      headers: eventStreamHeaders({ connectionHeader: false, headers: streamOptions.headers }),
     });
-    const stream = openSSEStream<Events>(
-      {
-        transport,
-        lastEventIdHeader: c.req.header('last-event-id'),
-        url: c.req.url,
-        // The runtime (Node, Bun, Deno, Workers) owns the connection and may speak HTTP/2 or 3,
-        // where a Connection header is forbidden.
-        connectionHeader: false,
-      },
-      streamOptions,
-    );
-    liftIdleTimeout(c);
-    // Bun holds back the response head until the body's first chunk (oven-sh/bun#33660), so a
-    // client would not see the stream open until the first event: give it a comment, which clients
-    // ignore. A `retry` line, written when the stream opens, already does that.
-    if (holdsHeadUntilFirstChunk && streamOptions.retry === undefined) stream.comment();
-    try {
-      response = transport.response();
-    } catch (error) {
-      // A header the web `Headers` refuses: no response will carry this stream.
-      stream.close();
-      throw error;
-    }
-    if (handOver === undefined && response.body) cancelIfNeverRead(response.body);
-    runHandler(
-      stream,
-      () => handler(stream, c),
-      (error) => {
-        if (!onError) return logError('an sse() handler failed; its stream was closed.', error);
-        try {
-          Promise.resolve(onError(error, stream, c)).catch((thrown) =>
-            logError('the onError of an sse() handler failed.', thrown),
-          );
-        } catch (thrown) {
-          logError('the onError of an sse() handler failed.', thrown);
-        }
-      },
-    );
-    return response;
-  };
+  let response: Response | undefined;
+  const handOver = nodeServerHandOver(c, () => response);
+  const transport = webStreamTransport({
+    // On @hono/node-server the hand-over learns from the Node response when the client leaves:
+    // the request's AbortSignal would only cost every connection an AbortController.
+    signal: handOver === undefined ? c.req.raw.signal : undefined,
+    handOver,
+  });
+  const stream = openSSEStream<Events>(
+    {
+      transport,
+      lastEventIdHeader: c.req.header('last-event-id'),
+      url: c.req.url,
+      // The runtime (Node, Bun, Deno, Workers) owns the connection and may speak HTTP/2 or 3,
+      // where a Connection header is forbidden.
+      connectionHeader: false,
+    },
+    streamOptions,
+  );
+  liftIdleTimeout(c);
+  // Bun holds back the response head until the body's first chunk (oven-sh/bun#33660), so a
+  // client would not see the stream open until the first event: give it a comment, which clients
+  // ignore. A `retry` line, written when the stream opens, already does that.
+  if (holdsHeadUntilFirstChunk && streamOptions.retry === undefined) stream.comment();
+  try {
+    response = transport.response();
+  } catch (error) {
+    // A header the web `Headers` refuses: no response will carry this stream.
+    stream.close();
+    throw error;
+  }
+  if (handOver === undefined && response.body) cancelIfNeverRead(response.body);
+  runHandler(
+    stream,
+    () => handler(stream, c),
+    (error) => {
+      if (!onError) return logError('an sse() handler failed; its stream was closed.', error);
+      try {
+        Promise.resolve(onError(error, stream, c)).catch((thrown) =>
+          logError('the onError of an sse() handler failed.', thrown),
+        );
+      } catch (thrown) {
+        logError('the onError of an sse() handler failed.', thrown);
+      }
+    },
+  );
+  return response;
 }
 
 const holdsHeadUntilFirstChunk = typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined';
