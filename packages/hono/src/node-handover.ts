@@ -1,4 +1,9 @@
-import { continueNodeResponse, type NodeResponseLike, type WebStreamTransportOptions } from '@ssekit/core';
+import {
+  continueNodeResponse,
+  type NodeResponseLike,
+  type TransportHandlers,
+  type WebStreamTransportOptions,
+} from '@ssekit/core';
 import type { Context } from 'hono';
 
 // Everything @ssekit/hono does for @hono/node-server, the bridge that serves a Hono app on Node by
@@ -49,9 +54,8 @@ export function nodeServerHandOver(
     incoming.socket?.setNoDelay?.(true);
   }
   return (handlers) => {
-    // After the stream ends the body closes and the bridge ends the response, so this listener
-    // goes with the response; on a closed stream `onDisconnect` does nothing.
-    outgoing.on('close', () => handlers.onDisconnect());
+    const onClose = disconnectOnClose(handlers);
+    outgoing.on('close', onClose);
     let verdict: boolean | undefined;
     return () => {
       // Before the head is out the body is still being sniffed (the bridge reads up to 3 chunks
@@ -59,9 +63,22 @@ export function nodeServerHandOver(
       if (!http1 || outgoing.headersSent !== true) return undefined;
       // Decided once, when the head is out and every middleware has run.
       verdict ??= sendsOurBody(c, ourResponse());
-      return verdict ? continueNodeResponse(outgoing, handlers) : undefined;
+      const direct = verdict ? continueNodeResponse(outgoing, handlers) : undefined;
+      // The direct transport watches the response itself.
+      if (direct !== undefined) outgoing.removeListener('close', onClose);
+      return direct;
     };
   };
+}
+
+/**
+ * The response's `close` listener, made out here so that it holds the stream's handlers only:
+ * made inside `nodeServerHandOver` it would keep the whole Hono context alive with the stream.
+ * After the stream ends the body closes and the bridge ends the response, so the listener goes
+ * with the response; on a closed stream `onDisconnect` does nothing.
+ */
+function disconnectOnClose(handlers: TransportHandlers): () => void {
+  return () => handlers.onDisconnect();
 }
 
 /**
