@@ -138,19 +138,31 @@ describe.each([runtimes.bun, runtimes.deno])('sse() on $name', (runtime) => {
     expect(await state(running.url)).toEqual(before);
   });
 
-  it('closes a stream whose response a middleware replaced, once it is clearly never read', async () => {
-    const before = await state(running.url);
-    expect(await (await fetch(`${running.url}/runtime/replaced`)).text()).toBe('replaced');
-    expect((await state(running.url)).opened).toBe(before.opened + 1);
-    // The body gets UNREAD_BODY_GRACE_MS (5 s) for a reader to take it.
-    const deadline = Date.now() + 7_000;
-    let after = await state(running.url);
-    while (after.open > before.open && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      after = await state(running.url);
-    }
-    expect(after.open).toBe(before.open);
-    expect(after.closeReasons.slice(before.closeReasons.length)).toEqual(['client']);
-    expect(after.heartbeat).toEqual(before.heartbeat);
-  }, 10_000);
+  const causes = [{ cause: 'a middleware replaced its response', path: '/runtime/replaced' }];
+  // Bun sends such a header; the client then refuses the response and drops the connection. Deno
+  // 2.9.6 panics on it (libs/http_h1/write.rs "invalid response header value"), whatever we do.
+  if (runtime.name === 'bun')
+    causes.push({ cause: 'a middleware set a header Node would refuse', path: '/runtime/bad-header' });
+  it.each(causes)(
+    'closes a stream whose body is never read or refused: $cause',
+    async ({ path }) => {
+      const before = await state(running.url);
+      await fetch(`${running.url}${path}`).then(
+        (response) => response.body?.cancel(),
+        () => {},
+      );
+      expect((await state(running.url)).opened).toBe(before.opened + 1);
+      // The body gets UNREAD_BODY_GRACE_MS (5 s) for a reader to take it.
+      const deadline = Date.now() + 7_000;
+      let after = await state(running.url);
+      while (after.open > before.open && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        after = await state(running.url);
+      }
+      expect(after.open).toBe(before.open);
+      expect(after.closeReasons.slice(before.closeReasons.length)).toEqual(['client']);
+      expect(after.heartbeat).toEqual(before.heartbeat);
+    },
+    10_000,
+  );
 });
