@@ -51,8 +51,10 @@ export interface SSEHandlerOptions<
  * ```
  *
  * Works wherever Hono runs: the client leaving is noticed through the request's AbortSignal or the
- * body being cancelled. On Bun and on `@hono/node-server` the connection's idle timeout is turned
- * off for this response, so a quiet stream is not cut between heartbeats.
+ * body being cancelled, and a stream whose body the server will never send is closed too (see
+ * node-handover.ts and unread-body.ts). HEAD gets the headers alone: no stream, `handler` does not
+ * run. On Bun and on `@hono/node-server` the connection's idle timeout is turned off for this
+ * response, so a quiet stream is not cut between heartbeats.
  *
  * @param handler the route's code; see `SSEHandler`
  * @param options stream options (heartbeat, retry, serializer, maxBufferedBytes, headers,
