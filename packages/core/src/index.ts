@@ -43,7 +43,9 @@ export type { DrainableStreams } from './stream-group.js';
 export { createStreamGroup, StreamGroup, withStreamGroup } from './stream-group.js';
 export type { SSETransport, TransportHandlers } from './transport.js';
 export type { NodeResponseLike, NodeSocketLike } from './transports/node-response.js';
-export { nodeResponseTransport } from './transports/node-response.js';
+// For adapters whose fetch-to-Node bridge hands its socket over (`webStreamTransport`'s `handOver`;
+// @ssekit/hono on @hono/node-server): internal to ssekit's packages, not a stable API.
+export { continueNodeResponse, nodeResponseTransport } from './transports/node-response.js';
 export type { WebStreamTransport, WebStreamTransportOptions } from './transports/web-stream.js';
 export { webStreamTransport } from './transports/web-stream.js';
 export type { EventFields, MessageData, SendArgs, SendOptions, Serializer } from './types.js';

@@ -1,16 +1,19 @@
 import {
   createStreamGroup,
   type DrainableStreams,
-  type NodeResponseLike,
+  eventStreamHeaders,
   openSSEStream,
   runHandler,
   type SSEOptions,
   type SSEStream,
+  type StreamGroup,
   validateSSEOptions,
   webStreamTransport,
   withStreamGroup,
 } from '@ssekit/core';
 import type { Context, Env, Handler, Input } from 'hono';
+import { nodeServerHandOver } from './node-handover.js';
+import { cancelIfNeverRead } from './unread-body.js';
 
 /**
  * The user code of an event-stream route. It receives the open stream and the Hono context once
@@ -52,8 +55,10 @@ export interface SSEHandlerOptions<
  * ```
  *
  * Works wherever Hono runs: the client leaving is noticed through the request's AbortSignal or the
- * body being cancelled. On Bun and on `@hono/node-server` the connection's idle timeout is turned
- * off for this response, so a quiet stream is not cut between heartbeats.
+ * body being cancelled, and a stream whose body the server will never send is closed too (see
+ * node-handover.ts and unread-body.ts). HEAD gets the headers alone: no stream, `handler` does not
+ * run. On Bun and on `@hono/node-server` the connection's idle timeout is turned off for this
+ * response, so a quiet stream is not cut between heartbeats.
  *
  * The handler's `size` and `close(options)` reach every stream it opened, for a graceful shutdown.
  *
@@ -78,50 +83,105 @@ export function sse<
   // A bad option fails here, where it was written, not on the first request.
   validateSSEOptions(streamOptions);
   const group = createStreamGroup(streamOptions);
-  return withStreamGroup<Handler<E, P, I>>((c) => {
-    let response: Response | undefined;
-    const nodeResponse = nodeResponseOf(c, () => response);
-    const transport = webStreamTransport({
-      // On @hono/node-server the server cancels the body when the connection closes, and once
-      // events go to the socket its `close` event tells: the request's AbortSignal would only cost
-      // every connection an AbortController.
-      signal: nodeResponse === undefined ? c.req.raw.signal : undefined,
-      nodeResponse,
+  return withStreamGroup<Handler<E, P, I>>((c) => respond(c, handler, streamOptions, onError, group), group);
+}
+
+/**
+ * The same event stream as `sse`, answered from a handler of your own: return its result. Use it
+ * when the handler needs the route's types. Hono types the context of an inline handler from the
+ * route (`c.req.param('room')` is a `string` on `'/rooms/:room'`, `c.get` knows your variables),
+ * but TypeScript cannot carry the route into a handler made by a function call such as `sse(...)`
+ * (nor into Hono's own `createMiddleware`): there `c.req.param('room')` is `string | undefined`.
+ *
+ * ```ts
+ * app.get('/rooms/:room', (c) =>
+ *   sseResponse(c, (stream) => rooms.get(c.req.param('room'))?.add(stream)),
+ * );
+ * ```
+ *
+ * @param c the context of the request to answer
+ * @param handler the route's code; see `SSEHandler`
+ * @param options as for `sse`; checked on each call
+ * @throws SSERangeError when an option is out of range
+ */
+export function sseResponse<
+  Events extends Record<string, unknown> = Record<string, unknown>,
+  E extends Env = Env,
+  P extends string = string,
+  I extends Input = Input,
+>(
+  c: Context<E, P, I>,
+  handler: SSEHandler<Events, E, P, I>,
+  options: SSEHandlerOptions<Events, E, P, I> = {},
+): Response {
+  const { onError, ...streamOptions } = options;
+  validateSSEOptions(streamOptions);
+  return respond(c, handler, streamOptions, onError);
+}
+
+/** Answers `c` with an event stream run by `handler`; the options are checked already. */
+function respond<Events extends Record<string, unknown>, E extends Env, P extends string, I extends Input>(
+  c: Context<E, P, I>,
+  handler: SSEHandler<Events, E, P, I>,
+  streamOptions: SSEOptions,
+  onError: SSEHandlerOptions<Events, E, P, I>['onError'],
+  group?: StreamGroup,
+): Response {
+  // Hono routes HEAD to GET handlers and drops the body: answer with the headers alone, opening
+  // no stream that nobody would read.
+  if (c.req.method === 'HEAD')
+    return new Response(null, {
+      status: 200,
+      headers: eventStreamHeaders({ connectionHeader: false, headers: streamOptions.headers }),
     });
-    const stream = openSSEStream<Events>(
-      {
-        transport,
-        lastEventIdHeader: c.req.header('last-event-id'),
-        url: c.req.url,
-        // The runtime (Node, Bun, Deno, Workers) owns the connection and may speak HTTP/2 or 3,
-        // where a Connection header is forbidden.
-        connectionHeader: false,
-        group,
-      },
-      streamOptions,
-    );
-    keepConnectionOpen(c);
-    // Bun holds back the response head until the body's first chunk (oven-sh/bun#33660), so a
-    // client would not see the stream open until the first event: give it a comment, which clients
-    // ignore. A `retry` line, written when the stream opens, already does that.
-    if (holdsHeadUntilFirstChunk && streamOptions.retry === undefined) stream.comment();
+  let response: Response | undefined;
+  const handOver = nodeServerHandOver(c, () => response);
+  const transport = webStreamTransport({
+    // On @hono/node-server the hand-over learns from the Node response when the client leaves:
+    // the request's AbortSignal would only cost every connection an AbortController.
+    signal: handOver === undefined ? c.req.raw.signal : undefined,
+    handOver,
+  });
+  const stream = openSSEStream<Events>(
+    {
+      transport,
+      lastEventIdHeader: c.req.header('last-event-id'),
+      url: c.req.url,
+      // The runtime (Node, Bun, Deno, Workers) owns the connection and may speak HTTP/2 or 3,
+      // where a Connection header is forbidden.
+      connectionHeader: false,
+      group,
+    },
+    streamOptions,
+  );
+  liftIdleTimeout(c);
+  // Bun holds back the response head until the body's first chunk (oven-sh/bun#33660), so a
+  // client would not see the stream open until the first event: give it a comment, which clients
+  // ignore. A `retry` line, written when the stream opens, already does that.
+  if (holdsHeadUntilFirstChunk && streamOptions.retry === undefined) stream.comment();
+  try {
     response = transport.response();
-    runHandler(
-      stream,
-      () => handler(stream, c),
-      (error) => {
-        if (!onError) return logError('an sse() handler failed; its stream was closed.', error);
-        try {
-          Promise.resolve(onError(error, stream, c)).catch((thrown) =>
-            logError('the onError of an sse() handler failed.', thrown),
-          );
-        } catch (thrown) {
-          logError('the onError of an sse() handler failed.', thrown);
-        }
-      },
-    );
-    return response;
-  }, group);
+  } catch (error) {
+    // A header the web `Headers` refuses: no response will carry this stream.
+    stream.close();
+    throw error;
+  }
+  if (handOver === undefined && response.body) cancelIfNeverRead(response.body);
+  runHandler(
+    stream,
+    () => handler(stream, c),
+    (error) => {
+      if (!onError) return logError('an sse() handler failed; its stream was closed.', error);
+      try {
+        Promise.resolve(onError(error, stream, c)).catch((thrown) =>
+          logError('the onError of an sse() handler failed.', thrown),
+        );
+      } catch (thrown) {
+        logError('the onError of an sse() handler failed.', thrown);
+      }
+    },
+  );
+  return response;
 }
 
 const holdsHeadUntilFirstChunk = typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined';
@@ -137,73 +197,15 @@ interface BunServerLike {
   requestIP: unknown;
 }
 
-/** The parts of `@hono/node-server`'s bindings (`{ incoming, outgoing }`) the adapter uses. */
-interface NodeBindingsLike {
-  incoming: {
-    httpVersionMajor?: number;
-    socket?: { setTimeout?(ms: number): unknown; setNoDelay?(noDelay?: boolean): unknown } | null;
-  };
-  outgoing?: NodeResponseLike;
-}
-
 /**
- * On `@hono/node-server` over HTTP/1.1, where events may go straight to the socket once the server
- * has sent the head, rather than through the body stream and the server's read loop (see
- * `webStreamTransport`'s `nodeResponse`): the Node response, provided the body the server writes to
- * it is still ours. Decided once, when the head is out and the middleware have all run.
+ * An event stream is quiet between heartbeats, and Bun cuts quiet connections after 10 s by default
+ * (`idleTimeout`), shorter than the 15 s heartbeat: lift that limit for this one response. (On
+ * @hono/node-server, `nodeServerHandOver` lifts Node's.)
  */
-function nodeResponseOf(
-  c: Context,
-  ourResponse: () => Response | undefined,
-): (() => NodeResponseLike | undefined) | undefined {
+function liftIdleTimeout(c: Context): void {
   const env: unknown = c.env;
-  if (typeof env !== 'object' || env === null || !isNodeBindings(env)) return undefined;
-  const outgoing = env.outgoing;
-  if (outgoing === undefined || env.incoming.httpVersionMajor !== 1) return undefined;
-  let verdict: boolean | undefined;
-  return () => {
-    if (outgoing.headersSent !== true) return undefined;
-    verdict ??= sendsOurBody(c, ourResponse());
-    return verdict ? outgoing : undefined;
-  };
-}
-
-/**
- * Whether the response Hono handed to the server carries our body stream, not a copy a middleware
- * transformed (compressed, say). With no middleware Hono returns the handler's response as it is,
- * unfinalized; a middleware that set headers first makes Hono copy it, body and all.
- */
-function sendsOurBody(c: Context, ours: Response | undefined): boolean {
-  if (!c.finalized || c.res === ours) return true;
-  try {
-    return ours !== undefined && c.res.body === ours.body;
-  } catch {
-    // @hono/node-server builds a response's body lazily, which throws once the stream it wraps is
-    // being read: the server reads a body that is not ours.
-    return false;
-  }
-}
-
-/**
- * An event stream is quiet between heartbeats, and some servers cut quiet connections: Bun after
- * 10 s by default (`idleTimeout`), shorter than the 15 s heartbeat; Node when `server.timeout` is
- * set. Lift that limit for this one response, when the runtime tells us how.
- */
-function keepConnectionOpen(c: Context): void {
-  const env: unknown = c.env;
-  if (typeof env !== 'object' || env === null) return;
-  if (isBunServer(env)) {
-    // With `export default app` or `Bun.serve({ fetch: app.fetch })` Hono's env is the Bun server.
-    env.timeout(c.req.raw, 0);
-    return;
-  }
-  if (isNodeBindings(env) && env.incoming.httpVersionMajor === 1) {
-    // HTTP/2 multiplexes streams over one socket, which a single response must not tune.
-    const socket = env.incoming.socket;
-    socket?.setTimeout?.(0);
-    // Events are small writes: send each at once rather than waiting to coalesce them.
-    socket?.setNoDelay?.(true);
-  }
+  // With `export default app` or `Bun.serve({ fetch: app.fetch })` Hono's env is the Bun server.
+  if (typeof env === 'object' && env !== null && isBunServer(env)) env.timeout(c.req.raw, 0);
 }
 
 function isBunServer(env: object): env is BunServerLike {
@@ -213,9 +215,4 @@ function isBunServer(env: object): env is BunServerLike {
     typeof server.upgrade === 'function' &&
     typeof server.requestIP === 'function'
   );
-}
-
-function isNodeBindings(env: object): env is NodeBindingsLike {
-  const incoming = (env as Partial<NodeBindingsLike>).incoming;
-  return typeof incoming === 'object' && incoming !== null;
 }

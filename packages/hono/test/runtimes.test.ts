@@ -3,10 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runtimes, startChildServer } from './child-server.js';
 import { createTestApp } from './fixtures/app.js';
 import { serveNode } from './node-server.js';
+import { headThenGet } from './raw-http.js';
 
 interface RuntimeState {
+  /** How many streams the handler got so far. */
+  opened: number;
   open: number;
   closeReasons: string[];
+  heartbeat: { streams: number; timers: number };
 }
 
 /** A running test app (fixtures/app.ts) and how soon its runtime cuts an idle response. */
@@ -123,4 +127,42 @@ describe.each([runtimes.bun, runtimes.deno])('sse() on $name', (runtime) => {
     expect(after.open).toBe(before.open);
     expect(after.closeReasons.slice(before.closeReasons.length)).toContain('client');
   });
+
+  it('answers HEAD with the event-stream headers and an ended response, opening no stream', async () => {
+    const before = await state(running.url);
+    const { head, next } = await headThenGet(running.url, '/runtime/quiet', '/runtime/plain');
+    expect(head).toMatch(/^HTTP\/1\.1 200 /);
+    expect(head).toMatch(/\r\ncontent-type: text\/event-stream; charset=utf-8\r\n/i);
+    // The connection is still usable: the next request on it is answered.
+    expect(next).toMatch(/^HTTP\/1\.1 200 [\s\S]*\r\n\r\nplain$/);
+    expect(await state(running.url)).toEqual(before);
+  });
+
+  const causes = [{ cause: 'a middleware replaced its response', path: '/runtime/replaced' }];
+  // Bun sends such a header; the client then refuses the response and drops the connection. Deno
+  // 2.9.6 panics on it (libs/http_h1/write.rs "invalid response header value"), whatever we do.
+  if (runtime.name === 'bun')
+    causes.push({ cause: 'a middleware set a header Node would refuse', path: '/runtime/bad-header' });
+  it.each(causes)(
+    'closes a stream whose body is never read or refused: $cause',
+    async ({ path }) => {
+      const before = await state(running.url);
+      await fetch(`${running.url}${path}`).then(
+        (response) => response.body?.cancel(),
+        () => {},
+      );
+      expect((await state(running.url)).opened).toBe(before.opened + 1);
+      // The body gets UNREAD_BODY_GRACE_MS (5 s) for a reader to take it.
+      const deadline = Date.now() + 7_000;
+      let after = await state(running.url);
+      while (after.open > before.open && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        after = await state(running.url);
+      }
+      expect(after.open).toBe(before.open);
+      expect(after.closeReasons.slice(before.closeReasons.length)).toEqual(['client']);
+      expect(after.heartbeat).toEqual(before.heartbeat);
+    },
+    10_000,
+  );
 });

@@ -1,5 +1,5 @@
 import { heartbeatStats, type ParsedEvent, parseEventStream, type SSEStream } from '@ssekit/core';
-import { sse } from '@ssekit/hono';
+import { sse, sseResponse } from '@ssekit/hono';
 import { deferred, waitFor } from '@ssekit/test-kit';
 import { EventSource } from 'eventsource';
 import { Hono } from 'hono';
@@ -38,6 +38,19 @@ describe('sse() on Node (@hono/node-server)', () => {
     expect(client.response.headers.get('x-accel-buffering')).toBe('no');
     release.resolve();
     expect(await client.next()).toEqual({ type: 'message', data: 'late', lastEventId: '' });
+  });
+
+  it('answers from a handler of your own with sseResponse(c, handler)', async () => {
+    const app = new Hono().get('/rooms/:room', (c) =>
+      sseResponse(c, (stream) => {
+        stream.send(`room ${c.req.param('room')}`);
+        stream.close();
+      }),
+    );
+    const client = await open(`${await start(app)}/rooms/blue`);
+    expect(client.response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    expect((await client.next())?.data).toBe('room blue');
+    expect(await client.next()).toBeUndefined();
   });
 
   it('leaves the Connection header to the runtime', async () => {

@@ -2,7 +2,6 @@ import { Backlog } from '../backlog.js';
 import { unshared } from '../slab.js';
 import { type SSETransport, type TransportHandlers, writeLimit } from '../transport.js';
 import { type BurstSink, WriteBatch } from '../write-batch.js';
-import { continueNodeResponse, type NodeResponseLike } from './node-response.js';
 
 /** Options of `webStreamTransport`. */
 export interface WebStreamTransportOptions {
@@ -17,14 +16,18 @@ export interface WebStreamTransportOptions {
    */
   highWaterMark?: number;
   /**
-   * For a fetch-to-Node bridge (@hono/node-server): returns the Node response it writes this body
-   * to, or `undefined` while it does not (a middleware replaced the body, say). Once the bridge has
-   * sent the head and written every chunk so far, events go straight to the response's socket, as
-   * `nodeResponseTransport` writes them, instead of through the body stream and the bridge's read
-   * loop; the body then stays open, unread, until the event stream ends. Status and headers are
-   * still the bridge's, so whatever middleware set on the `Response` goes out as usual.
+   * For a server that could take the events some faster way than reading the body (a fetch-to-Node
+   * bridge writing to a socket: `@ssekit/hono` on `@hono/node-server`). Called once, when the stream
+   * attaches, with the stream's handlers: the server may report through `onDisconnect` a client
+   * gone, or a response that will never carry this body. It returns the function asked whenever
+   * the body's reader waits for a chunk while none is queued or held (so the reader has taken every
+   * byte written so far, and a bridge that reads only after writing what it read has written
+   * them): it gives the transport that carries the events from then on, or `undefined` to be asked
+   * again next time. After the hand-over the body stays open, unread, until the event stream ends.
+   * Giving it makes the body queue nothing (high-water mark 0), so that a read request means
+   * exactly that; `highWaterMark` is then applied to the bytes held here.
    */
-  nodeResponse?: (() => NodeResponseLike | undefined) | undefined;
+  handOver?: ((handlers: TransportHandlers) => () => SSETransport | undefined) | undefined;
 }
 
 /** An `SSETransport` whose output is a web `Response`, for fetch-style frameworks and runtimes. */
@@ -40,7 +43,7 @@ export interface WebStreamTransport extends SSETransport {
  * write to its connection, far more than copying the bytes together once.
  */
 export function webStreamTransport(options: WebStreamTransportOptions = {}): WebStreamTransport {
-  return new WebTransport(options.signal, options.highWaterMark ?? 64 * 1024, options.nodeResponse);
+  return new WebTransport(options.signal, options.highWaterMark ?? 64 * 1024, options.handOver);
 }
 
 class WebTransport implements WebStreamTransport, BurstSink {
@@ -64,17 +67,19 @@ class WebTransport implements WebStreamTransport, BurstSink {
   private backlog: Backlog | undefined;
   /** Whether the reader waits for a chunk, having taken (and, for a bridge, written) all before it. */
   private readPending = false;
-  /** Where events go once a fetch-to-Node bridge has sent the head (see `nodeResponse`). */
+  /** Asked for the transport to hand the events over to (see the `handOver` option). */
+  private handOver: (() => SSETransport | undefined) | undefined;
+  /** Where events go once `handOver` has given a transport. */
   private direct: SSETransport | undefined;
   constructor(
     private readonly signal: AbortSignal | undefined,
     private readonly highWaterMark: number,
-    private nodeResponse: (() => NodeResponseLike | undefined) | undefined,
+    private connectHandOver: ((handlers: TransportHandlers) => () => SSETransport | undefined) | undefined,
   ) {
     this.limit = highWaterMark;
-    // With a bridge the stream's own high-water mark is 0, so that `pull` means the bridge waits
-    // on an empty queue, having written all it read; `highWaterMark` is then applied here.
-    this.queueLimit = nodeResponse === undefined ? highWaterMark : 0;
+    // With a hand-over the stream's own high-water mark is 0, so that `pull` means the reader
+    // waits on an empty queue, having taken all it read; `highWaterMark` is then applied here.
+    this.queueLimit = connectHandOver === undefined ? highWaterMark : 0;
     // The transport is the body's underlying source (`start`, `pull`, `cancel` below): thousands
     // of open streams then cost no closures each.
     this.body = new ReadableStream<Uint8Array>(this, { highWaterMark: this.queueLimit, size: byteLength });
@@ -92,8 +97,8 @@ class WebTransport implements WebStreamTransport, BurstSink {
       for (const block of this.backlog.take()) this.controller.enqueue(block);
     } else if (this.queueLimit === 0) {
       this.readPending = true;
-      // A bridge that has sent the head and asks for the first chunk is taken off its read loop
-      // at once, before any event is written.
+      // A reader that asks for the first chunk may be taken off its read loop at once, before any
+      // event is written.
       if (this.direct === undefined && this.heldBytes === 0) this.goDirect();
     }
     // Room in the queue is not room yet while a held burst is still to be added to it.
@@ -120,6 +125,8 @@ class WebTransport implements WebStreamTransport, BurstSink {
   attach(handlers: TransportHandlers): void {
     this.handlers = handlers;
     this.limit = writeLimit(handlers, this.highWaterMark);
+    this.handOver = this.connectHandOver?.(handlers);
+    this.connectHandOver = undefined;
     if (this.signal?.aborted) queueMicrotask(this.onClientGone);
     else this.signal?.addEventListener('abort', this.onClientGone, { once: true });
   }
@@ -143,16 +150,12 @@ class WebTransport implements WebStreamTransport, BurstSink {
     return this.batch?.bytes ?? 0;
   }
 
-  /**
-   * Moves to the Node response's socket once its bridge has written everything the body held:
-   * it reads only after writing what it read before, and nothing was added since it asked.
-   */
+  /** Offers the events to `handOver` while the reader has taken everything and waits for more. */
   private goDirect(): void {
-    const response = this.nodeResponse?.();
-    if (response === undefined || this.handlers === undefined || response.headersSent !== true) return;
-    this.direct = continueNodeResponse(response, this.handlers);
-    // The bridge and what decided about it are not needed once the socket is ours.
-    if (this.direct !== undefined) this.nodeResponse = undefined;
+    if (this.handlers === undefined) return;
+    this.direct = this.handOver?.();
+    // What decided about the hand-over is not needed once it happened.
+    if (this.direct !== undefined) this.handOver = undefined;
   }
 
   get bufferedBytes(): number {
@@ -190,6 +193,7 @@ class WebTransport implements WebStreamTransport, BurstSink {
     this.backlog = undefined;
     this.signal?.removeEventListener('abort', this.onClientGone);
     this.handlers = undefined;
+    this.handOver = undefined;
     try {
       // Erroring the body is how a slow client's connection gets torn down. A client that left
       // has no connection to tear down, and an errored body makes the runtime log a failure

@@ -133,4 +133,38 @@ describe('webStreamTransport', () => {
     await body.cancel();
     expect(handlers.onDisconnect).not.toHaveBeenCalled();
   });
+
+  it('hands the events over to the transport handOver gives, once the reader waits on an empty body', async () => {
+    const direct: string[] = [];
+    const other = {
+      attach() {},
+      open() {},
+      write: (chunk: Uint8Array) => direct.push(decoder.decode(chunk)) > 0,
+      bufferedBytes: 0,
+      end: vi.fn(),
+    };
+    let given: unknown;
+    let ready = false;
+    const { transport, handlers } = attached({
+      handOver: (streamHandlers) => {
+        given = streamHandlers;
+        return () => (ready ? other : undefined);
+      },
+    });
+    expect(given).toBe(handlers);
+    const reader = transport.response().body!.getReader();
+    // Asked while the reader waits, the hand-over declines: the event stays on the body.
+    const first = reader.read();
+    transport.write(encoder.encode('data: a\n\n'));
+    await settle();
+    expect(decoder.decode((await first).value)).toBe('data: a\n\n');
+    ready = true;
+    const last = reader.read();
+    await settle();
+    transport.write(encoder.encode('data: b\n\n'));
+    expect(direct).toEqual(['data: b\n\n']);
+    transport.end(false);
+    expect(other.end).toHaveBeenCalledWith(false);
+    expect((await last).done).toBe(true);
+  });
 });
