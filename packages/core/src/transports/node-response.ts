@@ -136,12 +136,19 @@ class NodeResponseTransport implements SSETransport, BurstSink {
   private limit = MAX_BATCH_BYTES;
   /** Listens for `drain` while the connection is backed up; made the first time it is. */
   private drainListener: (() => void) | undefined;
-  private readonly onClose = (): void => this.handlers?.onDisconnect();
+  /** The response's `close` listener: a bound method, smaller than a closure on every open stream. */
+  private readonly onClose: () => void;
 
   constructor(
     private readonly response: NodeResponseLike,
     private readonly socket: NodeSocketLike | undefined,
-  ) {}
+  ) {
+    this.onClose = this.disconnected.bind(this);
+  }
+
+  private disconnected(): void {
+    this.handlers?.onDisconnect();
+  }
 
   /** Writes directly from now on, to a response whose head was sent by someone else. */
   continueDirect(socket: DirectSocket, handlers: TransportHandlers): void {
