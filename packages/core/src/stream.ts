@@ -112,6 +112,8 @@ export interface StreamInternals {
   drop(): void;
 }
 
+type CloseListener = (stream: never) => void;
+
 /**
  * The machinery behind one stream: what its transport calls back (`TransportHandlers`), what the
  * heartbeat scheduler keeps alive, and what a channel reaches. Users hold the `EventStream` in
@@ -127,7 +129,8 @@ class StreamCore implements TransportHandlers, HeartbeatTarget, StreamInternals 
   reason: CloseReason | undefined;
   controller: AbortController | undefined;
   drainWaiter: { promise: Promise<boolean>; resolve: (sent: boolean) => void } | undefined;
-  closeListeners: Array<(stream: never) => void> | undefined;
+  /** One listener as itself (most streams have exactly one: a channel's), more as an array. */
+  closeListeners: CloseListener | CloseListener[] | undefined;
 
   constructor(
     readonly stream: SSEStream<never>,
@@ -220,17 +223,37 @@ class StreamCore implements TransportHandlers, HeartbeatTarget, StreamInternals 
     this.controller?.abort();
     const listeners = this.closeListeners;
     this.closeListeners = undefined;
-    if (!listeners) return;
-    for (const listener of listeners) {
-      try {
-        listener(this.stream as never);
-      } catch (error) {
-        // The other listeners still run (they release channels, pipes and buffers), and the caller
-        // (a broadcast loop, say) goes on; the error surfaces as an uncaught exception of its own.
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
+    if (listeners === undefined) return;
+    if (typeof listeners === 'function') this.notify(listeners);
+    else for (const listener of listeners) this.notify(listener);
+  }
+
+  private notify(listener: CloseListener): void {
+    try {
+      listener(this.stream as never);
+    } catch (error) {
+      // The other listeners still run (they release channels, pipes and buffers), and the caller
+      // (a broadcast loop, say) goes on; the error surfaces as an uncaught exception of its own.
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  }
+
+  addCloseListener(listener: CloseListener): void {
+    const listeners = this.closeListeners;
+    if (listeners === undefined) this.closeListeners = listener;
+    else if (typeof listeners === 'function') this.closeListeners = [listeners, listener];
+    else listeners.push(listener);
+  }
+
+  /** Bound to a listener, this is the remover `onClose` returns: smaller than a closure. */
+  removeCloseListener(this: StreamCore, listener: CloseListener): void {
+    const listeners = this.closeListeners;
+    if (listeners === listener) this.closeListeners = undefined;
+    else if (Array.isArray(listeners)) {
+      const index = listeners.indexOf(listener);
+      if (index !== -1) listeners.splice(index, 1);
     }
   }
 }
@@ -301,15 +324,9 @@ class EventStream<Events extends Record<string, unknown>> implements SSEStream<E
       listener(this);
       return () => {};
     }
-    const stored = listener as (stream: never) => void;
-    // A literal holds exactly the one listener most streams get (a channel's); `push` onto an
-    // empty array would reserve room for 17 on every open stream.
-    if (core.closeListeners === undefined) core.closeListeners = [stored];
-    else core.closeListeners.push(stored);
-    return () => {
-      const index = core.closeListeners?.indexOf(stored) ?? -1;
-      if (index !== -1) core.closeListeners?.splice(index, 1);
-    };
+    const stored = listener as CloseListener;
+    core.addCloseListener(stored);
+    return core.removeCloseListener.bind(core, stored);
   }
 }
 

@@ -136,12 +136,19 @@ class NodeResponseTransport implements SSETransport, BurstSink {
   private limit = MAX_BATCH_BYTES;
   /** Listens for `drain` while the connection is backed up; made the first time it is. */
   private drainListener: (() => void) | undefined;
-  private readonly onClose = (): void => this.handlers?.onDisconnect();
+  /** The response's `close` listener: a bound method, smaller than a closure on every open stream. */
+  private readonly onClose: () => void;
 
   constructor(
     private readonly response: NodeResponseLike,
     private readonly socket: NodeSocketLike | undefined,
-  ) {}
+  ) {
+    this.onClose = this.disconnected.bind(this);
+  }
+
+  private disconnected(): void {
+    this.handlers?.onDisconnect();
+  }
 
   /** Writes directly from now on, to a response whose head was sent by someone else. */
   continueDirect(socket: DirectSocket, handlers: TransportHandlers): void {
@@ -169,7 +176,10 @@ class NodeResponseTransport implements SSETransport, BurstSink {
   write(chunk: Uint8Array): boolean {
     if (this.batch === undefined) this.batch = new WriteBatch(this);
     this.batch.add(chunk);
-    if (this.bufferedBytes < this.limit) return true;
+    // The connection's own count (a socket's on the direct path: one getter, not the response's two).
+    const queued = (this.direct ?? this.response).writableLength ?? 0;
+    if (queued + this.batch.bytes + (this.backlog === undefined ? 0 : this.backlog.bytes) < this.limit)
+      return true;
     this.waitingForDrain = true;
     return false;
   }
@@ -187,7 +197,7 @@ class NodeResponseTransport implements SSETransport, BurstSink {
       return;
     }
     // A connection that already has bytes queued keeps these too: then they get memory of their own.
-    const own = (response.writableLength ?? 0) > 0;
+    const own = ((direct ?? response).writableLength ?? 0) > 0;
     let bytes: Uint8Array;
     if (direct !== undefined) bytes = frameBurst(parts, size, own);
     else if (parts.length === 1) bytes = own ? unshared(parts[0] as Uint8Array) : (parts[0] as Uint8Array);

@@ -117,18 +117,26 @@ class WebTransport implements WebStreamTransport, BurstSink {
     return this.queueLimit - (this.controller.desiredSize ?? this.queueLimit);
   }
 
-  private readonly onClientGone = (): void => {
+  /**
+   * @internal The request signal's `abort` listener: the transport itself listens (as an
+   * `EventListenerObject`), so an open stream costs no closure for it.
+   */
+  handleEvent(): void {
+    this.onClientGone();
+  }
+
+  private onClientGone(): void {
     this.clientGone = true;
     this.handlers?.onDisconnect();
-  };
+  }
 
   attach(handlers: TransportHandlers): void {
     this.handlers = handlers;
     this.limit = writeLimit(handlers, this.highWaterMark);
     this.handOver = this.connectHandOver?.(handlers);
     this.connectHandOver = undefined;
-    if (this.signal?.aborted) queueMicrotask(this.onClientGone);
-    else this.signal?.addEventListener('abort', this.onClientGone, { once: true });
+    if (this.signal?.aborted) queueMicrotask(() => this.onClientGone());
+    else this.signal?.addEventListener('abort', this, { once: true });
   }
 
   open(headers: Record<string, string>): void {
@@ -191,7 +199,7 @@ class WebTransport implements WebStreamTransport, BurstSink {
     this.direct?.end(discard);
     this.ended = true;
     this.backlog = undefined;
-    this.signal?.removeEventListener('abort', this.onClientGone);
+    this.signal?.removeEventListener('abort', this);
     this.handlers = undefined;
     this.handOver = undefined;
     try {

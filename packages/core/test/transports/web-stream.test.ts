@@ -67,6 +67,37 @@ describe('webStreamTransport', () => {
     transport.end(false);
   });
 
+  it('keeps bursts written while the body holds an unread chunk together, in order, counted', async () => {
+    const { transport } = attached();
+    const reader = transport.response().body!.getReader();
+    transport.write(encoder.encode('a,'));
+    await settle();
+    // The reader has not taken 'a,' yet: later bursts are kept, copied together, not queued one by one.
+    for (const text of ['b,', 'c,', 'd,']) {
+      transport.write(encoder.encode(text));
+      await settle();
+    }
+    expect(transport.bufferedBytes).toBe(8);
+    expect(decoder.decode((await reader.read()).value)).toBe('a,');
+    expect(decoder.decode((await reader.read()).value)).toBe('b,c,d,');
+    expect(transport.bufferedBytes).toBe(0);
+    transport.write(encoder.encode('e'));
+    transport.end(false);
+    expect(decoder.decode((await reader.read()).value)).toBe('e');
+  });
+
+  it('never puts a view into a shared buffer in the body: a reader may keep chunks for long', async () => {
+    const { transport } = attached();
+    const reader = transport.response().body!.getReader();
+    const shared = new Uint8Array(1024);
+    shared.set(encoder.encode('data: x\n\n'), 100);
+    transport.write(shared.subarray(100, 109));
+    const { value } = await reader.read();
+    expect(decoder.decode(value)).toBe('data: x\n\n');
+    expect(value?.buffer.byteLength).toBe(9);
+    transport.end(false);
+  });
+
   it('defaults to a 64 KiB buffer', () => {
     const { transport } = attached();
     expect(transport.write(new Uint8Array(64 * 1024 - 1))).toBe(true);
