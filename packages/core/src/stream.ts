@@ -31,6 +31,11 @@ export interface StreamRequest {
   url?: string | undefined;
   /** Whether the response may carry `Connection: keep-alive` (HTTP/1.x only). */
   connectionHeader: boolean;
+  /**
+   * A HEAD request: the stream sends its status and headers, ends the response at once and is
+   * closed (reason `'server'`), so no heartbeat runs and every send resolves `false`.
+   */
+  headOnly?: boolean;
 }
 
 /**
@@ -73,6 +78,10 @@ export class SSEStream<Events extends Record<string, unknown> = Record<string, u
     // header value), nothing has been added to it and the framework can still answer with the error.
     this.transport.open(eventStreamHeaders({ connectionHeader: request.connectionHeader, headers }));
     this.transport.attach(this);
+    if (request.headOnly) {
+      this.shutdown('server');
+      return;
+    }
     this.scheduler = heartbeat === false ? undefined : heartbeatScheduler(heartbeat);
     this.scheduler?.add(this);
     if (retry !== undefined) this.writeBytes(encoder.encode(`retry: ${retry}\n\n`));

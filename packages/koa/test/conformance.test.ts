@@ -15,7 +15,10 @@ for (const [name, Koa] of koas) {
       const router = new Router();
       for (const route of conformance.routes) {
         const options = { ...route.options, onError: (error: unknown) => conformance.onError(error) };
-        router.get(route.path, sse(options), (ctx) => route.handle(ctx.sse, { url: ctx.url }));
+        router.get(
+          route.path,
+          sse((stream, ctx) => route.handle(stream, { url: ctx.url }), options),
+        );
       }
       router.get('/state', (ctx) => {
         ctx.body = conformance.state();

@@ -6,12 +6,12 @@ import { heartbeatStats, parseEventStream, type SSEStream } from '@ssekit/core';
 import { EventSource } from 'eventsource';
 import type Koa from 'koa';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { sse } from '../src/index.js';
+import { type SSEKoaOptions, sse } from '../src/index.js';
 import { connect, deferred, eventually, koas, listen } from './helpers.js';
 
 describe.each(koas)('ctx.sse on %s', (_name, Koa) => {
   /** An app whose only route reads ctx.sse and hands the stream (and its ctx) to the test. */
-  async function streamingApp(options: Parameters<typeof sse>[0] = {}, handle?: (ctx: Koa.Context) => void) {
+  async function streamingApp(options: SSEKoaOptions = {}, handle?: (ctx: Koa.Context) => void) {
     const app = new Koa();
     const opened = deferred<{ stream: SSEStream; ctx: Koa.Context }>();
     app.use(sse(options));
