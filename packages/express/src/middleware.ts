@@ -53,9 +53,10 @@ export interface SSEHandlerOptions<
   onError?(error: unknown, stream: SSEStream<Events>, context: { req: Req; res: Res }): void;
 }
 
-type Response = NodeResponseLike & { readonly req?: SSERequestLike; readonly sse?: SSEStream };
+/** Node's responses (Express's, and `http2`'s compatibility ones) know their request. */
+type Response = NodeResponseLike & { readonly req: SSERequestLike; readonly sse?: SSEStream };
 
-const responses = lazyStream<Response & { readonly req: SSERequestLike }>(
+const responses = lazyStream<Response>(
   (res, options) =>
     openSSEStream(nodeStreamRequest(res.req, res, res.req.originalUrl ?? res.req.url), options),
   // Express gives each app its own response prototype (it owns an `app`).
@@ -64,18 +65,6 @@ const responses = lazyStream<Response & { readonly req: SSERequestLike }>(
     return typeof proto === 'object' && proto !== null && Object.hasOwn(proto, 'app') ? proto : undefined;
   },
 );
-
-function prepare(
-  req: SSERequestLike,
-  res: Response,
-  options: SSEOptions,
-): Response & { req: SSERequestLike } {
-  // Node's responses (and Express's) know their request; a bare http2 one may not.
-  if (res.req === undefined) Object.defineProperty(res, 'req', { configurable: true, value: req });
-  const withReq = res as Response & { req: SSERequestLike };
-  responses.prepare(withReq, options);
-  return withReq;
-}
 
 /**
  * Makes `res.sse` available to the handlers after it, as a getter that opens the event stream the
@@ -109,8 +98,8 @@ export function sse(
     const options = handlerOrOptions ?? {};
     // A bad option fails here, where it was written, not on the first request.
     validateSSEOptions(options);
-    return (req, res, next) => {
-      prepare(req, res, options);
+    return (_req, res, next) => {
+      responses.prepare(res as Response, options);
       next();
     };
   }
@@ -120,7 +109,8 @@ export function sse(
   return (req, res, next) => {
     let stream: SSEStream;
     try {
-      stream = prepare(req, res, handlerOptions).sse as SSEStream;
+      responses.prepare(res as Response, handlerOptions);
+      stream = (res as Response).sse as SSEStream;
     } catch (error) {
       // The response could not be opened (headers already sent, say): Express decides what follows.
       next(error);
