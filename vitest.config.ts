@@ -1,24 +1,17 @@
-import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-
-const source = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
 
 export default defineConfig({
   resolve: {
-    // In-process tests run against the sources; child processes (Bun, Deno) load the built packages.
-    alias: {
-      '@ssekit/core': source('core'),
-      '@ssekit/express': source('express'),
-      '@ssekit/koa': source('koa'),
-      '@ssekit/hono': source('hono'),
-      '@ssekit/redis': source('redis'),
-    },
+    // In-process tests run against the sources, through the one alias list: the root tsconfig.json's
+    // "paths". Child processes (Bun, Deno) load the built packages.
+    tsconfigPaths: true,
   },
   test: {
-    // The JSON report is what CI sums into its closing "N passed, N failed" line.
+    // The JSON report is what `pnpm test` and CI sum into their closing "N passed, N failed" line.
     reporters: ['default', 'json'],
     outputFile: { json: `reports/vitest-node${process.versions.node.split('.')[0]}.json` },
-    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
+    // One layout: every package's tests are in its test/ folder; src/ holds only what is built.
+    include: ['packages/*/test/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
   },

@@ -6,6 +6,8 @@ import {
   type Channel,
   type ChannelStats,
   createChannel,
+  type DrainableStreams,
+  type DrainOptions,
   heartbeatStats,
   type SendOptions,
   type SSEStream,
@@ -22,7 +24,7 @@ export interface MessageCase {
 }
 
 /**
- * Sent in this order, so the ids build on each other: an event without id keeps the last one (S7)
+ * Sent in this order, so the ids build on each other: an event without id keeps the last one (§9.2.6)
  * and an empty id resets it.
  */
 export const messageCases: MessageCase[] = [
@@ -44,7 +46,7 @@ export const messageCases: MessageCase[] = [
   },
   { title: 'an empty string', data: '', expected: { type: 'message', data: '', lastEventId: '' } },
   {
-    title: 'unicode, including characters that are not line breaks (S11)',
+    title: 'unicode, including characters that are not line breaks (§9.2.5)',
     data: 'héllo — 😀 日本 \u2028\u2029\u0085\v\f\uFEFF end',
     expected: { type: 'message', data: 'héllo — 😀 日本 \u2028\u2029\u0085\v\f\uFEFF end', lastEventId: '' },
   },
@@ -136,6 +138,16 @@ const CHANNEL_SEND_MAX = 5000;
 /** The last event and `retry` every member gets from `/sse/channel-drain`. */
 export const DRAIN_EVENT = { event: 'drain', data: 'bye' } as const;
 export const DRAIN_RETRY_MS = 3000;
+
+/**
+ * How `RunningServer.shutdown` drains the app: a last event, a retry hint long enough to tell that
+ * the client waited for it, and closes spread over half a second.
+ */
+export const SHUTDOWN_DRAIN = {
+  event: { event: 'shutdown', data: 'restarting' },
+  retry: 400,
+  over: 500,
+} as const satisfies DrainOptions;
 
 /** What `GET /state` reports per channel: its stats and how often its serializer ran. */
 export type ChannelState = ChannelStats & { serializerCalls: number };
@@ -446,8 +458,16 @@ export function createConformanceApp(): ConformanceApp {
     { path: '/sse/channel-drain', options: { heartbeat: false }, handle: drainChannel },
   ];
 
+  const drainables: DrainableStreams[] = [];
+
   return {
     routes,
+    addDrainable: (streams) => {
+      drainables.push(streams);
+    },
+    drain: async (options) => {
+      await Promise.all(drainables.map((streams) => streams.close(options)));
+    },
     state: (): ConformanceState => ({
       records: Object.fromEntries(records),
       errors,

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { ServerGetter } from './poll.js';
 import { openEventStream } from './reader.js';
 
-/** Input the format cannot carry is refused with a typed error before a byte is written (S5, S6). */
+/** Input the format cannot carry is refused with a typed error before a byte is written (§9.2.6). */
 export function badInputTests(server: ServerGetter): void {
   describe('bad input', () => {
     test('refuses bad fields and unserializable data with typed errors and keeps the stream usable', async () => {

@@ -47,7 +47,8 @@ export function eventSourceTests(server: ServerGetter): void {
       expect(received.map(({ type, data }) => ({ type, data }))).toEqual(
         messageCases.map(({ expected: { type, data } }) => ({ type, data })),
       );
-      // eventsource 4.1.1 reports a lastEventId only on events that carry an id (D3).
+      // eventsource 4.1.1 reports a lastEventId only on events that carry an id (the spec keeps the
+      // last one, §9.2.6; fixed upstream in EventSource/eventsource#358).
       messageCases.forEach(({ options, expected }, index) => {
         if (options?.id !== undefined) expect(received[index]?.lastEventId).toBe(expected.lastEventId);
       });
@@ -56,7 +57,7 @@ export function eventSourceTests(server: ServerGetter): void {
     test('reconnects after the server drops the connection and resumes from the last id', async () => {
       const id = uniqueId('reconnect');
       const received = await receive(`${server().url}/sse/reconnect?id=${id}`, ['message', 'resumed'], 2);
-      // The resumed event carries no id, so its lastEventId is not compared (D3).
+      // The resumed event carries no id, so its lastEventId is not compared (the same bug).
       expect(received.map(({ type, data }) => ({ type, data }))).toEqual([
         { type: 'message', data: 'first' },
         { type: 'resumed', data: RECONNECT_ID },

@@ -1,4 +1,4 @@
-import type { SSEOptions, SSEStream } from '@ssekit/core';
+import type { DrainableStreams, DrainOptions, SSEOptions, SSEStream } from '@ssekit/core';
 
 /** The request facts a scenario may need, as the adapter under test saw them. */
 export interface ScenarioRequest {
@@ -27,11 +27,20 @@ export interface ScenarioRoute {
  * globally where the framework has middleware (Express, Koa), to show untouched routes stay untouched.
  * An error thrown by `handle`, or a rejection of the promise it returns, must reach `onError(error)`
  * (the adapter's `onError` option) and close the stream; the server keeps serving other requests.
+ * The harness hands every `sse(...)` result it mounts to `addDrainable`, so `drain` reaches every
+ * stream the app opened, as a SIGTERM handler would.
  */
 export interface ConformanceApp {
   routes: ScenarioRoute[];
   state(): Record<string, unknown>;
   onError(error: unknown): void;
+  /**
+   * Takes an `sse(...)` result of the adapter (its `size` and `close`), or, for an adapter built on
+   * `openSSEStream` directly, the `StreamGroup` its streams are opened with.
+   */
+  addDrainable(streams: DrainableStreams): void;
+  /** Drains every stream of everything given to `addDrainable`; resolves once all are closed. */
+  drain(options: DrainOptions): Promise<void>;
 }
 
 /** A running server of the adapter under test. */
@@ -40,6 +49,13 @@ export interface RunningServer {
   url: string;
   /** Stops the server and waits until it is down. */
   close(): Promise<void>;
+  /**
+   * Shuts down gracefully, as the README's SIGTERM recipe does: `app.drain(SHUTDOWN_DRAIN)`, then
+   * the server's own graceful close, which cuts no connection (Node's `server.close()`, Bun's
+   * `server.stop()`, Deno's `server.shutdown()`). Resolves once the server has closed; a child
+   * process does it on SIGTERM and resolves once it has exited by itself, with code 0.
+   */
+  shutdown(): Promise<void>;
 }
 
 /**

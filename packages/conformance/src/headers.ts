@@ -3,7 +3,7 @@ import type { ConformanceHarness } from './harness.js';
 import type { ServerGetter } from './poll.js';
 import { openEventStream } from './reader.js';
 
-/** What a client checks before it reads a single event (§9.2.2, S12), and routes left alone. */
+/** What a client checks before it reads a single event (§9.2.2, §9.2.5), and routes left alone. */
 export function headerTests(server: ServerGetter, harness: ConformanceHarness): void {
   describe('response headers', () => {
     test('answers 200 with the event-stream headers and no content-length', async () => {

@@ -3,7 +3,7 @@ import { HEARTBEAT_MS } from './app.js';
 import type { ServerGetter } from './poll.js';
 import { openEventStream } from './reader.js';
 
-/** Idle streams are kept alive with comment lines that clients ignore (S17). */
+/** Idle streams are kept alive with comment lines that clients ignore (§9.2.6, §9.2.7). */
 export function heartbeatTests(server: ServerGetter): void {
   describe('heartbeat', () => {
     test('writes an empty comment line on an idle stream once per interval', async () => {

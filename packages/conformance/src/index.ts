@@ -16,6 +16,7 @@ import { headerTests } from './headers.js';
 import { heartbeatTests } from './heartbeat.js';
 import { lastEventIdTests } from './last-event-id.js';
 import { messageTests } from './messages.js';
+import { shutdownTests } from './shutdown.js';
 import { slowClientTests } from './slow-client.js';
 import { unicodeLastEventIdTests } from './unicode-last-event-id.js';
 
@@ -60,5 +61,6 @@ export function describeConformance(harness: ConformanceHarness): void {
     slowClientTests(server);
     disconnectTests(server);
     channelTests(server);
+    shutdownTests(harness);
   });
 }

@@ -1,37 +1,11 @@
 import type { ConformanceState } from './app.js';
 import type { RunningServer } from './harness.js';
 
+// The suite's files import `until` from here with the readers below; it is the test-kit's one wait.
+export { until } from '@ssekit/test-kit';
+
 /** Returns the running server of the suite; throws if it has not started. */
 export type ServerGetter = () => RunningServer;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Calls `probe` every `intervalMs` until it returns something other than `undefined`, and returns
- * that. Fails after `timeoutMs`, naming `what` it waited for and the probe's last error.
- */
-export async function until<T>(
-  probe: () => Promise<T | undefined> | T | undefined,
-  what: string,
-  timeoutMs = 3000,
-  intervalMs = 20,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (true) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() >= deadline) {
-      const cause = lastError === undefined ? '' : ` (last error: ${String(lastError)})`;
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}`);
-    }
-    await sleep(intervalMs);
-  }
-}
 
 /** Reads the app's `GET /state`. */
 export async function readState(server: RunningServer): Promise<ConformanceState> {

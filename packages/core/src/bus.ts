@@ -1,4 +1,4 @@
-import type { ChannelMessage } from './history.js';
+import type { ChannelMessage, LiveGap } from './history.js';
 
 /**
  * How a channel's broadcasts reach every server instance that has clients on it. `localBus` (the
@@ -8,8 +8,11 @@ import type { ChannelMessage } from './history.js';
 export interface ChannelBus {
   /** Sends `message` (with its id, if the channel has a history) to every subscriber. */
   publish(message: ChannelMessage): void | Promise<void>;
-  /** Calls `deliver` for every published message, in order. Returns a function that unsubscribes. */
-  subscribe(deliver: (message: ChannelMessage) => void): () => void;
+  /**
+   * Calls `deliver` for every published message, in order, and `onGap` (if the bus can tell) when
+   * messages were lost to this instance. Returns a function that unsubscribes.
+   */
+  subscribe(deliver: (message: ChannelMessage) => void, onGap?: (gap: LiveGap) => void): () => void;
   /** Lets go of connections and timers. Called once by `channel.close()`. */
   close?(): void | Promise<void>;
 }

@@ -1,17 +1,26 @@
+import { encodeBroadcast } from './broadcast.js';
 import { type ChannelBus, localBus } from './bus.js';
-import { checkEventName, checkId, checkRetry, dataToText, encodeEvent, jsonSerializer } from './encode.js';
-import { SSEFieldError, SSERangeError } from './errors.js';
+import { checkNumberOption, invalidOption } from './check-option.js';
+import { createDrain, type Drain, type DrainOptions } from './drain.js';
+import { checkEventName, checkId, dataToText, encodeEvent, jsonSerializer } from './encode.js';
+import { SSEFieldError } from './errors.js';
 import {
   type ChannelMessage,
+  type DeliveringHistory,
   type HistoryStore,
+  isDeliveringHistory,
+  type LiveGap,
   type MemoryHistoryOptions,
   memoryHistory,
-  type ReplayResult,
 } from './history.js';
-import type { SSEStream } from './stream.js';
+import { type SSEStream, streamInternals } from './stream.js';
 import type { SendArgs, Serializer } from './types.js';
 
 const encoder = new TextEncoder();
+/** Most messages one replay page holds; fewer when messages are large (see `pageLimit`). */
+const MAX_REPLAY_PAGE = 256;
+/** The first page, read before the size of messages is known. */
+const FIRST_REPLAY_PAGE = 16;
 
 /** Default name of the in-band event a reconnecting client gets when its missed events cannot be replayed. */
 export const DEFAULT_GAP_EVENT = 'ssekit-gap';
@@ -21,10 +30,16 @@ export interface ChannelOptions {
   /**
    * Keep recent events so a reconnecting client gets exactly what it missed. A number keeps that
    * many events in memory; `MemoryHistoryOptions` also bounds bytes and age; a `HistoryStore`
-   * plugs in a shared store. With a history, the channel assigns every event's id. Default: none.
+   * plugs in a shared store, and a `DeliveringHistory` (such as `@ssekit/redis`'s `redisChannel`)
+   * also carries broadcasts to every instance, so it needs no `bus`. With a history, the channel
+   * assigns every event's id. Default: none.
    */
   history?: number | MemoryHistoryOptions | HistoryStore;
-  /** How broadcasts reach every server instance. Default: `localBus()`, this process only. */
+  /**
+   * How broadcasts reach every server instance, for a channel whose history does not deliver them
+   * itself. Default: `localBus()`, this process only. Passing the same object as `history` (the
+   * older `{ history: shared, bus: shared }` form) is the same as passing it as `history` alone.
+   */
   bus?: ChannelBus;
   /** Turns non-string data into text, once per broadcast. Default `JSON.stringify`. */
   serializer?: Serializer;
@@ -41,11 +56,26 @@ export interface ChannelOptions {
   maxLifetime?: number;
   /** Fraction of `maxLifetime` by which each stream's lifetime is shortened at random, 0 to 1. Default 0.2. */
   lifetimeJitter?: number;
+  /**
+   * Told about what the channel skipped instead of failing a broadcast or the process:
+   * - a member's `filter` threw: `stream` is that member, which is closed (its client reconnects
+   *   and resumes by Last-Event-ID); every other member is served;
+   * - a message cannot be encoded (an entry another producer wrote to a shared history, with a
+   *   newline in its event name, say): `stream` is `undefined`; the message is skipped for every
+   *   member, live and in replays, so clients never see it (the next event's id moves them past it).
+   *   It is reported once per message read: once per live delivery, and once per replay that reads it.
+   * - a history could not be read for a reconnecting member, which is closed so its client retries.
+   * Default: `console.error`.
+   */
+  onError?: (error: unknown, stream: SSEStream<never> | undefined) => void;
 }
 
 /** Options of `channel.add`. */
 export interface AddOptions {
-  /** Decides per broadcast whether this stream receives it; the bytes are not re-encoded. Default: every event. */
+  /**
+   * Decides per broadcast whether this stream receives it; the bytes are not re-encoded. Default:
+   * every event. If it throws, this stream is closed and the error goes to the channel's `onError`.
+   */
   filter?: (message: ChannelMessage) => boolean;
 }
 
@@ -54,16 +84,6 @@ export interface ChannelSendOptions {
   event?: string;
   /** The event's id. Only for channels without history: a history assigns ids itself. */
   id?: string;
-}
-
-/** Options of `channel.close`, to drain a channel without every client reconnecting at once. */
-export interface DrainOptions {
-  /** A last event sent to every stream before it closes. */
-  event?: { data: unknown; event?: string };
-  /** A reconnection time (ms) sent with the last event, e.g. to spread reconnections out further. */
-  retry?: number;
-  /** Milliseconds over which the closes are spread evenly. Default 0: all at once. */
-  over?: number;
 }
 
 /** Counters of a channel, for metrics. Counts are since the channel was created. */
@@ -88,6 +108,8 @@ interface Member {
   /** Broadcasts held back while the stream's replay is read; `undefined` once it is live. */
   pending: ChannelMessage[] | undefined;
   pendingBytes: number;
+  /** Bytes of the replay page read for this stream and not written to it yet. */
+  pageBytes: number;
   /** When the stream's `maxLifetime` runs out (ms since epoch); `Infinity` without one. */
   expiresAt: number;
 }
@@ -107,9 +129,13 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
   private readonly maxLifetime: number;
   private readonly lifetimeJitter: number;
   private readonly unsubscribe: () => void;
+  private readonly report: (error: unknown, stream: SSEStream<never> | undefined) => void;
   private readonly encoded = new WeakMap<ChannelMessage, Uint8Array>();
+  /** Messages that could not be encoded, so each is reported once. */
+  private readonly invalid = new WeakSet<ChannelMessage>();
   private lifetimeTimer: ReturnType<typeof setInterval> | undefined;
-  private closing: Promise<void> | undefined;
+  /** Set by `close`: the drain that ends members, and streams added later. */
+  private drained: { drain: Drain; done: Promise<void> } | undefined;
   private readonly counters = { eventsSent: 0, droppedSlow: 0, replaysServed: 0, gapsSignalled: 0 };
 
   constructor(options: ChannelOptions = {}) {
@@ -122,21 +148,36 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
           : 'append' in history
             ? history
             : memoryHistory(history);
-    this.bus = options.bus ?? localBus();
+    this.bus = busFor(this.store, options.bus);
     this.serialize = options.serializer ?? jsonSerializer;
+    if (typeof this.serialize !== 'function')
+      throw invalidOption('serializer', this.serialize, 'a function', 'type');
     this.gapEvent = options.gapEvent ?? DEFAULT_GAP_EVENT;
     checkEventName(this.gapEvent);
-    this.maxLifetime = options.maxLifetime ?? Infinity;
-    this.lifetimeJitter = options.lifetimeJitter ?? 0.2;
-    if (!(this.maxLifetime > 0) || !(this.lifetimeJitter >= 0 && this.lifetimeJitter <= 1)) {
-      throw new SSERangeError(
-        'ERR_SSE_INVALID_OPTION',
-        'maxLifetime',
-        options.maxLifetime,
-        'maxLifetime must be a positive number of milliseconds and lifetimeJitter a fraction from 0 to 1.',
-      );
-    }
-    this.unsubscribe = this.bus.subscribe((message) => this.deliver(message));
+    this.maxLifetime = checkNumberOption('maxLifetime', options.maxLifetime, {
+      fallback: Infinity,
+      above: 0,
+      requirement: 'a number of milliseconds > 0 (or Infinity for no limit)',
+    });
+    this.lifetimeJitter = checkNumberOption('lifetimeJitter', options.lifetimeJitter, {
+      fallback: 0.2,
+      min: 0,
+      max: 1,
+      requirement: 'a fraction from 0 to 1',
+    });
+    const { onError = defaultOnError } = options;
+    if (typeof onError !== 'function') throw invalidOption('onError', onError, 'a function', 'type');
+    this.report = (error, stream) => {
+      try {
+        onError(error, stream);
+      } catch {
+        // A failing error hook must not break the broadcast it reports on.
+      }
+    };
+    this.unsubscribe = this.bus.subscribe(
+      (message) => this.deliver(message),
+      (gap) => this.signalLiveGap(gap),
+    );
   }
 
   /** Streams in the channel. */
@@ -155,29 +196,34 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
    * Adds a stream. It leaves by itself when it closes. If the channel has a history and the stream
    * has a `lastEventId`, it first receives every later event still in the history, or the gap event
    * when that id cannot be replayed; broadcasts that arrive meanwhile follow the replay.
-   * Adding a stream that is already a member, or closed, does nothing.
+   * Adding a stream that is already a member, or closed, does nothing. A stream added once `close`
+   * has been called gets the drain's last event and retry hint and is closed at once, so no client
+   * is left on a channel that will never send again.
    */
   add(stream: SSEStream<never>, options: AddOptions = {}): void {
-    if (stream.closed || this.members.has(stream) || this.closing) return;
+    if (stream.closed || this.members.has(stream)) return;
+    if (this.drained) {
+      this.drained.drain.end(stream);
+      return;
+    }
     const member: Member = {
       filter: options.filter,
       removeCloseListener: stream.onClose(() => this.forget(stream)),
       pending: undefined,
       pendingBytes: 0,
+      pageBytes: 0,
       expiresAt: this.expiryFor(),
     };
     this.members.set(stream, member);
     if (member.expiresAt !== Infinity) this.startLifetimeTimer();
     if (this.store && stream.lastEventId !== undefined) {
       member.pending = [];
-      const lastEventId = stream.lastEventId;
-      settle(
-        this.store.after(lastEventId),
-        (result) => void this.replay(stream, member, lastEventId, result),
+      this.replay(this.store, stream, member, stream.lastEventId).catch((error: unknown) => {
         // A shared store that cannot answer (Redis unreachable) must not leave the stream holding its
         // live events back forever: closing it makes the client reconnect and ask again.
-        () => stream.close(),
-      );
+        this.report(error, stream);
+        stream.close();
+      });
     }
   }
 
@@ -214,7 +260,7 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
       checkId(id);
     }
     const message: ChannelMessage = { event, id, data: dataToText(data, this.serialize) };
-    if (this.closing) return Promise.reject(new Error('channel.send: the channel is closed.'));
+    if (this.drained) return Promise.reject(new Error('channel.send: the channel is closed.'));
     if (!this.store) return settleAsPromise(this.bus.publish(message), () => id);
     return settleAsPromise(this.store.append(message), (stored) =>
       settleAsPromise(this.bus.publish(stored), () => stored.id),
@@ -224,114 +270,164 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
   /**
    * Drains the channel: stops taking broadcasts, sends the optional last event and `retry` hint to
    * every stream, and closes the streams spread evenly over `over` milliseconds, so a restart does
-   * not bring every client back in the same second. Resolves once every stream is closed.
+   * not bring every client back in the same second. Streams added from now on get the same last
+   * event and hint and are closed at once. Resolves once every stream is closed and the bus is
+   * closed. Calling it again returns the same promise (its options are still checked).
+   *
+   * @throws SSEFieldError / SSERangeError, synchronously and before anything changes, for a last
+   *   event that cannot be encoded, a `retry` out of range or an `over` out of range: the channel
+   *   stays open and usable.
    */
   close(options: DrainOptions = {}): Promise<void> {
-    this.closing ??= this.drain(options);
-    return this.closing;
+    const drain = createDrain(options, this.serialize);
+    this.drained ??= { drain, done: this.drain(drain) };
+    return this.drained.done;
   }
 
-  private async drain({ event, retry, over = 0 }: DrainOptions): Promise<void> {
-    if (retry !== undefined) checkRetry(retry);
+  private async drain(drain: Drain): Promise<void> {
     this.unsubscribe();
     this.stopLifetimeTimer();
-    if (event || retry !== undefined) {
-      const bytes = encoder.encode(
-        encodeEvent({ data: event?.data, event: event?.event, retry }, this.serialize),
-      );
-      for (const stream of this.members.keys()) stream.writeEncoded(bytes);
-    }
-    const streams = [...this.members.keys()];
-    if (over > 0 && streams.length > 0) {
-      const step = Math.min(50, over);
-      const perStep = Math.ceil((streams.length * step) / over);
-      let next = 0;
-      await new Promise<void>((resolve) => {
-        const timer = setInterval(() => {
-          for (const end = Math.min(next + perStep, streams.length); next < end; next++)
-            streams[next]?.close();
-          if (next >= streams.length) {
-            clearInterval(timer);
-            resolve();
-          }
-        }, step);
-      });
-    }
-    for (const stream of streams) stream.close();
+    await drain.run(this.members.keys());
     await this.bus.close?.();
   }
 
   private deliver(message: ChannelMessage): void {
     const bytes = this.bytesOf(message);
+    if (!bytes) return;
     this.counters.eventsSent++;
     for (const [stream, member] of this.members) {
-      if (member.filter && !member.filter(message)) continue;
+      if (!this.admits(stream, member, message)) continue;
       if (member.pending) {
         member.pending.push(message);
         member.pendingBytes += bytes.byteLength;
-        if (member.pendingBytes > stream.maxBufferedBytes) stream.drop();
+        this.dropIfOverBound(stream, member);
       } else {
-        stream.writeEncoded(bytes);
+        streamInternals(stream).write(bytes);
       }
     }
   }
 
   /**
-   * Writes the replay, then what arrived meanwhile, at the pace the client reads: a client dropped
-   * for being slow has missed more than `maxBufferedBytes`, and writing that in one go would drop it
-   * again on every reconnect. Live broadcasts stay held in `member.pending` (under the same bound)
-   * until all of it is written.
+   * Messages this instance had not delivered were lost to it (a shared history trimmed them while
+   * it was stalled): its live members get the gap event in band, with no id, so their last id stays
+   * the last event they did get and the events that follow carry on from there. Members still
+   * replaying read the history themselves and meet the gap there.
+   */
+  private signalLiveGap(gap: LiveGap): void {
+    const bytes = encodeBroadcast(
+      encodeEvent({
+        event: this.gapEvent,
+        data: JSON.stringify({ lastEventId: gap.lastEventId, reason: gap.reason }),
+      }),
+    );
+    for (const [stream, member] of this.members) {
+      if (member.pending) continue;
+      this.counters.gapsSignalled++;
+      streamInternals(stream).write(bytes);
+    }
+  }
+
+  /**
+   * Whether `message` goes to this member. A filter that throws closes its own member (the safer
+   * choice: skipping would hide from its client that it missed an event) and is reported once.
+   */
+  private admits(stream: SSEStream<never>, member: Member, message: ChannelMessage): boolean {
+    if (!member.filter) return true;
+    try {
+      return member.filter(message);
+    } catch (error) {
+      this.report(error, stream);
+      stream.close();
+      return false;
+    }
+  }
+
+  /**
+   * A replaying member holds its replay page and the broadcasts held back meanwhile on top of what
+   * its transport buffers: all of it counts toward its bound, so a resumer that stops reading is
+   * dropped as slow like any other client (and can resume later).
+   */
+  private dropIfOverBound(stream: SSEStream<never>, member: Member): void {
+    const internals = streamInternals(stream);
+    if (member.pendingBytes + member.pageBytes + stream.bufferedBytes > internals.maxBufferedBytes)
+      internals.drop();
+  }
+
+  /**
+   * Writes the replay page by page at the pace the client reads: the next page is read only once
+   * the client has taken the previous one, so a resume from far back holds one page, not the whole
+   * range. (A client dropped for being slow has missed more than `maxBufferedBytes`; writing that in
+   * one go would drop it again on every reconnect.) Live broadcasts stay held in `member.pending`,
+   * under the same bound, until all of it is written.
    */
   private async replay(
+    store: HistoryStore,
     stream: SSEStream<never>,
     member: Member,
     lastEventId: string,
-    result: ReplayResult,
   ): Promise<void> {
     const pending = member.pending ?? [];
-    if (stream.closed) return;
-    let covered: string | undefined = lastEventId;
-    if (result.kind === 'gap') {
-      this.counters.gapsSignalled++;
-      // The client resumes from the gap event's id: nothing at or before it may follow.
-      covered = result.resumeId;
-      stream.writeEncoded(
-        encoder.encode(
-          encodeEvent({
-            event: this.gapEvent,
-            id: result.resumeId,
-            data: JSON.stringify({ lastEventId, reason: result.reason }),
-          }),
-        ),
-      );
-    } else {
-      this.counters.replaysServed++;
-      for (const message of result.messages) {
-        covered = message.id;
-        if (member.filter && !member.filter(message)) continue;
-        if (!(await stream.writeEncoded(this.bytesOf(message)))) return;
+    let covered = lastEventId;
+    let limit = FIRST_REPLAY_PAGE;
+    for (let first = true; ; first = false) {
+      const result = await store.after(covered, { limit });
+      if (stream.closed) return;
+      if (result.kind === 'gap') {
+        this.counters.gapsSignalled++;
+        // The client resumes from the gap event's id: nothing at or before it may follow.
+        covered = result.resumeId;
+        const data = JSON.stringify({ lastEventId, reason: result.reason });
+        streamInternals(stream).write(
+          encoder.encode(encodeEvent({ event: this.gapEvent, id: result.resumeId, data })),
+        );
+        break;
       }
+      if (first) this.counters.replaysServed++;
+      const page = result.messages.map((message) => this.bytesOf(message));
+      member.pageBytes = page.reduce((sum, bytes) => sum + (bytes?.byteLength ?? 0), 0);
+      for (const [index, message] of result.messages.entries()) {
+        covered = message.id;
+        const bytes = page[index];
+        if (!bytes) continue;
+        member.pageBytes -= bytes.byteLength;
+        if (!this.admits(stream, member, message)) {
+          if (stream.closed) return;
+          continue;
+        }
+        if (!(await streamInternals(stream).write(bytes))) return;
+        this.dropIfOverBound(stream, member);
+        if (stream.closed) return;
+      }
+      if (!result.more || result.messages.length === 0) break;
+      limit = pageLimit(streamInternals(stream).maxBufferedBytes, page);
     }
     // Broadcasts that arrived while the history was read follow it, minus those the replay held.
-    const store = this.store as HistoryStore;
     for (let message = pending.shift(); message; message = pending.shift()) {
       const bytes = this.bytesOf(message);
+      if (!bytes) continue;
       member.pendingBytes -= bytes.byteLength;
-      if (covered !== undefined && message.id !== undefined && store.compare(message.id, covered) <= 0)
-        continue;
-      if (!(await stream.writeEncoded(bytes))) return;
+      if (message.id !== undefined && store.compare(message.id, covered) <= 0) continue;
+      if (!(await streamInternals(stream).write(bytes))) return;
     }
     member.pending = undefined;
     member.pendingBytes = 0;
   }
 
-  private bytesOf(message: ChannelMessage): Uint8Array {
+  /** The message's event block, encoded once; `undefined` (reported once) if it cannot be encoded. */
+  private bytesOf(message: ChannelMessage): Uint8Array | undefined {
     let bytes = this.encoded.get(message);
-    if (!bytes) {
-      bytes = encoder.encode(encodeEvent({ id: message.id, event: message.event, data: message.data }));
-      // Only a history hands the same message object back for replays; caching otherwise is waste.
-      if (this.store) this.encoded.set(message, bytes);
+    if (bytes) return bytes;
+    if (this.invalid.has(message)) return undefined;
+    try {
+      // Encoded once for every member, and never changed: transports may frame it once too.
+      bytes = encodeBroadcast(encodeEvent({ id: message.id, event: message.event, data: message.data }));
+    } catch (error) {
+      this.invalid.add(message);
+      this.report(error, undefined);
+      return undefined;
     }
+    // Only a history hands the same message object back for replays; caching otherwise is waste.
+    if (this.store) this.encoded.set(message, bytes);
     return bytes;
   }
 
@@ -363,13 +459,40 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
   }
 }
 
+/** Sizes the next replay page so that it holds about a quarter of the stream's bound. */
+function pageLimit(maxBufferedBytes: number, page: readonly (Uint8Array | undefined)[]): number {
+  const bytes = page.reduce((sum, block) => sum + (block?.byteLength ?? 0), 0);
+  const average = Math.max(1, bytes / Math.max(1, page.length));
+  return Math.max(1, Math.min(MAX_REPLAY_PAGE, Math.floor(maxBufferedBytes / 4 / average)));
+}
+
 /**
- * Runs `then` on a value now, or once it resolves if it is a promise: the in-memory path stays
- * synchronous. A rejection goes to `onError` instead of becoming an unhandled rejection.
+ * The bus a channel uses: the history itself when it delivers what it appends (a broadcast is then
+ * published by appending it, so the bus has nothing left to publish), else the given bus or `localBus`.
  */
-function settle<T>(value: T | Promise<T>, then: (value: T) => void, onError: (error: unknown) => void): void {
-  if (value instanceof Promise) value.then(then, onError);
-  else then(value);
+function busFor(store: HistoryStore | undefined, bus: ChannelBus | undefined): ChannelBus {
+  if (!store || !isDeliveringHistory(store)) return bus ?? localBus();
+  if (bus !== undefined && bus !== (store as unknown)) {
+    throw invalidOption(
+      'bus',
+      bus,
+      'left out when the history delivers what it appends (it is the bus already)',
+      'type',
+    );
+  }
+  return deliveringBus(store);
+}
+
+function deliveringBus(history: DeliveringHistory): ChannelBus {
+  return {
+    publish() {},
+    subscribe: (deliver, onGap) => history.subscribe(deliver, onGap),
+    close: () => history.close?.(),
+  };
+}
+
+function defaultOnError(error: unknown): void {
+  console.error('ssekit channel:', error);
 }
 
 function settleAsPromise<T, R>(value: T | Promise<T>, then: (value: T) => R | Promise<R>): Promise<R> {

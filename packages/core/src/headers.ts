@@ -10,7 +10,7 @@ export interface HeaderOptions {
 }
 
 /**
- * The headers of an event-stream response: `Content-Type: text/event-stream; charset=utf-8` (S12),
+ * The headers of an event-stream response: `Content-Type: text/event-stream; charset=utf-8` (§9.2.5),
  * `Cache-Control: no-cache, no-transform` (no proxy may cache or recompress it),
  * `X-Accel-Buffering: no` (nginx passes events through unbuffered), and `Connection: keep-alive`
  * on HTTP/1.x, followed by the user's headers.

@@ -1,3 +1,5 @@
+import { checkNumberOption } from './check-option.js';
+
 /** A broadcast as a channel hands it to its history and bus: the data already serialized to text. */
 export interface ChannelMessage {
   /** The event id; a history store assigns it, without one the caller's id (if any) is used. */
@@ -22,9 +24,18 @@ export type GapReason =
   /** The id is not one this history issued (malformed, or ahead of the newest event). */
   | 'unknown';
 
-/** What a history store answers for a client's Last-Event-ID. */
+/** What a history store answers for a client's Last-Event-ID: one page of the replay, or a gap. */
 export type ReplayResult =
-  | { readonly kind: 'replay'; readonly messages: readonly StoredMessage[] }
+  | {
+      readonly kind: 'replay';
+      /** Kept messages after the id, oldest first: at most `limit` of them when a limit was asked. */
+      readonly messages: readonly StoredMessage[];
+      /**
+       * Whether more messages may follow the last one: the channel then asks again, after that id,
+       * once the client has taken this page. Absent or false: this page reaches the newest event.
+       */
+      readonly more?: boolean;
+    }
   | {
       readonly kind: 'gap';
       readonly reason: GapReason;
@@ -32,18 +43,60 @@ export type ReplayResult =
       readonly resumeId: string;
     };
 
+/** Options of `HistoryStore.after`. */
+export interface ReplayPageOptions {
+  /**
+   * Most messages to return. A channel reads a replay page by page as the client takes it, so a
+   * client resuming from far back never makes the server hold the whole range at once.
+   */
+  limit?: number;
+}
+
 /**
  * Where a channel keeps recent events for replay, and which assigns their ids. The in-memory ring
- * (`memoryHistory`) is the default; a store shared by several server instances (Redis, say)
- * implements the same three methods, and may answer asynchronously.
+ * (`memoryHistory`) is the default; a store shared by several server instances implements the same
+ * three methods, and may answer asynchronously. A shared store that also delivers what it appends
+ * to every instance implements `DeliveringHistory` instead.
  */
 export interface HistoryStore {
   /** Assigns the next id to `message`, keeps it, and returns it with that id. */
   append(message: ChannelMessage): StoredMessage | Promise<StoredMessage>;
-  /** Every kept message after `lastEventId`, oldest first, or the reason that cannot be answered exactly. */
-  after(lastEventId: string): ReplayResult | Promise<ReplayResult>;
+  /**
+   * The kept messages after `lastEventId`, oldest first (at most `options.limit`, with `more` set
+   * when others follow), or the reason that cannot be answered exactly. A store that ignores the
+   * limit and returns everything still works, it just holds the whole range in memory.
+   */
+  after(lastEventId: string, options?: ReplayPageOptions): ReplayResult | Promise<ReplayResult>;
   /** Orders two ids this store issued: negative if `a` came first, 0 if equal, positive if later. */
   compare(a: string, b: string): number;
+}
+
+/** Told to a channel when messages it had not delivered yet left the history before it could read them. */
+export interface LiveGap {
+  /** The id of the last message this instance delivered before the loss. */
+  readonly lastEventId: string;
+  readonly reason: 'expired';
+}
+
+/**
+ * A history that also delivers every message appended to it, by any server instance, to the
+ * subscribed channel of every instance, in one order: one object that plugs a shared engine
+ * (Redis, say) into a channel as `createChannel({ history })`, with no separate bus.
+ */
+export interface DeliveringHistory extends HistoryStore {
+  /**
+   * Calls `deliver` for every appended message, in order, and `onGap` when messages this instance
+   * had not delivered yet were lost to it (trimmed while it was stalled). Returns a function that
+   * unsubscribes.
+   */
+  subscribe(deliver: (message: ChannelMessage) => void, onGap?: (gap: LiveGap) => void): () => void;
+  /** Lets go of connections and timers. Called once by `channel.close()`. */
+  close?(): void | Promise<void>;
+}
+
+/** Whether a history delivers what it appends itself (a `DeliveringHistory`). */
+export function isDeliveringHistory(history: HistoryStore): history is DeliveringHistory {
+  return typeof (history as Partial<DeliveringHistory>).subscribe === 'function';
 }
 
 /** Bounds of the in-memory history. At least `size` is required; an event leaves when any bound is passed. */
@@ -82,10 +135,21 @@ function utf8Length(text: string): number {
  * counting up from 1, so ids are monotonic and an id from another epoch is recognised.
  */
 export function memoryHistory(options: MemoryHistoryOptions): HistoryStore {
-  const { size, maxBytes = Infinity, maxAge = Infinity } = options;
-  if (!(Number.isSafeInteger(size) && size > 0)) {
-    throw new RangeError(`history size must be a whole number of events > 0, got ${String(size)}.`);
-  }
+  const size = checkNumberOption('history.size', options.size, {
+    integer: true,
+    above: 0,
+    requirement: 'a whole number of events > 0',
+  });
+  const maxBytes = checkNumberOption('history.maxBytes', options.maxBytes, {
+    fallback: Infinity,
+    above: 0,
+    requirement: 'a number of bytes > 0 (or Infinity for no bound)',
+  });
+  const maxAge = checkNumberOption('history.maxAge', options.maxAge, {
+    fallback: Infinity,
+    above: 0,
+    requirement: 'a number of milliseconds > 0 (or Infinity for no bound)',
+  });
   const epoch = options.epoch ?? `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   const prefix = `${epoch}-`;
   let entries: Entry[] = [];
@@ -128,7 +192,7 @@ export function memoryHistory(options: MemoryHistoryOptions): HistoryStore {
       trim(entry.time);
       return stored;
     },
-    after(lastEventId) {
+    after(lastEventId, { limit = Infinity } = {}) {
       trim(Date.now());
       const resumeId = `${prefix}${lastSeq}`;
       const seq = sequenceOf(lastEventId);
@@ -138,7 +202,9 @@ export function memoryHistory(options: MemoryHistoryOptions): HistoryStore {
       if (seq > lastSeq) return { kind: 'gap', reason: 'unknown', resumeId };
       if (seq < firstSeq() - 1) return { kind: 'gap', reason: 'expired', resumeId };
       const from = start + (seq - firstSeq() + 1);
-      return { kind: 'replay', messages: entries.slice(from).map((entry) => entry.message) };
+      const to = Math.min(entries.length, from + limit);
+      const messages = entries.slice(from, to).map((entry) => entry.message);
+      return to < entries.length ? { kind: 'replay', messages, more: true } : { kind: 'replay', messages };
     },
     compare(a, b) {
       return (sequenceOf(a) ?? 0) - (sequenceOf(b) ?? 0);

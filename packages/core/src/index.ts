@@ -5,9 +5,12 @@ export type {
   ChannelOptions,
   ChannelSendOptions,
   ChannelStats,
-  DrainOptions,
 } from './channel.js';
 export { Channel, createChannel, DEFAULT_GAP_EVENT } from './channel.js';
+export type { NumberRule } from './check-option.js';
+export { checkNumberOption, checkStringOption, invalidOption } from './check-option.js';
+export type { DrainOptions } from './drain.js';
+export { MAX_DRAIN_MS } from './drain.js';
 export { commentLines, encodeEvent, jsonSerializer, MAX_RETRY_MS } from './encode.js';
 export type { SSEErrorCode, SSEField } from './errors.js';
 export { SSEFieldError, SSERangeError } from './errors.js';
@@ -16,15 +19,18 @@ export { eventStreamHeaders } from './headers.js';
 export { heartbeatStats } from './heartbeat.js';
 export type {
   ChannelMessage,
+  DeliveringHistory,
   GapReason,
   HistoryStore,
+  LiveGap,
   MemoryHistoryOptions,
+  ReplayPageOptions,
   ReplayResult,
   StoredMessage,
 } from './history.js';
-export { memoryHistory } from './history.js';
+export { isDeliveringHistory, memoryHistory } from './history.js';
 export { DEFAULT_LAST_EVENT_ID_QUERY, readLastEventId } from './last-event-id.js';
-export type { LazyStream } from './lazy-stream.js';
+export type { LazyStream, StreamSetup } from './lazy-stream.js';
 export { lazyStream, sseOf } from './lazy-stream.js';
 export type { NodeRequestLike } from './node-request.js';
 export { nodeStreamRequest } from './node-request.js';
@@ -35,8 +41,10 @@ export { createParser, parseEventStream } from './parse.js';
 export type { PipeSource } from './pipe.js';
 export type { ClosableStream } from './run-handler.js';
 export { runHandler } from './run-handler.js';
-export type { CloseReason, StreamRequest } from './stream.js';
-export { openSSEStream, SSEStream } from './stream.js';
+export type { CloseReason, SSEStream, StreamRequest } from './stream.js';
+export { openSSEStream } from './stream.js';
+export type { DrainableStreams } from './stream-group.js';
+export { createStreamGroup, StreamGroup, withStreamGroup } from './stream-group.js';
 export type { SSETransport, TransportHandlers } from './transport.js';
 export type { NodeResponseLike, NodeSocketLike } from './transports/node-response.js';
 export { nodeResponseTransport } from './transports/node-response.js';

@@ -1,12 +1,20 @@
 import type { SSEOptions } from './options.js';
 import type { SSEStream } from './stream.js';
+import type { StreamGroup } from './stream-group.js';
 
-const kOptions = Symbol('ssekit.options');
+/** What one `sse(...)` call opens its streams with; made once per call and shared by its requests. */
+export interface StreamSetup {
+  readonly options: SSEOptions;
+  /** The call's group, so its `close()` drains what it opened. */
+  readonly group?: StreamGroup | undefined;
+}
+
+const kSetup = Symbol('ssekit.setup');
 const kStream = Symbol('ssekit.stream');
 
-/** What a lazy stream keeps on its holder: the options to open with, then the opened stream. */
+/** What a lazy stream keeps on its holder: the setup to open with, then the opened stream. */
 interface Slots {
-  [kOptions]?: SSEOptions;
+  [kSetup]?: StreamSetup;
   [kStream]?: SSEStream;
 }
 
@@ -17,12 +25,12 @@ interface Slots {
  */
 export interface LazyStream<Holder extends object> {
   /**
-   * Makes `holder.sse` open a stream with `options` when first read. Does nothing once the stream
-   * is open: the options it opened with stay.
+   * Makes `holder.sse` open a stream with `setup` when first read. Does nothing once the stream is
+   * open: the setup it opened with stays.
    */
-  prepare(holder: Holder, options: SSEOptions): void;
-  /** The options `holder.sse` opens, or opened, with; `undefined` if it was never prepared. */
-  optionsOf(holder: Holder): SSEOptions | undefined;
+  prepare(holder: Holder, setup: StreamSetup): void;
+  /** The setup `holder.sse` opens, or opened, with; `undefined` if it was never prepared. */
+  setupOf(holder: Holder): StreamSetup | undefined;
   /** The stream opened on `holder`, without opening one. */
   opened(holder: Holder): SSEStream | undefined;
 }
@@ -36,27 +44,27 @@ export interface LazyStream<Holder extends object> {
  *   `undefined` for a holder without one
  */
 export function lazyStream<Holder extends object>(
-  open: (holder: Holder, options: SSEOptions) => SSEStream,
+  open: (holder: Holder, setup: StreamSetup) => SSEStream,
   sharedPrototype: (holder: Holder) => object | undefined,
 ): LazyStream<Holder> {
   const prototypesWithGetter = new WeakSet<object>();
   function openOnFirstRead(this: Holder & Slots): SSEStream | undefined {
     const opened = this[kStream];
     if (opened) return opened;
-    const options = this[kOptions];
+    const setup = this[kSetup];
     // A holder of the same app that never passed through sse() has no stream.
-    if (!options) return undefined;
-    const stream = open(this, options);
+    if (!setup) return undefined;
+    const stream = open(this, setup);
     this[kStream] = stream;
     return stream;
   }
   // Not enumerable: a logger that spreads the holder must not open the stream by reading it.
   const getter = { configurable: true, enumerable: false, get: openOnFirstRead };
   return {
-    prepare(holder, options) {
+    prepare(holder, setup) {
       const slots = holder as Holder & Slots;
       if (slots[kStream]) return;
-      slots[kOptions] = options;
+      slots[kSetup] = setup;
       // Defined once on the shared prototype, so holders keep their shape: redefining a property
       // on every holder would turn each into a slow dictionary object, about 1.5 KiB more per stream.
       const proto = sharedPrototype(holder);
@@ -67,7 +75,7 @@ export function lazyStream<Holder extends object>(
         prototypesWithGetter.add(proto);
       }
     },
-    optionsOf: (holder) => (holder as Holder & Slots)[kOptions],
+    setupOf: (holder) => (holder as Holder & Slots)[kSetup],
     opened: (holder) => (holder as Holder & Slots)[kStream],
   };
 }

@@ -1,4 +1,5 @@
 import type { StreamRequest } from './stream.js';
+import type { StreamGroup } from './stream-group.js';
 import {
   type NodeResponseLike,
   type NodeSocketLike,
@@ -23,11 +24,13 @@ export interface NodeRequestLike {
  *
  * @param url the URL the client asked for, when a framework may have rewritten `request.url`
  *   (Express's `originalUrl` in a mounted router, Koa's `ctx.originalUrl`)
+ * @param group the group of the `sse(...)` that opens the stream, so a shutdown can drain it
  */
 export function nodeStreamRequest(
   request: NodeRequestLike,
   response: NodeResponseLike,
   url: string | undefined = request.url,
+  group?: StreamGroup,
 ): StreamRequest {
   // Only HTTP/1 has a socket of its own and connection headers; on HTTP/2 `request.socket` is the
   // session's, shared by every stream on it, so its timeouts are left alone.
@@ -38,5 +41,6 @@ export function nodeStreamRequest(
     url,
     connectionHeader: http1,
     headOnly: request.method === 'HEAD',
+    group,
   };
 }

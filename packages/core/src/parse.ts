@@ -86,7 +86,8 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
   // Text of the line still being received (no line break seen yet).
   let pending = '';
   // The previous chunk ended in CR: an LF opening the next chunk belongs to that CRLF. The line
-  // itself was already processed, so a CR-terminated block is dispatched without waiting (D1).
+  // itself was already processed, so a CR-terminated block is dispatched without waiting (§9.2.5;
+  // eventsource-parser 3.1.1 waits for the next byte instead).
   let skipLF = false;
   let atBodyStart = true;
   let dataBuffer = '';
@@ -156,7 +157,7 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
     let pos = 0;
     if (atBodyStart) {
       atBodyStart = false;
-      // The UTF-8 decode step strips one BOM at the very start; a later one is content (S12).
+      // The UTF-8 decode step strips one BOM at the very start; a later one is content (§9.2.6).
       if (chunk.charCodeAt(0) === BOM) pos = 1;
     }
     if (skipLF) {

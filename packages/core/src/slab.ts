@@ -1,8 +1,10 @@
 /**
  * Small byte arrays carved out of shared 64 KiB slabs. Allocating a typed array of its own for
  * every event costs more than encoding the event; views on a slab cost a view. A slab is never
- * written again where it has been handed out, so the views stay valid for as long as a socket
- * holds them (the slab is freed once no view is left).
+ * written again where it has been handed out, so the views stay valid forever; but one view kept
+ * keeps the whole slab alive. So views are for bytes on their way out: a transport copies what it
+ * keeps for a connection that is not taking them (`unshared`, `Backlog`; the rule is in
+ * `SSETransport.write`), and a slow client pins only the bytes it is charged for.
  */
 const SLAB_SIZE = 64 * 1024;
 /** Larger arrays get their own memory: they would waste most of a slab. */
@@ -37,4 +39,12 @@ export function encodeText(text: string): Uint8Array {
   const bytes = slab.subarray(offset, offset + written);
   offset += (written + 7) & ~7;
   return bytes;
+}
+
+/**
+ * `bytes`, or a copy in memory of its own when they are a view into a larger buffer (a slab). What
+ * a transport keeps for a slow connection goes through this, so that it pins only its own bytes.
+ */
+export function unshared(bytes: Uint8Array): Uint8Array {
+  return bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
 }

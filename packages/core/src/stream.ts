@@ -1,10 +1,11 @@
 import { encodeEvent } from './encode.js';
 import { eventStreamHeaders } from './headers.js';
-import { type HeartbeatScheduler, heartbeatScheduler } from './heartbeat.js';
+import { type HeartbeatScheduler, type HeartbeatTarget, heartbeatScheduler } from './heartbeat.js';
 import { readLastEventId } from './last-event-id.js';
-import { type SSEOptions, validateSSEOptions } from './options.js';
+import { type ResolvedSSEOptions, type SSEOptions, validateSSEOptions } from './options.js';
 import { type PipeSource, pipeToStream } from './pipe.js';
 import { encodeText } from './slab.js';
+import type { StreamGroup } from './stream-group.js';
 import type { SSETransport, TransportHandlers } from './transport.js';
 import type { MessageData, SendArgs, SendOptions, Serializer } from './types.js';
 
@@ -32,6 +33,11 @@ export interface StreamRequest {
   /** Whether the response may carry `Connection: keep-alive` (HTTP/1.x only). */
   connectionHeader: boolean;
   /**
+   * The group of the `sse(...)` that opens the stream, so a shutdown can drain it (it leaves the
+   * group when it closes). Default: none.
+   */
+  group?: StreamGroup | undefined;
+  /**
    * A HEAD request: the stream sends its status and headers, ends the response at once and is
    * closed (reason `'server'`), so no heartbeat runs and every send resolves `false`.
    */
@@ -44,36 +50,99 @@ export interface StreamRequest {
  * sent. Bad input (an event name with a newline, data the serializer cannot represent) throws a
  * typed error from the call that was given it, before any byte is written, so the stream stays usable.
  */
-export class SSEStream<Events extends Record<string, unknown> = Record<string, unknown>>
-  implements TransportHandlers
-{
+export interface SSEStream<Events extends Record<string, unknown> = Record<string, unknown>> {
   /**
    * The id the reconnecting client last saw: its `Last-Event-ID` header, or the configured query
    * parameter; `undefined` on a first connection.
    */
   readonly lastEventId: string | undefined;
-  /** @internal Tick of the last write, read by the shared heartbeat scheduler. */
-  lastWriteTick = 0;
+  /** Whether the stream has closed (by `close()`, by the client leaving, or as a slow client). */
+  readonly closed: boolean;
+  /** Why the stream closed, or `undefined` while it is open. */
+  readonly closeReason: CloseReason | undefined;
+  /** An AbortSignal that aborts when the stream closes for any reason. */
+  readonly signal: AbortSignal;
+  /** Bytes written to this stream that the client has not taken yet. */
+  readonly bufferedBytes: number;
+  /**
+   * Sends one event. A string `data` is sent verbatim; any other value goes through the serializer.
+   * Returns a promise that resolves to `true` once the event is written and the client is keeping
+   * up (await it to let a fast producer wait for a slow client), or to `false` when nothing was
+   * sent because the stream is closed.
+   *
+   * @throws SSEFieldError / SSERangeError, synchronously and before writing anything, for an event
+   *   name or id with a line break, an id with NUL, a lone surrogate, an invalid retry, or
+   *   unserializable data.
+   */
+  send(...args: SendArgs<Events, SendOptions>): Promise<boolean>;
+  /**
+   * Writes a comment, which clients ignore (each line of `text` becomes its own `:` line). Returns
+   * `false` when the stream is closed and nothing was written.
+   */
+  comment(text?: string): boolean;
+  /**
+   * Sends every item of an async iterable or ReadableStream as an event (strings verbatim, other
+   * values through the serializer), waiting for a slow client between items. Stops, and releases
+   * the source, when the client leaves or the stream closes. Resolves when the source is done or
+   * the stream has closed; rejects if the source throws or an item cannot be encoded.
+   */
+  pipe(source: PipeSource<MessageData<Events>>, options?: SendOptions): Promise<void>;
+  /** Ends the response. Idempotent; later sends report that nothing was sent. */
+  close(): void;
+  /**
+   * Calls `listener` once when the stream closes for any reason (at once if it already has).
+   * Returns a function that removes the listener.
+   */
+  onClose(listener: (stream: SSEStream<Events>) => void): () => void;
+}
 
-  private readonly transport: SSETransport;
-  private readonly serialize: Serializer;
+/**
+ * What a channel reaches inside a stream, through `streamInternals`: module-private (exported from
+ * this file for channel.ts, not from the package), so the public stream carries none of it.
+ */
+export interface StreamInternals {
   /** The bound on bytes queued for this client (the `maxBufferedBytes` option). */
   readonly maxBufferedBytes: number;
-  private readonly scheduler: HeartbeatScheduler | undefined;
-  private reason: CloseReason | undefined;
-  private controller: AbortController | undefined;
-  private drainWaiter: { promise: Promise<boolean>; resolve: (sent: boolean) => void } | undefined;
-  private closeListeners: Array<(stream: SSEStream<Events>) => void> | undefined;
+  /**
+   * Writes bytes that already form complete event blocks (a channel's broadcast, encoded once for
+   * all its streams). Same result as `send`. The bytes must not change afterwards: the transport
+   * may still be sending them.
+   */
+  write(bytes: Uint8Array): Promise<boolean>;
+  /**
+   * Closes the stream as a client too slow to keep (`closeReason` `'slow'`): what is still buffered
+   * is discarded and the connection torn down. A channel does this when events queued for a
+   * replaying client exceed `maxBufferedBytes`.
+   */
+  drop(): void;
+}
 
-  /** Use `openSSEStream`; adapters do this for you. */
-  constructor(request: StreamRequest, options: SSEOptions = {}) {
-    const { heartbeat, maxBufferedBytes, retry, serializer, headers, lastEventIdQuery } =
-      validateSSEOptions(options);
+/**
+ * The machinery behind one stream: what its transport calls back (`TransportHandlers`), what the
+ * heartbeat scheduler keeps alive, and what a channel reaches. Users hold the `EventStream` in
+ * front of it, which has only the documented members.
+ */
+class StreamCore implements TransportHandlers, HeartbeatTarget, StreamInternals {
+  /** Tick of the last write, read by the shared heartbeat scheduler. */
+  lastWriteTick = 0;
+  readonly transport: SSETransport;
+  readonly serialize: Serializer;
+  readonly maxBufferedBytes: number;
+  readonly scheduler: HeartbeatScheduler | undefined;
+  reason: CloseReason | undefined;
+  controller: AbortController | undefined;
+  drainWaiter: { promise: Promise<boolean>; resolve: (sent: boolean) => void } | undefined;
+  closeListeners: Array<(stream: never) => void> | undefined;
+
+  constructor(
+    readonly stream: SSEStream<never>,
+    request: StreamRequest,
+    options: ResolvedSSEOptions,
+  ) {
+    const { heartbeat, maxBufferedBytes, retry, serializer, headers } = options;
     this.transport = request.transport;
     this.serialize = serializer;
     this.maxBufferedBytes = maxBufferedBytes;
-    this.lastEventId = readLastEventId(request.lastEventIdHeader, request.url, lastEventIdQuery);
-
     // Opened before attaching: if the response cannot be opened (headers already sent, an invalid
     // header value), nothing has been added to it and the framework can still answer with the error.
     this.transport.open(eventStreamHeaders({ connectionHeader: request.connectionHeader, headers }));
@@ -87,44 +156,33 @@ export class SSEStream<Events extends Record<string, unknown> = Record<string, u
     if (retry !== undefined) this.writeBytes(encoder.encode(`retry: ${retry}\n\n`));
   }
 
-  /** Whether the stream has closed (by `close()`, by the client leaving, or as a slow client). */
-  get closed(): boolean {
-    return this.reason !== undefined;
+  write(bytes: Uint8Array): Promise<boolean> {
+    if (this.reason !== undefined) return NOT_SENT;
+    return this.writeBytes(bytes);
   }
 
-  /** Why the stream closed, or `undefined` while it is open. */
-  get closeReason(): CloseReason | undefined {
-    return this.reason;
+  drop(): void {
+    this.shutdown('slow');
   }
 
-  /** An AbortSignal that aborts when the stream closes for any reason. */
-  get signal(): AbortSignal {
-    if (!this.controller) {
-      this.controller = new AbortController();
-      if (this.reason !== undefined) this.controller.abort();
-    }
-    return this.controller.signal;
+  /** The client went away. */
+  onDisconnect(): void {
+    this.shutdown('client');
   }
 
-  /** Bytes written to this stream that the client has not taken yet. */
-  get bufferedBytes(): number {
-    return this.reason === undefined ? this.transport.bufferedBytes : 0;
+  /** Called by the heartbeat scheduler after a whole interval of silence. */
+  heartbeat(): void {
+    this.writeBytes(HEARTBEAT);
   }
 
-  /**
-   * Sends one event. A string `data` is sent verbatim; any other value goes through the serializer.
-   * Returns a promise that resolves to `true` once the event is written and the client is keeping
-   * up (await it to let a fast producer wait for a slow client), or to `false` when nothing was
-   * sent because the stream is closed.
-   *
-   * @throws SSEFieldError / SSERangeError, synchronously and before writing anything, for an event
-   *   name or id with a line break, an id with NUL, an invalid retry, or unserializable data.
-   */
-  send(...args: SendArgs<Events, SendOptions>): Promise<boolean> {
-    return this.sendEvent(args[0], args[1] as SendOptions | undefined);
+  /** The transport has room again after refusing a write. */
+  onDrain(): void {
+    const waiter = this.drainWaiter;
+    this.drainWaiter = undefined;
+    waiter?.resolve(true);
   }
 
-  private sendEvent(data: unknown, options: SendOptions | undefined): Promise<boolean> {
+  sendEvent(data: unknown, options: SendOptions | undefined): Promise<boolean> {
     if (this.reason !== undefined) return NOT_SENT;
     const text = encodeEvent(
       options === undefined ? { data } : { data, event: options.event, id: options.id, retry: options.retry },
@@ -133,79 +191,7 @@ export class SSEStream<Events extends Record<string, unknown> = Record<string, u
     return this.writeBytes(encodeText(text));
   }
 
-  /**
-   * Writes a comment, which clients ignore (each line of `text` becomes its own `:` line). Returns
-   * `false` when the stream is closed and nothing was written.
-   */
-  comment(text = ''): boolean {
-    if (this.reason !== undefined) return false;
-    this.writeBytes(encoder.encode(encodeEvent({ comment: text })));
-    return true;
-  }
-
-  /**
-   * Writes bytes that already form complete event blocks (from `encodeEvent`, or a channel's
-   * broadcast encoded once for all its streams). Same result as `send`.
-   */
-  writeEncoded(bytes: Uint8Array): Promise<boolean> {
-    if (this.reason !== undefined) return NOT_SENT;
-    return this.writeBytes(bytes);
-  }
-
-  /**
-   * Sends every item of an async iterable or ReadableStream as an event (strings verbatim, other
-   * values through the serializer), waiting for a slow client between items. Stops, and releases
-   * the source, when the client leaves or the stream closes. Resolves when the source is done or
-   * the stream has closed; rejects if the source throws or an item cannot be encoded.
-   */
-  pipe(source: PipeSource<MessageData<Events>>, options?: SendOptions): Promise<void> {
-    return pipeToStream(this, source, (item) => this.sendEvent(item, options));
-  }
-
-  /** Ends the response. Idempotent; later sends report that nothing was sent. */
-  close(): void {
-    this.shutdown('server');
-  }
-
-  /**
-   * Closes the stream as a client too slow to keep (`closeReason` `'slow'`): what is still buffered
-   * is discarded and the connection torn down. The stream does this itself past `maxBufferedBytes`;
-   * a channel does it when events queued for a replaying client exceed that bound.
-   */
-  drop(): void {
-    this.shutdown('slow');
-  }
-
-  /**
-   * Calls `listener` once when the stream closes for any reason (at once if it already has).
-   * Returns a function that removes the listener.
-   */
-  onClose(listener: (stream: SSEStream<Events>) => void): () => void {
-    if (this.reason !== undefined) {
-      listener(this);
-      return () => {};
-    }
-    // A literal holds exactly the one listener most streams get (a channel's); `push` onto an
-    // empty array would reserve room for 17 on every open stream.
-    if (this.closeListeners === undefined) this.closeListeners = [listener];
-    else this.closeListeners.push(listener);
-    return () => {
-      const index = this.closeListeners?.indexOf(listener) ?? -1;
-      if (index !== -1) this.closeListeners?.splice(index, 1);
-    };
-  }
-
-  /** @internal The client went away. */
-  onDisconnect(): void {
-    this.shutdown('client');
-  }
-
-  /** @internal Called by the heartbeat scheduler after a whole interval of silence. */
-  heartbeat(): void {
-    this.writeBytes(HEARTBEAT);
-  }
-
-  private writeBytes(bytes: Uint8Array): Promise<boolean> {
+  writeBytes(bytes: Uint8Array): Promise<boolean> {
     const transport = this.transport;
     // Checked before writing, so what a slow client holds never exceeds the bound (an event larger
     // than the bound still goes out on an empty buffer). While the transport takes bytes freely its
@@ -232,14 +218,7 @@ export class SSEStream<Events extends Record<string, unknown> = Record<string, u
     return this.drainWaiter.promise;
   }
 
-  /** @internal The transport has room again after refusing a write. */
-  onDrain(): void {
-    const waiter = this.drainWaiter;
-    this.drainWaiter = undefined;
-    waiter?.resolve(true);
-  }
-
-  private shutdown(reason: CloseReason): void {
+  shutdown(reason: CloseReason): void {
     if (this.reason !== undefined) return;
     this.reason = reason;
     this.scheduler?.delete(this);
@@ -253,7 +232,7 @@ export class SSEStream<Events extends Record<string, unknown> = Record<string, u
     if (!listeners) return;
     for (const listener of listeners) {
       try {
-        listener(this);
+        listener(this.stream as never);
       } catch (error) {
         // The other listeners still run (they release channels, pipes and buffers), and the caller
         // (a broadcast loop, say) goes on; the error surfaces as an uncaught exception of its own.
@@ -265,13 +244,101 @@ export class SSEStream<Events extends Record<string, unknown> = Record<string, u
   }
 }
 
+let coreOf: (stream: SSEStream<never>) => StreamCore;
+
+/** What users hold: the documented members, in front of a private `StreamCore`. */
+class EventStream<Events extends Record<string, unknown>> implements SSEStream<Events> {
+  readonly #core: StreamCore;
+  readonly lastEventId: string | undefined;
+
+  static {
+    coreOf = (stream) => (stream as EventStream<Record<string, unknown>>).#core;
+  }
+
+  constructor(request: StreamRequest, options: SSEOptions) {
+    const resolved = validateSSEOptions(options);
+    this.lastEventId = readLastEventId(request.lastEventIdHeader, request.url, resolved.lastEventIdQuery);
+    this.#core = new StreamCore(this as SSEStream<never>, request, resolved);
+    request.group?.add(this as SSEStream<never>);
+  }
+
+  get closed(): boolean {
+    return this.#core.reason !== undefined;
+  }
+
+  get closeReason(): CloseReason | undefined {
+    return this.#core.reason;
+  }
+
+  get signal(): AbortSignal {
+    const core = this.#core;
+    if (!core.controller) {
+      core.controller = new AbortController();
+      if (core.reason !== undefined) core.controller.abort();
+    }
+    return core.controller.signal;
+  }
+
+  get bufferedBytes(): number {
+    const core = this.#core;
+    return core.reason === undefined ? core.transport.bufferedBytes : 0;
+  }
+
+  send(...args: SendArgs<Events, SendOptions>): Promise<boolean> {
+    return this.#core.sendEvent(args[0], args[1] as SendOptions | undefined);
+  }
+
+  comment(text = ''): boolean {
+    const core = this.#core;
+    if (core.reason !== undefined) return false;
+    core.writeBytes(encoder.encode(encodeEvent({ comment: text })));
+    return true;
+  }
+
+  pipe(source: PipeSource<MessageData<Events>>, options?: SendOptions): Promise<void> {
+    const core = this.#core;
+    return pipeToStream(this, source, (item) => core.sendEvent(item, options));
+  }
+
+  close(): void {
+    this.#core.shutdown('server');
+  }
+
+  onClose(listener: (stream: SSEStream<Events>) => void): () => void {
+    const core = this.#core;
+    if (core.reason !== undefined) {
+      listener(this);
+      return () => {};
+    }
+    const stored = listener as (stream: never) => void;
+    // A literal holds exactly the one listener most streams get (a channel's); `push` onto an
+    // empty array would reserve room for 17 on every open stream.
+    if (core.closeListeners === undefined) core.closeListeners = [stored];
+    else core.closeListeners.push(stored);
+    return () => {
+      const index = core.closeListeners?.indexOf(stored) ?? -1;
+      if (index !== -1) core.closeListeners?.splice(index, 1);
+    };
+  }
+}
+
+/**
+ * The seam through which a channel reaches a stream's internals: writing pre-encoded bytes,
+ * dropping a slow client, its bound. Exported from this module for channel.ts, not from the package.
+ */
+export function streamInternals(stream: SSEStream<never>): StreamInternals {
+  return coreOf(stream);
+}
+
 /**
  * Opens an event stream on a transport: sends the status and headers at once, writes the `retry`
  * hint if one is set, and starts heartbeats. Adapters call this; user code receives the stream.
+ *
+ * @throws SSERangeError / SSEFieldError for an invalid option, before touching the transport.
  */
 export function openSSEStream<Events extends Record<string, unknown> = Record<string, unknown>>(
   request: StreamRequest,
-  options?: SSEOptions,
+  options: SSEOptions = {},
 ): SSEStream<Events> {
-  return new SSEStream<Events>(request, options);
+  return new EventStream<Events>(request, options);
 }

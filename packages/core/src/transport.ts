@@ -42,10 +42,23 @@ export interface SSETransport {
   open(headers: Record<string, string>): void;
   /**
    * Queue bytes for the client. Return `false` when the transport's buffer is full (as
-   * `Writable.write` does) and call `handlers.drain` once it has room again. Never called after `end`.
+   * `Writable.write` does) and call `handlers.onDrain` once it has room again. Never called after `end`.
+   *
+   * How long `chunk` may be referenced: the stream never changes its bytes, but it may be a view into
+   * a 64 KiB slab shared with other streams (small events are encoded there), or a channel's
+   * broadcast shared by all its streams. A transport may hand it on while its connection takes
+   * bytes freely (to a socket with nothing queued, say); anything it keeps, or hands to something
+   * that keeps it, for a connection that is not taking bytes is copied into memory of its own
+   * first, coalesced rather than kept chunk by chunk. Who pays: every byte a connection keeps alive
+   * is counted in `bufferedBytes` (give or take a constant per connection), because that is what the
+   * stream's `maxBufferedBytes` bound is enforced on. A slab view kept by a stuck connection would
+   * pin the whole slab while being charged for its few bytes.
    */
   write(chunk: Uint8Array): boolean;
-  /** Bytes handed to `write` that the connection has not taken yet. */
+  /**
+   * Bytes handed to `write` that the connection has not taken yet: held, kept and queued. The
+   * memory a slow client keeps alive must stay within this (see `write`).
+   */
   readonly bufferedBytes: number;
   /** Push out bytes an intermediate layer (compression middleware) may be holding back. Optional. */
   flush?(): void;

@@ -229,15 +229,26 @@ $('toggle').addEventListener('click', () => {
 });
 
 const form = $('broadcast');
+const submitButton = form.querySelector('button[type="submit"]');
 form.addEventListener('submit', (event) => {
   // Sent with fetch as text/plain, so the text arrives byte for byte (a form post would turn LF into CRLF).
   event.preventDefault();
-  const text = form.elements.text.value;
+  // One broadcast at a time, so they reach the channel in the order they were typed; the button
+  // comes back when this one is answered (Enter meanwhile does nothing, the text stays in the box).
+  if (submitButton.disabled) return;
+  const field = form.elements.text;
+  const text = field.value;
   if (text.trim() === '') return;
-  post(form.action, text).then(() => {
-    form.reset();
-    showError(undefined);
-  }, showError);
+  submitButton.disabled = true;
+  post(form.action, text)
+    .then(() => {
+      // Clear only what was sent: anything typed while the request was on its way stays.
+      if (field.value === text) field.value = '';
+      showError(undefined);
+    }, showError)
+    .finally(() => {
+      submitButton.disabled = false;
+    });
 });
 form.elements.text.addEventListener('keydown', (event) => {
   if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {

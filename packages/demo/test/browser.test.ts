@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from '@ssekit/test-kit';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ConnectionRecord, FRAMEWORKS, type Framework, type SentEvent } from '../src/hub.js';
@@ -74,7 +75,7 @@ describe.runIf(mustRun)('the demo page in Chromium', () => {
     await Promise.all(contexts.map((context) => context.close()));
     contexts = [];
     // Every test starts with an empty channel, so channel.size speaks about that test's pages only.
-    await waitFor(() => demo.hub.channel.size === 0, 2000, 'streams left open after the pages closed');
+    await waitFor(() => demo.hub.channel.size === 0, 'streams left open after the pages closed', 2000);
   });
 
   afterAll(async () => {
@@ -99,8 +100,8 @@ describe.runIf(mustRun)('the demo page in Chromium', () => {
         received = (await pageDemo(page)).received;
         return ids.every((id) => received.some((event) => event.id === id));
       },
-      3000,
       `events ${ids.join(', ')} never reached the page`,
+      3000,
     );
     return received;
   }
@@ -159,8 +160,8 @@ describe.runIf(mustRun)('the demo page in Chromium', () => {
       // Ticks come on the server's clock, not the test's: wait for two rather than assume them.
       await waitFor(
         async () => (await pageDemo(page)).received.filter((event) => event.event === 'tick').length >= 2,
-        3000,
         'fewer than two ticks arrived',
+        3000,
       );
       received = (await pageDemo(page)).received;
       const ticks = received.filter((event) => event.event === 'tick');
@@ -173,7 +174,7 @@ describe.runIf(mustRun)('the demo page in Chromium', () => {
     it('after a server drop reconnects within the retry hint with Last-Event-ID and misses nothing', async () => {
       const page = await openPage(framework);
       const { clientId } = await pageDemo(page);
-      await waitFor(async () => (await pageDemo(page)).received.length >= 3, 3000, 'no ticks arrived');
+      await waitFor(async () => (await pageDemo(page)).received.length >= 3, 'no ticks arrived', 3000);
 
       await page.locator('#drop').click();
       await page.locator('#state[data-state="reconnecting"]').waitFor({ timeout: 2000 });
@@ -182,8 +183,8 @@ describe.runIf(mustRun)('the demo page in Chromium', () => {
       if (!away.ok) throw new Error(away.error);
       await waitFor(
         () => connectionsOf(clientId).length === 2,
-        RETRY_MS + 2000,
         'the browser never came back',
+        RETRY_MS + 2000,
       );
 
       const [dropped, resumed] = connectionsOf(clientId) as [ConnectionRecord, ConnectionRecord];
@@ -211,7 +212,7 @@ describe.runIf(mustRun)('the demo page in Chromium', () => {
 
       await page.locator('#toggle').click();
       const closedAt = Date.now();
-      await waitFor(() => demo.hub.channel.size === 0, 1000, 'the stream outlived close() by over a second');
+      await waitFor(() => demo.hub.channel.size === 0, 'the stream outlived close() by over a second', 1000);
       expect(Date.now() - closedAt).toBeLessThan(1000);
       expect(connectionsOf(clientId)[0]?.closeReason).toBe('client');
       expect(logs.filter((line) => line.startsWith('disconnect') && line.includes(clientId))).toHaveLength(1);
@@ -253,6 +254,42 @@ describe.runIf(mustRun)('the demo page in Chromium', () => {
     expectUnbrokenRunOfSent(received);
   });
 
+  it('keeps what was typed while a broadcast was on its way, and sends broadcasts in order', async () => {
+    const page = await openPage('hono');
+    // Hold the first POST in the browser until the second text is typed: the page must not lose it.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let posts = 0;
+    await page.route('**/broadcast', async (route) => {
+      if (++posts === 1) await held;
+      await route.continue();
+    });
+    const textarea = page.locator('#broadcast textarea');
+    await textarea.fill('sent first');
+    await textarea.press('Enter');
+    await waitFor(() => posts === 1, 'the first broadcast was never posted', 2000);
+    await textarea.fill('typed while the first was on its way');
+    // A second submit while the first is held must wait for it, so the channel keeps the typing order.
+    const secondClick = page.locator('#broadcast button[type="submit"]').click();
+    release();
+    await secondClick;
+
+    await waitFor(
+      async () => (await pageDemo(page)).received.filter((event) => event.event === 'message').length >= 2,
+      'the two broadcasts never reached the page',
+      3000,
+    );
+    const messages = (await pageDemo(page)).received.filter((event) => event.event === 'message');
+    expect(messages.map((event) => event.data)).toEqual([
+      'sent first',
+      'typed while the first was on its way',
+    ]);
+    // Each text is cleared once sent, and only then.
+    await expect.poll(() => textarea.inputValue()).toBe('');
+  });
+
   it('renders the demo page (docs/demo.png)', async () => {
     const page = await openPage('hono');
     const textarea = page.locator('#broadcast textarea');
@@ -262,14 +299,16 @@ describe.runIf(mustRun)('the demo page in Chromium', () => {
     ]) {
       await textarea.fill(text);
       await textarea.press('Enter');
+      // The box empties once the broadcast is answered; only then does the page take the next one.
+      await expect.poll(() => textarea.inputValue()).toBe('');
     }
     await broadcast('express', 'Posted through Express,\nreceived through Hono:\nsame channel, same ids.');
-    await waitFor(async () => (await pageDemo(page)).received.length >= 12, 4000, 'too few events');
+    await waitFor(async () => (await pageDemo(page)).received.length >= 12, 'too few events', 4000);
     await page.locator('#drop').click();
     await waitFor(
       async () => (await pageDemo(page)).received.some((e) => e.connection === 2),
-      3000,
       'no resume',
+      3000,
     );
     const lastId = await broadcast('koa', 'Dropped and resumed: nothing missed, nothing twice.');
     await receivedIds(page, [lastId]);
@@ -282,17 +321,4 @@ describe.runIf(mustRun)('the demo page in Chromium', () => {
 
 if (!mustRun) {
   it.skip('runs the demo page in Chromium: install the Debian package `chromium`', () => {});
-}
-
-/** Polls `condition` every 25 ms until it holds, or fails with `message` after `timeoutMs`. */
-async function waitFor(
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  message: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`${message} (waited ${timeoutMs} ms)`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }

@@ -1,4 +1,6 @@
 import {
+  createStreamGroup,
+  type DrainableStreams,
   lazyStream,
   type NodeRequestLike,
   type NodeResponseLike,
@@ -7,7 +9,9 @@ import {
   runHandler,
   type SSEOptions,
   type SSEStream,
+  type StreamSetup,
   validateSSEOptions,
+  withStreamGroup,
 } from '@ssekit/core';
 
 /**
@@ -22,11 +26,14 @@ export interface SSERequestLike extends NodeRequestLike {
 /** Express's `next`, as the middleware calls it. */
 export type SSENext = (error?: unknown) => void;
 
-/** The request handler `sse(...)` returns; pass it to `app.use`, `app.get` or a router. */
+/**
+ * The request handler `sse(...)` returns; pass it to `app.use`, `app.get` or a router. Its `size`
+ * and `close(options)` reach every stream it opened, for a graceful shutdown.
+ */
 export type SSEMiddleware<
   Req extends SSERequestLike = SSERequestLike,
   Res extends NodeResponseLike = NodeResponseLike,
-> = (req: Req, res: Res, next: SSENext) => void;
+> = ((req: Req, res: Res, next: SSENext) => void) & DrainableStreams;
 
 /**
  * The user code of the handler form: called with the opened stream, the request and the response.
@@ -57,8 +64,8 @@ export interface SSEHandlerOptions<
 type Response = NodeResponseLike & { readonly req: SSERequestLike; readonly sse?: SSEStream };
 
 const responses = lazyStream<Response>(
-  (res, options) =>
-    openSSEStream(nodeStreamRequest(res.req, res, res.req.originalUrl ?? res.req.url), options),
+  (res, { options, group }) =>
+    openSSEStream(nodeStreamRequest(res.req, res, res.req.originalUrl ?? res.req.url, group), options),
   // Express gives each app its own response prototype (it owns an `app`).
   (res) => {
     const proto: unknown = Object.getPrototypeOf(res);
@@ -94,22 +101,23 @@ export function sse(
   handlerOrOptions?: SSEHandler | SSEOptions,
   handlerOptions: SSEHandlerOptions = {},
 ): SSEMiddleware {
+  const options = typeof handlerOrOptions === 'function' ? handlerOptions : (handlerOrOptions ?? {});
+  // A bad option fails here, where it was written, not on the first request.
+  validateSSEOptions(options);
+  const group = createStreamGroup(options);
+  const setup: StreamSetup = { options, group };
   if (typeof handlerOrOptions !== 'function') {
-    const options = handlerOrOptions ?? {};
-    // A bad option fails here, where it was written, not on the first request.
-    validateSSEOptions(options);
-    return (_req, res, next) => {
-      responses.prepare(res as Response, options);
+    return withStreamGroup((_req: SSERequestLike, res: NodeResponseLike, next: SSENext) => {
+      responses.prepare(res as Response, setup);
       next();
-    };
+    }, group);
   }
   const handler = handlerOrOptions;
   const { onError } = handlerOptions;
-  validateSSEOptions(handlerOptions);
-  return (req, res, next) => {
+  return withStreamGroup((req: SSERequestLike, res: NodeResponseLike, next: SSENext) => {
     let stream: SSEStream;
     try {
-      responses.prepare(res as Response, handlerOptions);
+      responses.prepare(res as Response, setup);
       stream = (res as Response).sse as SSEStream;
     } catch (error) {
       // The response could not be opened (headers already sent, say): Express decides what follows.
@@ -129,5 +137,5 @@ export function sse(
         }
       },
     );
-  };
+  }, group);
 }

@@ -2,9 +2,10 @@ import { get, type IncomingMessage } from 'node:http';
 import { createGunzip } from 'node:zlib';
 import { parseEventStream } from '@ssekit/core';
 import { type SSEOptions, type SSEStream, sse } from '@ssekit/express';
+import { deferred } from '@ssekit/test-kit';
 import compression from 'compression';
 import { afterEach, describe, expect, it } from 'vitest';
-import { deferred, expressVersions, listen, type TestServer } from './helpers.js';
+import { expressVersions, listen, type TestServer } from './helpers.js';
 
 function request(url: string): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {

@@ -1,5 +1,5 @@
 import { describeConformance } from '@ssekit/conformance';
-import { createConformanceApp } from '@ssekit/conformance/app';
+import { createConformanceApp, SHUTDOWN_DRAIN } from '@ssekit/conformance/app';
 import { sse } from '@ssekit/express';
 import type { Request } from 'express';
 import { expressVersions, listen } from './helpers.js';
@@ -11,16 +11,17 @@ for (const [name, express] of expressVersions) {
       const conformance = createConformanceApp();
       const app = express();
       // Applied globally too, to show that /state and /plain, which never read res.sse, are untouched.
-      app.use(sse());
+      const global = sse();
+      app.use(global);
+      conformance.addDrainable(global);
       for (const route of conformance.routes) {
         const onError = (error: unknown) => conformance.onError(error);
-        app.get(
-          route.path,
-          sse((stream, req: Request) => route.handle(stream, { url: req.originalUrl }), {
-            ...route.options,
-            onError,
-          }),
-        );
+        const handler = sse((stream, req: Request) => route.handle(stream, { url: req.originalUrl }), {
+          ...route.options,
+          onError,
+        });
+        conformance.addDrainable(handler);
+        app.get(route.path, handler);
       }
       app.get('/state', (_req, res) => {
         res.json(conformance.state());
@@ -28,7 +29,7 @@ for (const [name, express] of expressVersions) {
       app.get('/plain', (_req, res) => {
         res.type('text/plain').send('plain');
       });
-      return listen(app);
+      return listen(app, () => conformance.drain(SHUTDOWN_DRAIN));
     },
   });
 }

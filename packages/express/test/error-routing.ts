@@ -1,8 +1,9 @@
 // Express error middleware that records what it was handed, and the client side of a route that sends
 // `before` and then fails: shared by the `res.sse` and `sse(handler)` tests.
+import { deferred } from '@ssekit/test-kit';
 import type { Express, NextFunction, Request, Response } from 'express';
 import { expect } from 'vitest';
-import { connect, deferred } from './helpers.js';
+import { connect } from './helpers.js';
 
 /** What an Express error middleware was handed: the error, and whether the response head was already out. */
 export interface RoutedError {

@@ -16,10 +16,16 @@ export const expressVersions: ReadonlyArray<readonly [string, typeof express]> =
 /** A running server on 127.0.0.1 and a free port. */
 export interface TestServer {
   url: string;
+  /** Closes the server, cutting every connection still open. */
   close(): Promise<void>;
+  /** Runs `drain`, then closes the server gracefully (cutting nothing); resolves once it has closed. */
+  shutdown(): Promise<void>;
 }
 
-export async function listen(app: RequestListener): Promise<TestServer> {
+export async function listen(
+  app: RequestListener,
+  drain: () => Promise<void> = async () => {},
+): Promise<TestServer> {
   const server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -30,6 +36,12 @@ export async function listen(app: RequestListener): Promise<TestServer> {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+    shutdown: async () => {
+      await drain();
+      await new Promise<void>((resolve, reject) =>
+        server.close((error) => (error ? reject(error) : resolve())),
+      );
+    },
   };
 }
 
@@ -61,22 +73,4 @@ export async function connect(url: string, headers: Record<string, string> = {})
     },
     leave: () => controller.abort(),
   };
-}
-
-/** A promise with its resolver, for values a route hands back to the test. */
-export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
-
-/** Resolves when `predicate` holds, checking every few milliseconds; rejects after `timeout` ms. */
-export async function waitFor(predicate: () => boolean, timeout = 1000): Promise<void> {
-  const deadline = Date.now() + timeout;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeout} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }

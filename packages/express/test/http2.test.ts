@@ -7,8 +7,8 @@ import {
 import type { AddressInfo } from 'node:net';
 import { parseEventStream } from '@ssekit/core';
 import { type SSEStream, sse } from '@ssekit/express';
+import { deferred, waitFor } from '@ssekit/test-kit';
 import { describe, expect, it } from 'vitest';
-import { deferred, waitFor } from './helpers.js';
 
 // Express itself cannot run on node:http2's compatibility API (it swaps the request's prototype
 // for http.IncomingMessage's), so this drives the middleware directly, as a router would.
@@ -50,7 +50,7 @@ describe('sse() on node:http2 (h2c)', () => {
 
       const stream = await opened.promise;
       request.close();
-      await waitFor(() => stream.closed, 1000);
+      await waitFor(() => stream.closed, 'the stream to close', 1000);
       expect(stream.closeReason).toBe('client');
     } finally {
       session.destroy();

@@ -1,10 +1,11 @@
 import type { ServerResponse } from 'node:http';
 import { heartbeatStats, type SSEStream, sse, sseOf } from '@ssekit/express';
+import { deferred, waitFor } from '@ssekit/test-kit';
 import { EventSource } from 'eventsource';
 import type { NextFunction, Request, Response } from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectBeforeThenEnd, recordRoutedError } from './error-routing.js';
-import { connect, deferred, expressVersions, listen, type TestServer, waitFor } from './helpers.js';
+import { connect, expressVersions, listen, type TestServer } from './helpers.js';
 
 describe.each(expressVersions)('res.sse (%s)', (_name, express) => {
   let server: TestServer | undefined;
@@ -145,7 +146,7 @@ describe.each(expressVersions)('res.sse (%s)', (_name, express) => {
 
     const left = Date.now();
     client.leave();
-    await waitFor(() => stream.closed, 1000);
+    await waitFor(() => stream.closed, 'the stream to close', 1000);
     expect(Date.now() - left).toBeLessThan(1000);
     expect(stream.closeReason).toBe('client');
     expect(stream.signal.aborted).toBe(true);
@@ -169,7 +170,7 @@ describe.each(expressVersions)('res.sse (%s)', (_name, express) => {
 
     await expectBeforeThenEnd(`${server.url}/events`);
     const stream = await opened.promise;
-    await waitFor(() => stream.closed, 1000);
+    await waitFor(() => stream.closed, 'the stream to close', 1000);
     expect(await routed).toEqual({ error: new Error('boom'), headersSent: true });
   });
 });
@@ -197,7 +198,7 @@ describe('res.sse (express 5)', () => {
       expect(await client.next()).toMatchObject({ data: 'before' });
       expect(await client.next()).toBeUndefined();
       const stream = await opened.promise;
-      await waitFor(() => stream.closed, 1000);
+      await waitFor(() => stream.closed, 'the stream to close', 1000);
       expect(await routed.promise).toEqual(new Error('async boom'));
     } finally {
       await server.close();

@@ -1,8 +1,9 @@
 import { type SSEHandler, type SSEStream, sse } from '@ssekit/express';
+import { deferred } from '@ssekit/test-kit';
 import type { NextFunction, Request, Response } from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectBeforeThenEnd, recordRoutedError } from './error-routing.js';
-import { connect, deferred, expressVersions, listen, type TestServer } from './helpers.js';
+import { connect, expressVersions, listen, type TestServer } from './helpers.js';
 
 type Failure = { error: unknown; stream: SSEStream; closed: boolean; url: string | undefined };
 

@@ -1,8 +1,9 @@
 import { type SSEStream, sse } from '@ssekit/express';
+import { deferred } from '@ssekit/test-kit';
 import type { Express, Response } from 'express';
 import supertest from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect, deferred, expressVersions, listen, type TestServer } from './helpers.js';
+import { connect, expressVersions, listen, type TestServer } from './helpers.js';
 
 describe.each(expressVersions)('sse() (%s)', (_name, express) => {
   let server: TestServer | undefined;
@@ -112,6 +113,27 @@ describe.each(expressVersions)('sse() (%s)', (_name, express) => {
     }
     stream.close();
     expect(await client.next()).toBeUndefined();
+  });
+
+  it('drains, through close(), every stream res.sse opened with its options; the server then closes', async () => {
+    const global = sse();
+    const route = sse({ heartbeat: false });
+    const app = express();
+    app.use(global);
+    app.get('/global', (_req, res) => res.sse.send('on global'));
+    app.get('/route', route, (_req, res) => res.sse.send('on route'));
+    const last = { event: { data: 'bye', event: 'shutdown' }, retry: 2000 };
+    server = await listen(app, () => Promise.all([global.close(last), route.close(last)]).then(() => {}));
+
+    const clients = [await connect(`${server.url}/global`), await connect(`${server.url}/route`)];
+    for (const client of clients) await client.next();
+    expect([global.size, route.size]).toEqual([1, 1]);
+    await server.shutdown();
+    expect([global.size, route.size]).toEqual([0, 0]);
+    for (const client of clients) {
+      expect(await client.next()).toEqual({ type: 'shutdown', data: 'bye', lastEventId: '' });
+      expect(await client.next()).toBeUndefined();
+    }
   });
 });
 

@@ -1,4 +1,6 @@
 import {
+  createStreamGroup,
+  type DrainableStreams,
   type NodeResponseLike,
   openSSEStream,
   runHandler,
@@ -6,6 +8,7 @@ import {
   type SSEStream,
   validateSSEOptions,
   webStreamTransport,
+  withStreamGroup,
 } from '@ssekit/core';
 import type { Context, Env, Handler, Input } from 'hono';
 
@@ -52,6 +55,8 @@ export interface SSEHandlerOptions<
  * body being cancelled. On Bun and on `@hono/node-server` the connection's idle timeout is turned
  * off for this response, so a quiet stream is not cut between heartbeats.
  *
+ * The handler's `size` and `close(options)` reach every stream it opened, for a graceful shutdown.
+ *
  * @param handler the route's code; see `SSEHandler`
  * @param options stream options (heartbeat, retry, serializer, maxBufferedBytes, headers,
  *   lastEventIdQuery) and `onError`
@@ -65,11 +70,15 @@ export function sse<
   P extends string = any,
   // biome-ignore lint/complexity/noBannedTypes: Hono's BlankInput.
   I extends Input = {},
->(handler: SSEHandler<Events, E, P, I>, options: SSEHandlerOptions<Events, E, P, I> = {}): Handler<E, P, I> {
+>(
+  handler: SSEHandler<Events, E, P, I>,
+  options: SSEHandlerOptions<Events, E, P, I> = {},
+): Handler<E, P, I> & DrainableStreams {
   const { onError, ...streamOptions } = options;
   // A bad option fails here, where it was written, not on the first request.
   validateSSEOptions(streamOptions);
-  return (c) => {
+  const group = createStreamGroup(streamOptions);
+  return withStreamGroup<Handler<E, P, I>>((c) => {
     let response: Response | undefined;
     const nodeResponse = nodeResponseOf(c, () => response);
     const transport = webStreamTransport({
@@ -87,6 +96,7 @@ export function sse<
         // The runtime (Node, Bun, Deno, Workers) owns the connection and may speak HTTP/2 or 3,
         // where a Connection header is forbidden.
         connectionHeader: false,
+        group,
       },
       streamOptions,
     );
@@ -111,7 +121,7 @@ export function sse<
       },
     );
     return response;
-  };
+  }, group);
 }
 
 const holdsHeadUntilFirstChunk = typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined';

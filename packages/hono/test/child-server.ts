@@ -1,15 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runtimeBinary } from '@ssekit/test-kit';
 
 /** The package root: children run there so they resolve everything from its node_modules. */
 const packageRoot = fileURLToPath(new URL('..', import.meta.url));
-const bin = (path: string) => fileURLToPath(new URL(`../node_modules/${path}`, import.meta.url));
 
-/** The runtimes the tests start as child processes, from the binaries installed as devDependencies. */
+/** The runtimes the tests start as child processes (`pnpm runtimes` installs them). */
 export const runtimes = {
   bun: {
     name: 'bun',
-    command: bin('@oven/bun-linux-x64/bin/bun'),
+    command: runtimeBinary('bun'),
     args: (mode: string, ...rest: string[]) => [
       // Resolve from node_modules only, never fetch a missing package.
       '--no-install',
@@ -23,7 +23,7 @@ export const runtimes = {
   },
   deno: {
     name: 'deno',
-    command: bin('@deno/linux-x64-glibc/deno'),
+    command: runtimeBinary('deno'),
     args: (mode: string, ...rest: string[]) => [
       'run',
       // Offline and from the existing node_modules only; no config or lock file is read or written.
@@ -52,6 +52,11 @@ export interface ChildServer {
   output(): string;
   /** Kills the child and waits until it has exited. Safe to call more than once. */
   close(): Promise<void>;
+  /**
+   * Sends SIGTERM and waits for the child to shut itself down (drain, graceful stop, exit 0).
+   * Rejects, and kills it, if it has not exited with code 0 within `timeoutMs`.
+   */
+  shutdown(timeoutMs?: number): Promise<void>;
 }
 
 const running = new Set<ChildProcess>();
@@ -83,6 +88,18 @@ export function startChildServer(command: string, args: string[], timeoutMs = 20
     }
   };
 
+  const shutdown = async (waitMs = 5_000) => {
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), waitMs);
+    await exited;
+    clearTimeout(timer);
+    if (child.exitCode !== 0) {
+      throw new Error(
+        `did not shut down by itself (code ${child.exitCode}, signal ${child.signalCode})\n${output}`,
+      );
+    }
+  };
+
   return new Promise<ChildServer>((resolve, reject) => {
     const fail = (why: string) => {
       clearTimeout(timer);
@@ -104,7 +121,7 @@ export function startChildServer(command: string, args: string[], timeoutMs = 20
       if (port === undefined) return;
       clearTimeout(timer);
       child.off('exit', onEarlyExit);
-      resolve({ url: `http://127.0.0.1:${port}`, output: () => output, close });
+      resolve({ url: `http://127.0.0.1:${port}`, output: () => output, close, shutdown });
     });
   });
 }

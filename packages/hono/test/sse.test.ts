@@ -1,5 +1,6 @@
 import { heartbeatStats, type ParsedEvent, parseEventStream, type SSEStream } from '@ssekit/core';
 import { sse } from '@ssekit/hono';
+import { deferred, waitFor } from '@ssekit/test-kit';
 import { EventSource } from 'eventsource';
 import { Hono } from 'hono';
 import { describe, expect, it, vi } from 'vitest';
@@ -18,23 +19,6 @@ async function open(url: string, headers: Record<string, string> = {}) {
     next: async (): Promise<ParsedEvent | undefined> => (await events.next()).value,
     leave: () => controller.abort(),
   };
-}
-
-/** A promise with its resolve function, for streams a test hands out of a handler. */
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
-
-async function waitUntil(condition: () => boolean, withinMs: number): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${withinMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe('sse() on Node (@hono/node-server)', () => {
@@ -104,7 +88,7 @@ describe('sse() on Node (@hono/node-server)', () => {
     expect(heartbeatStats().streams).toBe(baseline.streams + 1);
 
     client.leave();
-    await waitUntil(() => stream.closed, 1000);
+    await waitFor(() => stream.closed, 'the stream to close', 1000);
     expect(stream.closeReason).toBe('client');
     expect(stream.signal.aborted).toBe(true);
     expect(stream.bufferedBytes).toBe(0);
@@ -229,7 +213,7 @@ describe('sse() on Node (@hono/node-server)', () => {
     );
     const client = await open(`${await start(app)}/events`);
     expect(await client.next()).toBeUndefined();
-    await waitUntil(() => logged.mock.calls.length > 0, 1000);
+    await waitFor(() => logged.mock.calls.length > 0, 'the error to be logged', 1000);
     expect(logged).toHaveBeenCalledWith(expect.stringMatching(/^\[@ssekit\/hono\] .*onError/), reportFailed);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(unhandled).toEqual([]);

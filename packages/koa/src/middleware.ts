@@ -1,11 +1,15 @@
 import {
+  createStreamGroup,
+  type DrainableStreams,
   lazyStream,
   nodeStreamRequest,
   openSSEStream,
   runHandler,
   type SSEOptions,
   type SSEStream,
+  type StreamSetup,
   validateSSEOptions,
+  withStreamGroup,
 } from '@ssekit/core';
 import type { Context, Middleware } from 'koa';
 
@@ -32,9 +36,9 @@ export type SSEKoaHandler<Events extends Record<string, unknown> = Record<string
 ) => unknown;
 
 const contexts = lazyStream<Context>(
-  (ctx, options) => {
+  (ctx, { options, group }) => {
     // The query the client sent, even if a rewrite (koa-rewrite) has replaced ctx.url since.
-    const stream = openSSEStream(nodeStreamRequest(ctx.req, ctx.res, ctx.originalUrl), options);
+    const stream = openSSEStream(nodeStreamRequest(ctx.req, ctx.res, ctx.originalUrl, group), options);
     // Set only once the headers are out: if opening threw (headers already sent), Koa must still
     // answer with the error. From here on Koa's own respond() would write a 404 body after the
     // events, and upstream middleware such as koa-compress skip a response whose headers are sent.
@@ -65,52 +69,56 @@ function report(onError: SSEKoaOptions['onError'], error: unknown, stream: SSESt
  * and a closed stream), and from then on Koa leaves the response to the stream. The stream outlives
  * the middleware chain: it ends on `ctx.sse.close()` or when the client leaves. When a request
  * passes several `sse()`s (one global, one on the route), the innermost one's options and `onError`
- * apply, unless an outer one's stream was already opened before it.
+ * apply, unless an outer one's stream was already opened before it. The middleware's `size` and
+ * `close(options)` reach every stream it opened, for a graceful shutdown.
  *
  * @throws SSERangeError / SSEFieldError here, when called, for an invalid option
  */
-export function sse(options?: SSEKoaOptions): Middleware;
+export function sse(options?: SSEKoaOptions): Middleware & DrainableStreams;
 /**
  * Opens the event stream at once and calls `handler(stream, ctx)`; a HEAD request gets the headers
  * only and the handler does not run. A synchronous throw or a rejected promise closes the stream and
- * goes to `options.onError`, or else to the app's `error` event. Use it as the route's handler.
+ * goes to `options.onError`, or else to the app's `error` event. Use it as the route's handler; its
+ * `size` and `close(options)` reach every stream it opened.
  *
  * @throws SSERangeError / SSEFieldError here, when called, for an invalid option
  */
 export function sse<Events extends Record<string, unknown> = Record<string, unknown>>(
   handler: SSEKoaHandler<Events>,
   options?: SSEKoaOptions<Events>,
-): Middleware;
+): Middleware & DrainableStreams;
 export function sse(
   handlerOrOptions?: SSEKoaHandler | SSEKoaOptions,
   handlerOptions?: SSEKoaOptions,
-): Middleware {
+): Middleware & DrainableStreams {
   const handler = typeof handlerOrOptions === 'function' ? handlerOrOptions : undefined;
   const options = typeof handlerOrOptions === 'function' ? handlerOptions : handlerOrOptions;
   const { onError, ...streamOptions } = options ?? {};
   // A bad option fails here, where it was written, not on the first request.
   validateSSEOptions(streamOptions);
+  const group = createStreamGroup(streamOptions);
+  const setup: StreamSetup = { options: streamOptions, group };
   if (handler) {
-    return async function sseHandler(ctx) {
-      contexts.prepare(ctx, streamOptions);
+    return withStreamGroup<Middleware>(async function sseHandler(ctx) {
+      contexts.prepare(ctx, setup);
       const stream = ctx.sse;
       runHandler(
         stream,
         () => handler(stream, ctx),
         (error) => report(onError, error, stream, ctx),
       );
-    };
+    }, group);
   }
-  return async function sseMiddleware(ctx, next) {
-    contexts.prepare(ctx, streamOptions);
+  return withStreamGroup<Middleware>(async function sseMiddleware(ctx, next) {
+    contexts.prepare(ctx, setup);
     try {
       await next();
     } catch (error) {
       // Only the sse() whose options opened the stream answers for it; any other passes it on.
       const stream = contexts.opened(ctx);
-      if (stream === undefined || contexts.optionsOf(ctx) !== streamOptions) throw error;
+      if (stream === undefined || contexts.setupOf(ctx) !== setup) throw error;
       stream.close();
       report(onError, error, stream, ctx);
     }
-  };
+  }, group);
 }

@@ -1,6 +1,6 @@
 import { Router } from '@koa/router';
 import { describeConformance } from '@ssekit/conformance';
-import { createConformanceApp } from '@ssekit/conformance/app';
+import { createConformanceApp, SHUTDOWN_DRAIN } from '@ssekit/conformance/app';
 import { sse } from '../src/index.js';
 import { koas, listen } from './helpers.js';
 
@@ -11,14 +11,17 @@ for (const [name, Koa] of koas) {
       const conformance = createConformanceApp();
       const app = new Koa();
       // Shows that routes which never read ctx.sse (/state, /plain) are untouched by it.
-      app.use(sse());
+      const global = sse();
+      app.use(global);
+      conformance.addDrainable(global);
       const router = new Router();
       for (const route of conformance.routes) {
-        const options = { ...route.options, onError: (error: unknown) => conformance.onError(error) };
-        router.get(
-          route.path,
-          sse((stream, ctx) => route.handle(stream, { url: ctx.url }), options),
-        );
+        const handler = sse((stream, ctx) => route.handle(stream, { url: ctx.url }), {
+          ...route.options,
+          onError: (error: unknown) => conformance.onError(error),
+        });
+        conformance.addDrainable(handler);
+        router.get(route.path, handler);
       }
       router.get('/state', (ctx) => {
         ctx.body = conformance.state();
@@ -28,8 +31,14 @@ for (const [name, Koa] of koas) {
         ctx.body = 'plain';
       });
       app.use(router.routes());
-      const { url, close } = await listen(app);
-      return { url, close };
+      const { url, close, server } = await listen(app);
+      const shutdown = async () => {
+        await conformance.drain(SHUTDOWN_DRAIN);
+        await new Promise<void>((resolve, reject) =>
+          server.close((error) => (error ? reject(error) : resolve())),
+        );
+      };
+      return { url, close, shutdown };
     },
   });
 }

@@ -3,11 +3,12 @@ import { connect as connectHttp2, createServer as createHttp2Server } from 'node
 import type { AddressInfo } from 'node:net';
 import { Router } from '@koa/router';
 import { heartbeatStats, parseEventStream, type SSEStream } from '@ssekit/core';
+import { deferred, waitFor } from '@ssekit/test-kit';
 import { EventSource } from 'eventsource';
 import type Koa from 'koa';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { type SSEKoaOptions, sse, sseOf } from '../src/index.js';
-import { connect, deferred, eventually, koas, listen } from './helpers.js';
+import { connect, koas, listen } from './helpers.js';
 
 describe.each(koas)('ctx.sse on %s', (_name, Koa) => {
   /** An app whose only route reads ctx.sse and hands the stream (and its ctx) to the test. */
@@ -233,7 +234,7 @@ describe.each(koas)('ctx.sse on %s', (_name, Koa) => {
       expect(ctx.res.listenerCount('close')).toBeGreaterThan((await before.promise).close);
       const signal = stream.signal;
       client.leave();
-      expect(await eventually(() => stream.closed)).toBe(true);
+      await waitFor(() => stream.closed, 'the stream to close', 1000);
       expect(stream.closeReason).toBe('client');
       expect(signal.aborted).toBe(true);
       expect({ close: ctx.res.listenerCount('close'), drain: ctx.res.listenerCount('drain') }).toEqual(

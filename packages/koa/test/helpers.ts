@@ -64,22 +64,3 @@ export async function connect(url: string, headers: Record<string, string> = {})
     leave: () => controller.abort(),
   };
 }
-
-/** A promise with its resolver, for handing a value out of a route to the test. */
-export function deferred<T>(): { promise: Promise<T>; resolve(value: T): void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
-
-/** Polls `condition` until it holds or `ms` pass; resolves to whether it held. */
-export async function eventually(condition: () => boolean, ms = 1000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return true;
-}

@@ -1,10 +1,11 @@
 import { once } from 'node:events';
 import { get, type IncomingMessage } from 'node:http';
 import { parseEventStream, type SSEStream } from '@ssekit/core';
+import { deferred } from '@ssekit/test-kit';
 import compress from 'koa-compress';
 import { describe, expect, it } from 'vitest';
 import { sse } from '../src/index.js';
-import { deferred, koas, listen } from './helpers.js';
+import { koas, listen } from './helpers.js';
 
 /** A raw HTTP/1.1 GET, so the test sees the encoding on the wire rather than a decoded body. */
 async function rawGet(url: string): Promise<IncomingMessage> {

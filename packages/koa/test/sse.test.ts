@@ -1,10 +1,11 @@
 import { Router } from '@koa/router';
 import type { SSEStream } from '@ssekit/core';
+import { deferred } from '@ssekit/test-kit';
 import type Koa from 'koa';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { sse } from '../src/index.js';
-import { connect, deferred, koas, listen } from './helpers.js';
+import { connect, koas, listen } from './helpers.js';
 
 describe.each(koas)('sse() on %s', (_name, Koa) => {
   /** The same routes, none of which reads ctx.sse: with and without the middleware they must answer alike. */

@@ -37,6 +37,10 @@ export function ensureBuilt(): void {
 export interface ChildInstance {
   /** `http://127.0.0.1:PORT`. */
   url: string;
+  /** The process id, to pause the instance (SIGSTOP) as a stalled host would be. */
+  pid: number;
+  /** GETs JSON from `path`. */
+  get<T>(path: string): Promise<T>;
   /** What it printed, for failure messages. */
   output(): string;
   /** POSTs JSON to `path` and returns the JSON answer. */
@@ -53,8 +57,12 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-export function startInstance(env: Record<string, string>, timeoutMs = 10_000): Promise<ChildInstance> {
-  const child = spawn(process.execPath, ['test/fixtures/instance.mjs'], {
+export function startInstance(
+  env: Record<string, string>,
+  timeoutMs = 10_000,
+  nodeArgs: string[] = [],
+): Promise<ChildInstance> {
+  const child = spawn(process.execPath, [...nodeArgs, 'test/fixtures/instance.mjs'], {
     cwd: packageRoot,
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
@@ -99,6 +107,10 @@ export function startInstance(env: Record<string, string>, timeoutMs = 10_000): 
       const url = `http://127.0.0.1:${port}`;
       resolve({
         url,
+        pid: child.pid as number,
+        async get(path) {
+          return (await fetch(`${url}${path}`)).json();
+        },
         output: () => output,
         async post(path, body) {
           const response = await fetch(`${url}${path}`, {

@@ -2,7 +2,15 @@
 // backed by a Redis stream, and whose POST /send broadcasts on it.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Channel, createChannel, nodeResponseTransport, openSSEStream } from '@ssekit/core';
+import {
+  type Channel,
+  type ChannelOptions,
+  createChannel,
+  createStreamGroup,
+  type DrainOptions,
+  nodeResponseTransport,
+  openSSEStream,
+} from '@ssekit/core';
 import { type RedisChannel, type RedisChannelOptions, redisChannel } from '@ssekit/redis';
 
 export interface Instance {
@@ -12,12 +20,21 @@ export interface Instance {
   shared: RedisChannel;
   /** Closes the channel (and so its Redis connections), then the HTTP server. */
   close(): Promise<void>;
+  /**
+   * Shuts down as the README's SIGTERM recipe does: drains every stream it opened, closes the
+   * channel, then the HTTP server without cutting any connection.
+   */
+  shutdown(options: DrainOptions): Promise<void>;
 }
 
-export async function startInstance(options: RedisChannelOptions): Promise<Instance> {
+export async function startInstance(
+  options: RedisChannelOptions,
+  channelOptions: Pick<ChannelOptions, 'onError'> = {},
+): Promise<Instance> {
   const shared = redisChannel(options);
   await shared.ready();
-  const channel = createChannel({ history: shared, bus: shared });
+  const channel = createChannel({ history: shared, ...channelOptions });
+  const group = createStreamGroup();
   const server = createServer((req, res) => {
     if (req.url?.startsWith('/events')) {
       const stream = openSSEStream(
@@ -26,6 +43,7 @@ export async function startInstance(options: RedisChannelOptions): Promise<Insta
           lastEventIdHeader: req.headers['last-event-id'],
           url: req.url,
           connectionHeader: true,
+          group,
         },
         { heartbeat: 1_000 },
       );
@@ -43,6 +61,13 @@ export async function startInstance(options: RedisChannelOptions): Promise<Insta
     async close() {
       await channel.close();
       await new Promise<void>((resolve) => server.close(() => resolve()).closeAllConnections());
+    },
+    async shutdown(options) {
+      await group.close(options);
+      await channel.close();
+      await new Promise<void>((resolve, reject) =>
+        server.close((error) => (error ? reject(error) : resolve())),
+      );
     },
   };
 }

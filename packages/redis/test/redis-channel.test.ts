@@ -16,8 +16,11 @@ describeRedis('redisChannel (one instance, real Redis, real HTTP)', () => {
   const key = () => `ssekit:test:${process.pid}:${++keys}`;
   const fast = { commandTimeout: 500, maxRetryDelay: 100, blockTimeout: 1_000 };
 
-  async function instance(options: { key: string; maxLen?: number }): Promise<Instance> {
-    const started = await startInstance({ redis: redis.url, ...fast, ...options });
+  async function instance(
+    options: { key: string; maxLen?: number },
+    onError?: (error: unknown) => void,
+  ): Promise<Instance> {
+    const started = await startInstance({ redis: redis.url, ...fast, ...options }, { onError });
     cleanups.push(() => started.close());
     return started;
   }
@@ -53,6 +56,30 @@ describeRedis('redisChannel (one instance, real Redis, real HTTP)', () => {
     const ids = c.events.map((event) => event.lastEventId);
     expect(ids.every((id) => /^\d+-\d+$/.test(id))).toBe(true);
     expect([...ids].sort(a.shared.compare)).toEqual(ids);
+  });
+
+  it('moves a client drained from one instance to another, which replays exactly what it missed', async () => {
+    const channelKey = key();
+    const [a, b] = [await instance({ key: channelKey }), await instance({ key: channelKey })];
+    const onA = await client(`${a.url}/events`);
+    await a.channel.send('one');
+    await onA.waitFor((events) => events.length === 1);
+    const began = Date.now();
+    await a.shutdown({ event: { data: 'bye', event: 'shutdown' }, retry: 1000, over: 200 });
+    expect(Date.now() - began).toBeLessThan(200 + 2000);
+    await onA.waitFor(() => onA.ended);
+    expect(onA.events.at(-1)).toEqual({
+      type: 'shutdown',
+      data: 'bye',
+      lastEventId: onA.events[0]?.lastEventId,
+    });
+    // Sent while the client is between instances; the client resumes from the last id it saw.
+    await b.channel.send('two');
+    const onB = await client(`${b.url}/events`, onA.events.at(-1)?.lastEventId);
+    await onB.waitFor((events) => events.length === 1);
+    await b.channel.send('three');
+    await onB.waitFor((events) => events.length === 2);
+    expect(onB.data()).toEqual(['two', 'three']);
   });
 
   it('sends the gap event, reason expired and the newest id, for an id trimmed away', async () => {
@@ -102,6 +129,31 @@ describeRedis('redisChannel (one instance, real Redis, real HTTP)', () => {
     }
   });
 
+  it('skips an entry another producer wrote that no event can carry, live and in replays, and reports it', async () => {
+    const k = key();
+    const errors: unknown[] = [];
+    const a = await instance({ key: k }, (error) => errors.push(error));
+    const live = await client(`${a.url}/events`);
+    const first = await a.channel.send('one');
+    await admin.call('XADD', k, '*', 'event', 'bad\nname', 'data', 'injected');
+    const last = await a.channel.send('two');
+    await live.waitFor((events) => events.length === 2);
+    const resumer = await client(`${a.url}/events`, first);
+    await resumer.waitFor((events) => events.length === 1);
+    await a.channel.send('three');
+    await resumer.waitFor((events) => events.length === 2);
+    await live.waitFor((events) => events.length === 3);
+    expect(live.data()).toEqual(['one', 'two', 'three']);
+    expect(resumer.events.map((event) => [event.data, event.lastEventId])).toEqual([
+      ['two', last],
+      ['three', expect.stringMatching(/^\d+-\d+$/)],
+    ]);
+    expect(resumer.ended).toBe(false);
+    // Once on the live path, once for the replay that read it.
+    expect(errors).toHaveLength(2);
+    expect(errors.every((error) => error instanceof SSEFieldError)).toBe(true);
+  });
+
   it('orders ids by number, not by text', () => {
     const shared = redisChannel({ redis: redis.url, key: key() });
     cleanups.push(() => shared.close());
@@ -149,7 +201,7 @@ describeRedis('redisChannel (one instance, real Redis, real HTTP)', () => {
     const k = key();
     const shared = redisChannel({ redis: redis.url, key: k, ...fast });
     await shared.ready();
-    const channel = createChannel({ history: shared, bus: shared });
+    const channel = createChannel({ history: shared });
     await channel.send('x');
     const ours = async () =>
       String(await admin.call('CLIENT', 'LIST'))

@@ -1,6 +1,8 @@
-import { allocateBytes } from '../slab.js';
+import { Backlog } from '../backlog.js';
+import { EncodedBroadcast } from '../broadcast.js';
+import { allocateBytes, unshared } from '../slab.js';
 import { type SSETransport, type TransportHandlers, writeLimit } from '../transport.js';
-import { type Batched, holdWrite } from '../write-batch.js';
+import { type BurstSink, MAX_BATCH_BYTES, WriteBatch } from '../write-batch.js';
 
 type Listener = () => void;
 
@@ -44,16 +46,15 @@ type DirectSocket = Required<Pick<NodeSocketLike, 'write' | 'on' | 'removeListen
 
 const CR = 0x0d;
 const LF = 0x0a;
-/** Bytes a burst may collect before they go out, and past which `write` reports backpressure. */
-const MAX_HELD_BYTES = 16 * 1024;
 
-let lastPayload: Uint8Array | undefined;
-let lastFrame: Uint8Array | undefined;
-
-/** Frames `parts` as one HTTP/1.1 chunk: `<hex length>\r\n<parts>\r\n`. */
-function frameChunk(parts: readonly Uint8Array[], size: number): Uint8Array {
+/**
+ * Frames `parts` as one HTTP/1.1 chunk: `<hex length>\r\n<parts>\r\n`. On a slab unless `own`:
+ * a frame the socket may keep (it is not taking everything at once) gets memory of its own.
+ */
+function frameChunk(parts: readonly Uint8Array[], size: number, own: boolean): Uint8Array {
   const hex = size.toString(16);
-  const frame = allocateBytes(hex.length + size + 4);
+  const length = hex.length + size + 4;
+  const frame = own ? new Uint8Array(length) : allocateBytes(length);
   for (let i = 0; i < hex.length; i++) frame[i] = hex.charCodeAt(i);
   let offset = hex.length;
   frame[offset++] = CR;
@@ -67,16 +68,12 @@ function frameChunk(parts: readonly Uint8Array[], size: number): Uint8Array {
   return frame;
 }
 
-/**
- * Frames a single event. A broadcast hands the same bytes to every stream in a row, so the last
- * frame is kept: one frame per broadcast, not one per client.
- */
-function frameEvent(payload: Uint8Array): Uint8Array {
-  if (payload !== lastPayload) {
-    lastFrame = frameChunk([payload], payload.byteLength);
-    lastPayload = payload;
-  }
-  return lastFrame as Uint8Array;
+/** Frames a burst. A channel's broadcast alone in its burst is framed once, for all its streams. */
+function frameBurst(parts: readonly Uint8Array[], size: number, own: boolean): Uint8Array {
+  const first = parts[0];
+  if (!(parts.length === 1 && first instanceof EncodedBroadcast)) return frameChunk(parts, size, own);
+  if (first.framed === undefined) first.framed = frameChunk(parts, size, true);
+  return first.framed;
 }
 
 /**
@@ -84,13 +81,17 @@ function frameEvent(payload: Uint8Array): Uint8Array {
  * Express and Koa (and plain `node:http` or `node:http2` servers) share it. It turns off the
  * socket's idle timeout and Nagle's algorithm, so events leave at once and an idle stream is kept,
  * notices a disconnect from the response's `close` event, and calls the compression middleware's
- * `flush` after each write so events are not held back until a buffer fills.
+ * `flush` after each write so events are not held back until a buffer fills. The events of a burst
+ * (everything written before the producer pauses, see write-batch.ts) leave in one write.
  *
- * On a plain HTTP/1.1 chunked response it writes straight to the socket: the events of a burst
- * (everything written before the producer pauses, see write-batch.ts) leave as one HTTP chunk in
- * one socket write, and a broadcast of one event is framed once for all its streams. Anything that changes the
- * body on its way (compression middleware wrapping `write`), HTTP/2, HTTP/1.0 and HEAD responses
- * go through `response.write` instead.
+ * On a plain HTTP/1.1 chunked response it writes straight to the socket: a burst is one HTTP chunk
+ * in one socket write, and a channel's broadcast is framed once for all its streams (see
+ * `EncodedBroadcast`). Anything that changes the body on its way (compression middleware wrapping
+ * `write`), HTTP/2, HTTP/1.0 and HEAD responses go through `response.write` instead.
+ *
+ * Once the connection has bytes queued, what it is handed is in memory of its own, and once it
+ * refuses bytes, the rest is kept in a `Backlog` until it drains: a client that stops reading keeps
+ * alive about what `bufferedBytes` charges it, not the shared slabs its events were encoded on.
  *
  * @param response the response to stream on; nothing may have been written to it yet
  * @param socket the connection, when there is one (HTTP/1.x); on HTTP/2 pass `undefined`
@@ -119,56 +120,28 @@ export function continueNodeResponse(
   return transport;
 }
 
-class NodeResponseTransport implements SSETransport, Batched {
+class NodeResponseTransport implements SSETransport, BurstSink {
   private handlers: TransportHandlers | undefined;
+  /** The socket events go straight to; `undefined` while they go through `response.write`. */
   private direct: DirectSocket | undefined;
-  readonly flush: (() => void) | undefined;
+  /** The events of the current burst; made on the first write. */
+  private batch: WriteBatch | undefined;
+  /** What the connection refused to take, kept until it drains; made the first time it refuses. */
+  private backlog: Backlog | undefined;
+  /** Whether the connection refused bytes and its `drain` is awaited: till then, bytes go to the backlog. */
+  private backedUp = false;
+  /** Whether `write` reported backpressure and the stream waits for `onDrain`. */
+  private waitingForDrain = false;
+  /** Bytes held, kept and queued on the connection past which a direct `write` reports backpressure. */
+  private limit = MAX_BATCH_BYTES;
+  /** Listens for `drain` while the connection is backed up; made the first time it is. */
+  private drainListener: (() => void) | undefined;
+  private readonly onClose = (): void => this.handlers?.onDisconnect();
 
   constructor(
     private readonly response: NodeResponseLike,
     private readonly socket: NodeSocketLike | undefined,
-  ) {
-    this.flush = response.flush ? () => response.flush?.() : undefined;
-  }
-
-  private readonly onClose = (): void => this.handlers?.onDisconnect();
-  private readonly onDrain = (): void => {
-    if (this.direct) {
-      if (!this.waitingForDrain) return;
-      this.waitingForDrain = false;
-    }
-    this.handlers?.onDrain();
-  };
-  /** Events of the current burst, sent as one chunk when it ends (direct writes only). */
-  private held: Uint8Array[] = [];
-  private heldBytes = 0;
-  private waitingForDrain = false;
-  /** Bytes held and queued on the socket past which a direct `write` reports backpressure. */
-  private limit = MAX_HELD_BYTES;
-  // The bookkeeping of the write batch (see write-batch.ts).
-  batchHeld = false;
-  batchWrites = 0;
-  batchTurns = 0;
-  batchIdleTurns = 0;
-
-  /** @internal Ends a burst: its events leave as one chunk, in one write to the socket. */
-  releaseBatch(): void {
-    const { direct, held, heldBytes } = this;
-    if (!direct || heldBytes === 0) return;
-    this.held = [];
-    this.heldBytes = 0;
-    const sent = direct.write(
-      held.length === 1 ? frameEvent(held[0] as Uint8Array) : frameChunk(held, heldBytes),
-    );
-    // Backpressure was reported for bytes that were only held here: if the socket took them all,
-    // nothing else will say that there is room again.
-    if (sent) this.onDrain();
-  }
-
-  /** @internal Whether the burst holds enough bytes to go out now. */
-  batchFull(): boolean {
-    return this.heldBytes >= MAX_HELD_BYTES;
-  }
+  ) {}
 
   /** Writes directly from now on, to a response whose head was sent by someone else. */
   continueDirect(socket: DirectSocket, handlers: TransportHandlers): void {
@@ -178,11 +151,8 @@ class NodeResponseTransport implements SSETransport, Batched {
 
   attach(handlers: TransportHandlers): void {
     this.handlers = handlers;
-    this.limit = writeLimit(handlers, MAX_HELD_BYTES);
+    this.limit = writeLimit(handlers, MAX_BATCH_BYTES);
     this.response.on('close', this.onClose);
-    // Direct writes bypass the response, so only the socket knows when its buffer has drained.
-    if (this.direct) this.direct.on('drain', this.onDrain);
-    else this.response.on('drain', this.onDrain);
   }
 
   open(headers: Record<string, string>): void {
@@ -197,31 +167,89 @@ class NodeResponseTransport implements SSETransport, Batched {
   }
 
   write(chunk: Uint8Array): boolean {
-    const direct = this.direct;
-    if (!direct) return this.response.write(chunk);
-    this.held.push(chunk);
-    this.heldBytes += chunk.byteLength;
-    holdWrite(this);
-    // A producer that writes a lot without pausing gets its bytes to the socket as they pile up.
-    if (this.heldBytes >= MAX_HELD_BYTES) this.releaseBatch();
-    if (this.heldBytes + (direct.writableLength ?? 0) < this.limit) return true;
+    if (this.batch === undefined) this.batch = new WriteBatch(this);
+    this.batch.add(chunk);
+    if (this.bufferedBytes < this.limit) return true;
     this.waitingForDrain = true;
     return false;
   }
 
+  /**
+   * @internal Ends a burst: its events leave in one write, as one HTTP chunk straight to the socket
+   * or through `response.write` (then pushed past compression middleware with its `flush`).
+   */
+  sendBurst(parts: readonly Uint8Array[], size: number): void {
+    const { direct, response } = this;
+    if (this.backedUp) {
+      // Copied into the backlog at once: a frame on a slab is only passing through.
+      if (direct !== undefined) this.keep(frameBurst(parts, size, false));
+      else for (const part of parts) this.keep(part);
+      return;
+    }
+    // A connection that already has bytes queued keeps these too: then they get memory of their own.
+    const own = (response.writableLength ?? 0) > 0;
+    let bytes: Uint8Array;
+    if (direct !== undefined) bytes = frameBurst(parts, size, own);
+    else if (parts.length === 1) bytes = own ? unshared(parts[0] as Uint8Array) : (parts[0] as Uint8Array);
+    else bytes = concat(parts, size);
+    if (!(direct ?? response).write(bytes)) this.backUp(direct ?? response);
+    // Backpressure was reported for bytes that were only held here: if the connection took them
+    // all, nothing else will say that there is room again.
+    else if (this.waitingForDrain) this.drained();
+    response.flush?.();
+  }
+
+  /** The connection refused bytes: keep the rest until it drains. */
+  private backUp(sink: DirectSocket | NodeResponseLike): void {
+    this.backedUp = true;
+    if (this.drainListener === undefined) {
+      this.drainListener = () => this.onConnectionDrain();
+      sink.on('drain', this.drainListener);
+    }
+  }
+
+  private keep(bytes: Uint8Array): void {
+    if (this.backlog === undefined) this.backlog = new Backlog();
+    this.backlog.append(bytes);
+  }
+
+  /** The connection has room again: what was kept goes out, and the stream hears of it. */
+  private onConnectionDrain(): void {
+    this.backedUp = false;
+    this.writeBacklog();
+    if (!this.backedUp && this.waitingForDrain) this.drained();
+  }
+
+  private writeBacklog(): void {
+    const sink = this.direct ?? this.response;
+    if (this.backlog === undefined || this.backlog.bytes === 0) return;
+    // The blocks are the backlog's own memory: a socket may keep them as long as it likes.
+    for (const block of this.backlog.take()) if (!sink.write(block)) this.backedUp = true;
+    this.response.flush?.();
+  }
+
+  private drained(): void {
+    this.waitingForDrain = false;
+    this.handlers?.onDrain();
+  }
+
   get bufferedBytes(): number {
     // On Node a response's writableLength already includes its socket's buffer.
-    return (this.response.writableLength ?? 0) + this.heldBytes;
+    return (this.response.writableLength ?? 0) + (this.batch?.bytes ?? 0) + (this.backlog?.bytes ?? 0);
   }
 
   end(discard: boolean): void {
     const { response } = this;
-    if (!discard) this.releaseBatch();
-    this.held = [];
-    this.heldBytes = 0;
+    if (discard) this.batch?.discard();
+    else {
+      this.batch?.release();
+      // The response flushes these before it ends; no `drain` is listened for any more.
+      this.writeBacklog();
+    }
+    this.backlog = undefined;
     response.removeListener('close', this.onClose);
-    if (this.direct) this.direct.removeListener('drain', this.onDrain);
-    else response.removeListener('drain', this.onDrain);
+    if (this.drainListener !== undefined)
+      (this.direct ?? response).removeListener('drain', this.drainListener);
     this.handlers = undefined;
     // A response something else already finished (an error handler, say) has nothing to tear down.
     if (discard && !response.writableFinished) response.destroy?.();
@@ -250,4 +278,15 @@ function canWriteDirect(
     !socket.writableCorked &&
     response.writableLength === socket.writableLength
   );
+}
+
+/** `parts` joined in memory of their own. */
+function concat(parts: readonly Uint8Array[], size: number): Uint8Array {
+  const joined = new Uint8Array(size);
+  let offset = 0;
+  for (const part of parts) {
+    joined.set(part, offset);
+    offset += part.byteLength;
+  }
+  return joined;
 }

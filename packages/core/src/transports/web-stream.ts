@@ -1,5 +1,7 @@
+import { Backlog } from '../backlog.js';
+import { unshared } from '../slab.js';
 import { type SSETransport, type TransportHandlers, writeLimit } from '../transport.js';
-import { type Batched, holdWrite } from '../write-batch.js';
+import { type BurstSink, WriteBatch } from '../write-batch.js';
 import { continueNodeResponse, type NodeResponseLike } from './node-response.js';
 
 /** Options of `webStreamTransport`. */
@@ -31,9 +33,6 @@ export interface WebStreamTransport extends SSETransport {
   response(): Response;
 }
 
-/** Bytes a burst may collect before they go out as one chunk. */
-const MAX_CHUNK_BYTES = 16 * 1024;
-
 /**
  * An `SSETransport` over a web `ReadableStream` body, for Hono, Bun, Deno, Workers and any
  * fetch-style handler. Create it, open an `SSEStream` on it, and return `transport.response()`.
@@ -44,7 +43,7 @@ export function webStreamTransport(options: WebStreamTransportOptions = {}): Web
   return new WebTransport(options.signal, options.highWaterMark ?? 64 * 1024, options.nodeResponse);
 }
 
-class WebTransport implements WebStreamTransport, Batched {
+class WebTransport implements WebStreamTransport, BurstSink {
   private handlers: TransportHandlers | undefined;
   private controller!: ReadableStreamDefaultController<Uint8Array>;
   private readonly body: ReadableStream<Uint8Array>;
@@ -56,17 +55,17 @@ class WebTransport implements WebStreamTransport, Batched {
   private clientGone = false;
   /** Bytes queued and held past which `write` reports backpressure. */
   private limit: number;
-  private held: Uint8Array[] = [];
-  private heldBytes = 0;
+  /** The events of the current burst; made on the first write. */
+  private batch: WriteBatch | undefined;
+  /**
+   * Bursts written while the body's queue still holds an unread chunk, copied together until the
+   * reader asks for more: a reader that stops would otherwise keep one queued chunk per burst.
+   */
+  private backlog: Backlog | undefined;
   /** Whether the reader waits for a chunk, having taken (and, for a bridge, written) all before it. */
   private readPending = false;
   /** Where events go once a fetch-to-Node bridge has sent the head (see `nodeResponse`). */
   private direct: SSETransport | undefined;
-  batchHeld = false;
-  batchWrites = 0;
-  batchTurns = 0;
-  batchIdleTurns = 0;
-
   constructor(
     private readonly signal: AbortSignal | undefined,
     private readonly highWaterMark: number,
@@ -88,14 +87,17 @@ class WebTransport implements WebStreamTransport, Batched {
 
   /** @internal Underlying source: the reader wants more. */
   pull(): void {
-    if (this.queueLimit === 0) {
+    if (this.backlog !== undefined && this.backlog.bytes > 0) {
+      // The backlog's blocks are its own memory: the reader may keep them as long as it likes.
+      for (const block of this.backlog.take()) this.controller.enqueue(block);
+    } else if (this.queueLimit === 0) {
       this.readPending = true;
       // A bridge that has sent the head and asks for the first chunk is taken off its read loop
       // at once, before any event is written.
       if (this.direct === undefined && this.heldBytes === 0) this.goDirect();
     }
     // Room in the queue is not room yet while a held burst is still to be added to it.
-    if (!this.waitingForDrain || this.queuedBytes + this.heldBytes >= this.limit) return;
+    if (!this.waitingForDrain || this.bufferedBytes >= this.limit) return;
     this.waitingForDrain = false;
     this.handlers?.onDrain();
   }
@@ -129,14 +131,16 @@ class WebTransport implements WebStreamTransport, Batched {
   write(chunk: Uint8Array): boolean {
     if (this.direct === undefined && this.readPending && this.heldBytes === 0) this.goDirect();
     if (this.direct !== undefined) return this.direct.write(chunk);
-    this.held.push(chunk);
-    this.heldBytes += chunk.byteLength;
-    holdWrite(this);
-    // A producer that writes a lot without pausing gets its bytes to the body as they pile up.
-    if (this.heldBytes >= MAX_CHUNK_BYTES) this.releaseBatch();
-    const room = this.queuedBytes + this.heldBytes < this.limit;
+    if (this.batch === undefined) this.batch = new WriteBatch(this);
+    this.batch.add(chunk);
+    const room = this.bufferedBytes < this.limit;
     if (!room) this.waitingForDrain = true;
     return room;
+  }
+
+  /** Bytes of the current burst, not in the body yet. */
+  private get heldBytes(): number {
+    return this.batch?.bytes ?? 0;
   }
 
   /**
@@ -154,32 +158,36 @@ class WebTransport implements WebStreamTransport, Batched {
   get bufferedBytes(): number {
     if (this.ended) return 0;
     if (this.direct !== undefined) return this.direct.bufferedBytes;
-    return this.queuedBytes + this.heldBytes;
+    return this.queuedBytes + this.heldBytes + (this.backlog?.bytes ?? 0);
   }
 
-  /** @internal Ends a burst: what it wrote goes into the body as one chunk. */
-  releaseBatch(): void {
-    const { held, heldBytes } = this;
-    if (heldBytes === 0 || this.ended) return;
-    this.held = [];
-    this.heldBytes = 0;
+  /**
+   * @internal Ends a burst: what it wrote goes into the body as one chunk of its own memory (a
+   * reader may keep a chunk as long as it likes, so no slab view goes in), or into the backlog
+   * while the body still holds an unread chunk.
+   */
+  sendBurst(parts: readonly Uint8Array[], size: number): void {
+    if (this.ended) return;
     this.readPending = false;
-    this.controller.enqueue(held.length === 1 ? (held[0] as Uint8Array) : concat(held, heldBytes));
-  }
-
-  /** @internal Whether the burst holds enough bytes to go out now. */
-  batchFull(): boolean {
-    return this.heldBytes >= MAX_CHUNK_BYTES;
+    if (this.queuedBytes > 0 || (this.backlog !== undefined && this.backlog.bytes > 0)) {
+      if (this.backlog === undefined) this.backlog = new Backlog();
+      for (const part of parts) this.backlog.append(part);
+    } else
+      this.controller.enqueue(parts.length === 1 ? unshared(parts[0] as Uint8Array) : concat(parts, size));
   }
 
   end(discard: boolean): void {
     if (this.ended) return;
-    if (!discard) this.releaseBatch();
+    if (discard) this.batch?.discard();
+    else {
+      this.batch?.release();
+      // The body closes after what it holds: the kept bursts go in first.
+      for (const block of this.backlog?.take() ?? []) this.controller.enqueue(block);
+    }
     // The socket's bytes go first; the bridge ends the response when the body closes below.
     this.direct?.end(discard);
     this.ended = true;
-    this.held = [];
-    this.heldBytes = 0;
+    this.backlog = undefined;
     this.signal?.removeEventListener('abort', this.onClientGone);
     this.handlers = undefined;
     try {

@@ -1,0 +1,136 @@
+import { describe, expect, it, vi } from 'vitest';
+import { webStreamTransport } from '../../src/transports/web-stream.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** A transport attached to spies, as a stream would attach it, and opened. */
+function attached(options: Parameters<typeof webStreamTransport>[0] = {}) {
+  const transport = webStreamTransport(options);
+  const handlers = { onDrain: vi.fn(), onDisconnect: vi.fn(), maxBufferedBytes: 1024 * 1024 };
+  transport.attach(handlers);
+  transport.open({ 'content-type': 'text/event-stream; charset=utf-8', 'x-test': '1' });
+  return { transport, handlers };
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+describe('webStreamTransport', () => {
+  it('refuses to hand out a response before a stream opened it', () => {
+    expect(() => webStreamTransport().response()).toThrow(
+      'webStreamTransport: open an SSEStream on it before asking for its response.',
+    );
+  });
+
+  it('answers 200 with the headers it was opened with and streams the written bytes', async () => {
+    const { transport } = attached();
+    const response = transport.response();
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    expect(response.headers.get('x-test')).toBe('1');
+    transport.write(encoder.encode('data: a\n\n'));
+    transport.write(encoder.encode('data: b\n\n'));
+    transport.end(false);
+    await expect(response.text()).resolves.toBe('data: a\n\ndata: b\n\n');
+  });
+
+  it('reports backpressure once its buffer is full and drains once the client reads', async () => {
+    const { transport, handlers } = attached({ highWaterMark: 10 });
+    const reader = transport.response().body!.getReader();
+    expect(transport.write(encoder.encode('12345'))).toBe(true);
+    expect(transport.bufferedBytes).toBe(5);
+    expect(transport.write(encoder.encode('67890'))).toBe(false);
+    expect(transport.bufferedBytes).toBe(10);
+    await settle();
+    expect(handlers.onDrain).not.toHaveBeenCalled();
+    // Both writes of the task arrive as one chunk.
+    expect(decoder.decode((await reader.read()).value)).toBe('1234567890');
+    await settle();
+    expect(handlers.onDrain).toHaveBeenCalledTimes(1);
+    expect(transport.bufferedBytes).toBe(0);
+    expect(transport.write(encoder.encode('abc'))).toBe(true);
+    await reader.read();
+    await settle();
+    // One drain per full buffer, not one per read.
+    expect(handlers.onDrain).toHaveBeenCalledTimes(1);
+    transport.end(false);
+  });
+
+  it('sends a burst of writes as one chunk, and a write after the burst as the next', async () => {
+    const { transport } = attached();
+    const reader = transport.response().body!.getReader();
+    for (let i = 0; i < 50; i++) transport.write(encoder.encode(`${i},`));
+    const first = decoder.decode((await reader.read()).value);
+    expect(first).toBe(Array.from({ length: 50 }, (_, i) => `${i},`).join(''));
+    transport.write(encoder.encode('later'));
+    expect(decoder.decode((await reader.read()).value)).toBe('later');
+    transport.end(false);
+  });
+
+  it('defaults to a 64 KiB buffer', () => {
+    const { transport } = attached();
+    expect(transport.write(new Uint8Array(64 * 1024 - 1))).toBe(true);
+    expect(transport.write(new Uint8Array(1))).toBe(false);
+    expect(transport.bufferedBytes).toBe(64 * 1024);
+    transport.end(true);
+  });
+
+  it('delivers what is queued before a clean end', async () => {
+    const { transport } = attached({ highWaterMark: 1 });
+    const reader = transport.response().body!.getReader();
+    transport.write(encoder.encode('queued'));
+    transport.end(false);
+    expect(transport.bufferedBytes).toBe(0);
+    expect(decoder.decode((await reader.read()).value)).toBe('queued');
+    await expect(reader.read()).resolves.toEqual({ done: true, value: undefined });
+  });
+
+  it('errors the body on a discarding end, so the client sees a broken stream, not a finished one', async () => {
+    const { transport } = attached();
+    const reader = transport.response().body!.getReader();
+    transport.write(encoder.encode('queued'));
+    transport.end(true);
+    await expect(reader.read()).rejects.toThrow('event stream closed: client gone or too slow');
+  });
+
+  it('ends once: a second end does nothing', async () => {
+    const { transport } = attached();
+    const reader = transport.response().body!.getReader();
+    transport.end(false);
+    expect(() => transport.end(true)).not.toThrow();
+    await expect(reader.read()).resolves.toEqual({ done: true, value: undefined });
+  });
+
+  it('tells the stream the client left when the body is cancelled', async () => {
+    const { transport, handlers } = attached();
+    await transport.response().body!.cancel();
+    expect(handlers.onDisconnect).toHaveBeenCalledTimes(1);
+    // Ending a cancelled body must not throw.
+    expect(() => transport.end(true)).not.toThrow();
+  });
+
+  it('tells the stream the client left when the request signal aborts', () => {
+    const controller = new AbortController();
+    const { transport, handlers } = attached({ signal: controller.signal });
+    controller.abort();
+    expect(handlers.onDisconnect).toHaveBeenCalledTimes(1);
+    transport.end(true);
+  });
+
+  it('tells the stream at once about a request that was aborted before it attached', async () => {
+    const { transport, handlers } = attached({ signal: AbortSignal.abort() });
+    await Promise.resolve();
+    expect(handlers.onDisconnect).toHaveBeenCalledTimes(1);
+    transport.end(true);
+  });
+
+  it('stops listening to the request signal and the body once ended', async () => {
+    const controller = new AbortController();
+    const { transport, handlers } = attached({ signal: controller.signal });
+    const body = transport.response().body!;
+    transport.end(false);
+    controller.abort();
+    await body.cancel();
+    expect(handlers.onDisconnect).not.toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,256 @@
+import type { ChannelMessage, LiveGap } from '@ssekit/core';
+import type { Redis } from 'ioredis';
+import { backoff } from './connection.js';
+import { type Entry, type StreamInfo, streamInfo, toMessage } from './entries.js';
+import { compareStreamIds, STREAM_START } from './stream-id.js';
+
+/** Entries taken per read: bounds the memory one read holds while a follower catches up. */
+const READ_BATCH = 1_000;
+
+/** XINFO STREAM's reply for a stream that does not exist. */
+const EMPTY_STREAM = ['length', 0, 'entries-added', 0];
+
+interface Subscriber {
+  readonly deliver: (message: ChannelMessage) => void;
+  readonly onGap: ((gap: LiveGap) => void) | undefined;
+}
+
+interface Waiter {
+  readonly id: string;
+  readonly done: () => void;
+}
+
+/** What the follower needs to know. */
+export interface FollowerOptions {
+  key: string;
+  blockTimeout: number;
+  commandTimeout: number;
+  maxRetryDelay: number;
+  report: (error: unknown) => void;
+}
+
+/**
+ * Follows the stream with `XREAD BLOCK` on a connection of its own and hands every new entry, in
+ * stream order, to this instance's subscribers; after a failure it reconnects with backoff and
+ * resumes after the last entry it delivered. When entries it had not delivered were removed before
+ * it read them (it was stalled while the stream was trimmed past it), it tells its subscribers so
+ * (`onGap`) before the entries that follow.
+ */
+export class Follower {
+  /** Where the next read starts: the last entry delivered or started after; `undefined` before it started. */
+  private position: string | undefined;
+  /**
+   * The ordinal of the last entry delivered (or started after) among all entries ever added to the
+   * stream, counting from 1 (Redis 7's `entries-added`); `undefined` where Redis does not tell.
+   * Entries removed from the head are counted by `entries-added - length`, so comparing the two
+   * tells whether entries after the last one delivered were removed before this follower read them.
+   */
+  private ordinal: number | undefined;
+  /** The last entry delivered (or started after); `position` is reset when that entry is gone. */
+  private lastDelivered: string | undefined;
+  private readonly subscribers = new Set<Subscriber>();
+  private readonly waiters = new Set<Waiter>();
+  private readonly started: Promise<void>;
+  private markStarted!: () => void;
+  private stopped = false;
+  /** Ends the pause between attempts early (on stop). */
+  private wake: (() => void) | undefined;
+  private readonly following: Promise<void>;
+
+  constructor(
+    private readonly reader: Redis,
+    private readonly options: FollowerOptions,
+  ) {
+    this.started = new Promise((resolve) => {
+      this.markStarted = resolve;
+    });
+    this.following = this.follow();
+  }
+
+  /** Resolves once the follower knows where in the stream it starts. */
+  ready(): Promise<void> {
+    return this.started;
+  }
+
+  /** Whether it knows where it starts (`ready()` has resolved). */
+  get isStarted(): boolean {
+    return this.position !== undefined;
+  }
+
+  subscribe(deliver: (message: ChannelMessage) => void, onGap?: (gap: LiveGap) => void): () => void {
+    const subscriber: Subscriber = { deliver, onGap };
+    this.subscribers.add(subscriber);
+    return () => this.subscribers.delete(subscriber);
+  }
+
+  /**
+   * Resolves once the follower has delivered `id` (at most `commandTimeout` later). A replay read
+   * from the stream can be ahead of this instance's follower; the channel holds live events back
+   * while it replays, so waiting here puts every event the replay holds into that held-back set,
+   * where the channel drops the duplicates. Bounded, so that a follower cut off from Redis does not
+   * hold a client's replay forever: at worst an event then arrives twice.
+   */
+  caughtUp(id: string): Promise<void> {
+    if (this.stopped || (this.position !== undefined && compareStreamIds(this.position, id) >= 0)) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(waiter);
+        resolve();
+      };
+      const waiter: Waiter = { id, done };
+      const timer = setTimeout(done, this.options.commandTimeout);
+      this.waiters.add(waiter);
+    });
+  }
+
+  /** Stops following; resolves once the loop has ended (close the connection first). */
+  stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    for (const waiter of this.waiters) waiter.done();
+    this.subscribers.clear();
+    return this.following;
+  }
+
+  private async follow(): Promise<void> {
+    const { key, blockTimeout, maxRetryDelay, report } = this.options;
+    let failures = 0;
+    let synced = false;
+    while (!this.stopped) {
+      try {
+        if (!synced) {
+          // Without an offline queue a command sent before the connection is up fails at once:
+          // wait for it (or the retry delay) instead of reporting a spurious error at every start.
+          if (this.reader.status !== 'ready') await this.pause(maxRetryDelay);
+          if (this.stopped) return;
+          this.position = await this.resumePosition();
+          synced = true;
+          this.markStarted();
+          this.releaseWaiters();
+        }
+        const from = this.position as string;
+        // Sent together on one connection, so no round trip is added: XINFO answers at once with
+        // how many entries were ever removed from the head, which the read below is checked against.
+        const [info, reply] = await Promise.all([
+          this.info(),
+          this.reader.call(
+            'XREAD',
+            'COUNT',
+            String(READ_BATCH),
+            'BLOCK',
+            String(blockTimeout),
+            'STREAMS',
+            key,
+            from,
+          ),
+        ]);
+        failures = 0;
+        // The reply is [[key, entries]], or null when the block timed out with nothing new.
+        const entries = (reply as [string, Entry[]][] | null)?.[0]?.[1];
+        if (!entries) continue;
+        this.checkContinuity(streamInfo(info), entries, from);
+        this.deliver(entries);
+      } catch (error) {
+        if (this.stopped) return;
+        synced = false;
+        report(error);
+        await this.pause(backoff(++failures, maxRetryDelay));
+      }
+    }
+  }
+
+  /**
+   * Where to read from after (re)connecting. At first: after the newest entry, since older entries
+   * are history, served by replays. After a failure: after the last entry delivered, if the stream
+   * still holds it; if not, the stream was recreated (Redis restarted without persistence, the key
+   * deleted) or trimmed past it, and everything now in it is newer to this follower: from the start.
+   * (If it was trimmed past it, the first read signals the gap: entries after it were removed.)
+   */
+  private async resumePosition(): Promise<string> {
+    const { key } = this.options;
+    const last = this.position;
+    if (last === undefined) {
+      const info = streamInfo(await this.info());
+      // The newest entry is the last one added (ordinal `entries-added`), unless it was deleted.
+      this.ordinal = info.removedCount === undefined ? undefined : info.removedCount + (info.length ?? 0);
+      this.lastDelivered = info.newest ?? STREAM_START;
+      return this.lastDelivered;
+    }
+    const kept = (await this.reader.call('XRANGE', key, last, last)) as Entry[];
+    return kept.length > 0 ? last : STREAM_START;
+  }
+
+  private signalGap(lastEventId: string): void {
+    for (const { onGap } of this.subscribers) this.call(() => onGap?.({ lastEventId, reason: 'expired' }));
+  }
+
+  /** XINFO STREAM's reply; a stream that does not exist yet is an empty one, nothing ever added. */
+  private info(): Promise<unknown> {
+    return this.reader.call('XINFO', 'STREAM', this.options.key).catch((error: unknown) => {
+      if (error instanceof Error && /no such key/i.test(error.message)) return EMPTY_STREAM;
+      throw error;
+    });
+  }
+
+  /**
+   * Signals a gap if the read skipped entries: when it starts at the oldest entry kept, that entry's
+   * ordinal tells whether entries between the last one delivered and it were removed. Otherwise the
+   * read follows on from the last entry delivered. (Entries deleted with XDEL from the middle of the
+   * stream also count as removed; ssekit never does that.)
+   */
+  private checkContinuity(info: StreamInfo, entries: readonly Entry[], from: string): void {
+    const first = entries[0]?.[0];
+    const oldestOrdinal = info.removedCount === undefined ? undefined : info.removedCount + 1;
+    if (first === undefined || first !== info.oldest || oldestOrdinal === undefined) {
+      if (this.ordinal !== undefined) this.ordinal += entries.length;
+      return;
+    }
+    // Ordinals restart in a recreated stream, where a lower one is no loss.
+    if (this.ordinal !== undefined && oldestOrdinal > this.ordinal + 1)
+      this.signalGap(this.lastDelivered ?? from);
+    this.ordinal = oldestOrdinal + entries.length - 1;
+  }
+
+  private deliver(entries: readonly Entry[]): void {
+    for (const entry of entries) {
+      const message = toMessage(entry);
+      this.position = entry[0];
+      this.lastDelivered = entry[0];
+      for (const { deliver } of this.subscribers) this.call(() => deliver(message));
+    }
+    this.releaseWaiters();
+  }
+
+  /** One subscriber's failure must not stop the stream for the others. */
+  private call(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.options.report(error);
+    }
+  }
+
+  private releaseWaiters(): void {
+    const position = this.position;
+    if (position === undefined) return;
+    for (const waiter of this.waiters) if (compareStreamIds(position, waiter.id) >= 0) waiter.done();
+  }
+
+  /** Waits `ms`, or less if the connection comes back or the follower stops. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.reader.off('ready', done);
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.reader.once('ready', done);
+      this.wake = done;
+    });
+  }
+}

@@ -1,0 +1,102 @@
+import { checkNumberOption, checkStringOption, invalidOption } from '@ssekit/core';
+import type { RedisOptions } from 'ioredis';
+
+/** Options of `redisChannel`. Every duration is in milliseconds. */
+export interface RedisChannelOptions {
+  /**
+   * Where Redis is: a URL (`redis://[user:password@]host:port[/db]`, `rediss://` for TLS) or
+   * ioredis connection options. Two connections are opened from it: one that writes and reads
+   * history, and one that does nothing but wait on the stream (a blocking read holds its
+   * connection). The options that the guarantees below rest on are always set, whatever is given:
+   * no offline queue, no command retried after a lost connection, RESP2.
+   */
+  redis: string | RedisOptions;
+  /**
+   * The Redis key of the channel's stream, e.g. `'ssekit:chat'`. One key holds the whole channel,
+   * so in Redis Cluster it lives on one slot. Every instance that serves the channel uses the same key.
+   */
+  key: string;
+  /**
+   * Events kept for replay. Trimming is approximate (`XADD MAXLEN ~`): Redis keeps at least this
+   * many, and drops old entries a whole node (100 entries by default) at a time. Default 10 000.
+   */
+  maxLen?: number;
+  /**
+   * How long a send (or a history read) waits for Redis to answer before it rejects with
+   * `ERR_SSE_REDIS_UNAVAILABLE`. While Redis is unreachable, sends reject at once. Default 2 000.
+   */
+  commandTimeout?: number;
+  /**
+   * How long one blocking read waits on the server before it is issued again. The follower's
+   * connection is declared dead, and re-established, when no answer comes within this plus
+   * `commandTimeout`. Default 5 000.
+   */
+  blockTimeout?: number;
+  /**
+   * The longest pause between reconnection attempts; pauses start at 50 ms and double up to this.
+   * Ignored for reconnection if `redis.retryStrategy` is given. Default 2 000.
+   */
+  maxRetryDelay?: number;
+  /**
+   * Told about every connection error and failed read, for logs and metrics. Nothing needs to be
+   * done about them: sends reject on their own and the follower reconnects. Default: ignored.
+   */
+  onError?: (error: Error) => void;
+}
+
+/** `RedisChannelOptions` checked, with every default filled in. */
+export interface ResolvedRedisOptions {
+  redis: string | RedisOptions;
+  key: string;
+  maxLen: number;
+  commandTimeout: number;
+  blockTimeout: number;
+  maxRetryDelay: number;
+  /** Never throws: a failing hook must not break the follower. */
+  report: (error: unknown) => void;
+}
+
+const WHOLE_POSITIVE = { integer: true, above: 0 } as const;
+
+/**
+ * Checks the options of `redisChannel`.
+ *
+ * @throws SSEFieldError / SSERangeError (`ERR_SSE_INVALID_OPTION`) naming the option.
+ */
+export function resolveRedisOptions(options: RedisChannelOptions): ResolvedRedisOptions {
+  const key = checkStringOption('key', options.key, 'a non-empty string, the same on every instance');
+  const { redis, onError } = options;
+  if (typeof redis !== 'string' && (typeof redis !== 'object' || redis === null)) {
+    throw invalidOption(
+      'redis',
+      redis,
+      'a Redis URL (redis://host:port) or ioredis connection options',
+      'type',
+    );
+  }
+  if (onError !== undefined && typeof onError !== 'function') {
+    throw invalidOption('onError', onError, 'a function', 'type');
+  }
+  const number = (field: keyof RedisChannelOptions, fallback: number, unit: string) =>
+    checkNumberOption(field, options[field], {
+      ...WHOLE_POSITIVE,
+      fallback,
+      requirement: `a whole number of ${unit} > 0`,
+    });
+  return {
+    redis,
+    key,
+    maxLen: number('maxLen', 10_000, 'events'),
+    commandTimeout: number('commandTimeout', 2_000, 'milliseconds'),
+    blockTimeout: number('blockTimeout', 5_000, 'milliseconds'),
+    maxRetryDelay: number('maxRetryDelay', 2_000, 'milliseconds'),
+    report(error) {
+      if (!onError) return;
+      try {
+        onError(error instanceof Error ? error : new Error(String(error)));
+      } catch {
+        // A failing error hook must not break the follower.
+      }
+    },
+  };
+}
