@@ -11,10 +11,15 @@ import {
  * request and the frameworks' requests built on them (Express, Koa's `ctx.req`) all fit.
  */
 export interface NodeRequestLike {
+  /** `HEAD` gets the headers only. */
   readonly method?: string | undefined;
+  /** Lower-cased names, as Node gives them; `last-event-id` is read. */
   readonly headers: { readonly [name: string]: string | string[] | undefined };
+  /** Path and query, for the last-event-id query parameter. */
   readonly url?: string | undefined;
+  /** 1 for HTTP/1.x, which alone has a socket of its own and connection headers. */
   readonly httpVersionMajor: number;
+  /** The connection (HTTP/1.x). */
   readonly socket?: NodeSocketLike | null | undefined;
 }
 

@@ -1,5 +1,6 @@
 /** The side of a stream `runHandler` needs: whether it is open, and closing it when user code fails. */
 export interface ClosableStream {
+  /** Whether the stream has closed; a stream closed from the start (HEAD) runs no user code. */
   readonly closed: boolean;
   close(): void;
 }
