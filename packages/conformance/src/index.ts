@@ -11,12 +11,14 @@ import { disconnectTests } from './disconnect.js';
 import { eventSourceTests } from './eventsource-client.js';
 import { handlerErrorTests } from './handler-error.js';
 import type { ConformanceHarness, RunningServer } from './harness.js';
+import { headTests } from './head.js';
 import { headerTests } from './headers.js';
 import { heartbeatTests } from './heartbeat.js';
 import { lastEventIdTests } from './last-event-id.js';
 import { messageTests } from './messages.js';
 import { shutdownTests } from './shutdown.js';
 import { slowClientTests } from './slow-client.js';
+import { unicodeLastEventIdTests } from './unicode-last-event-id.js';
 
 export type {
   ConformanceApp,
@@ -51,6 +53,8 @@ export function describeConformance(harness: ConformanceHarness): void {
     headerTests(server, harness);
     heartbeatTests(server);
     lastEventIdTests(server);
+    unicodeLastEventIdTests(server);
+    headTests(server);
     eventSourceTests(server);
     badInputTests(server);
     handlerErrorTests(server);

@@ -30,6 +30,10 @@ export type {
 } from './history.js';
 export { isDeliveringHistory, memoryHistory } from './history.js';
 export { DEFAULT_LAST_EVENT_ID_QUERY, readLastEventId } from './last-event-id.js';
+export type { LazyStream, StreamSetup } from './lazy-stream.js';
+export { lazyStream, sseOf } from './lazy-stream.js';
+export type { NodeRequestLike } from './node-request.js';
+export { nodeStreamRequest } from './node-request.js';
 export type { ResolvedSSEOptions, SSEOptions } from './options.js';
 export { DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_BUFFERED_BYTES, validateSSEOptions } from './options.js';
 export type { EventStreamParser, ParsedEvent, ParserCallbacks } from './parse.js';

@@ -1,5 +1,5 @@
 import { checkRetry, jsonSerializer } from './encode.js';
-import { SSERangeError } from './errors.js';
+import { describeValue, SSEFieldError, SSERangeError } from './errors.js';
 import { DEFAULT_LAST_EVENT_ID_QUERY } from './last-event-id.js';
 import type { Serializer } from './types.js';
 
@@ -32,7 +32,11 @@ export interface SSEOptions {
    * Last-Event-ID. Default 1 MiB (1 048 576); `Infinity` means no bound.
    */
   maxBufferedBytes?: number;
-  /** Extra response headers; a header named here replaces the default of the same name. */
+  /**
+   * Extra response headers; a header named here replaces the default of the same name. Names must
+   * be HTTP tokens and values must not hold CR, LF, NUL or other control characters (tab aside) or
+   * characters above U+00FF, which no server runtime would send: checked when `sse()` is called.
+   */
   headers?: Record<string, string>;
   /**
    * Query parameter read for the last event id when the request has no `Last-Event-ID` header
@@ -63,11 +67,56 @@ function invalid(field: string, value: unknown, requirement: string): SSERangeEr
   );
 }
 
+/** An HTTP token (RFC 9110 §5.6.2), what a header name must be. */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * Whether Node and fetch's `Headers` both accept `value`: tab, visible ASCII, space and the
+ * latin1 range (RFC 9110 §5.5 field-content plus obs-text); a CR or LF would split the header.
+ */
+function isHeaderValue(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if ((code < 0x20 && code !== 0x09) || code === 0x7f || code > 0xff) return false;
+  }
+  return true;
+}
+
+function checkHeaders(headers: unknown): void {
+  if (typeof headers !== 'object' || headers === null) {
+    throw new SSEFieldError(
+      'ERR_SSE_INVALID_OPTION',
+      'headers',
+      headers,
+      `headers must be an object of header names to string values, got ${describeValue(headers)}.`,
+    );
+  }
+  for (const [name, value] of Object.entries(headers)) {
+    if (!HEADER_NAME.test(name)) {
+      throw new SSEFieldError(
+        'ERR_SSE_INVALID_OPTION',
+        'headers',
+        name,
+        `headers: ${describeValue(name)} is not a valid header name (letters, digits and !#$%&'*+-.^_\`|~ only).`,
+      );
+    }
+    if (typeof value !== 'string' || !isHeaderValue(value)) {
+      throw new SSEFieldError(
+        'ERR_SSE_INVALID_OPTION',
+        `headers.${name}`,
+        value,
+        `headers.${name} must be a string without CR, LF or other control characters, got ${describeValue(value)}.`,
+      );
+    }
+  }
+}
+
 /**
  * Checks stream options and fills in the defaults. Adapters call it when they are set up, so a bad
  * option fails where it was written rather than on the first request; streams call it again.
  *
- * @throws SSERangeError (`ERR_SSE_INVALID_OPTION`, or `ERR_SSE_INVALID_RETRY` for `retry`) naming the option.
+ * @throws SSERangeError (`ERR_SSE_INVALID_OPTION`, or `ERR_SSE_INVALID_RETRY` for `retry`) naming the
+ *   option; SSEFieldError (`ERR_SSE_INVALID_OPTION`) for a header name or value no server would send.
  */
 export function validateSSEOptions(options: SSEOptions = {}): ResolvedSSEOptions {
   const heartbeat = options.heartbeat ?? DEFAULT_HEARTBEAT_MS;
@@ -89,6 +138,7 @@ export function validateSSEOptions(options: SSEOptions = {}): ResolvedSSEOptions
   if (lastEventIdQuery !== false && !(typeof lastEventIdQuery === 'string' && lastEventIdQuery !== '')) {
     throw invalid('lastEventIdQuery', lastEventIdQuery, 'a query parameter name or false');
   }
+  if (options.headers !== undefined) checkHeaders(options.headers);
   return {
     heartbeat,
     retry: options.retry,

@@ -37,6 +37,11 @@ export interface StreamRequest {
    * group when it closes). Default: none.
    */
   group?: StreamGroup | undefined;
+  /**
+   * A HEAD request: the stream sends its status and headers, ends the response at once and is
+   * closed (reason `'server'`), so no heartbeat runs and every send resolves `false`.
+   */
+  headOnly?: boolean;
 }
 
 /**
@@ -145,6 +150,10 @@ class StreamCore implements TransportHandlers, HeartbeatTarget, StreamInternals 
     // header value), nothing has been added to it and the framework can still answer with the error.
     this.transport.open(eventStreamHeaders({ connectionHeader: request.connectionHeader, headers }));
     this.transport.attach(this);
+    if (request.headOnly) {
+      this.shutdown('server');
+      return;
+    }
     this.scheduler = heartbeat === false ? undefined : heartbeatScheduler(heartbeat);
     this.scheduler?.add(this);
     if (retry !== undefined) this.writeBytes(encoder.encode(`retry: ${retry}\n\n`));

@@ -7,6 +7,19 @@ describe('readLastEventId', () => {
     expect(readLastEventId('ид-😀 x', undefined)).toBe('ид-😀 x');
   });
 
+  it('decodes a header whose UTF-8 bytes arrived as latin1 characters', () => {
+    const sent = 'café-日本-😀';
+    const asNodeGivesIt = String.fromCharCode(...new TextEncoder().encode(sent));
+    expect(readLastEventId(asNodeGivesIt, '/events')).toBe(sent);
+    // A leading BOM is part of the id, not a byte-order mark to strip.
+    expect(readLastEventId('\u00ef\u00bb\u00bfx', '/events')).toBe('\ufeffx');
+  });
+
+  it('keeps a header that is not valid UTF-8 as it came', () => {
+    expect(readLastEventId('caf\u00e9', '/events')).toBe('caf\u00e9');
+    expect(readLastEventId('\u00c3', '/events')).toBe('\u00c3');
+  });
+
   it('prefers the header over the query parameter', () => {
     expect(readLastEventId('from-header', '/events?lastEventId=from-query')).toBe('from-header');
   });

@@ -2,7 +2,13 @@
 // over real HTTP without any framework in between.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createStreamGroup, nodeResponseTransport, openSSEStream, type StreamGroup } from '@ssekit/core';
+import {
+  createStreamGroup,
+  nodeStreamRequest,
+  openSSEStream,
+  runHandler,
+  type StreamGroup,
+} from '@ssekit/core';
 import { createConformanceApp, SHUTDOWN_DRAIN } from '../../conformance/src/app.js';
 import { type ConformanceApp, describeConformance, type ScenarioRoute } from '../../conformance/src/index.js';
 
@@ -13,18 +19,12 @@ function serveRoute(
   req: IncomingMessage,
   res: ServerResponse,
 ): void {
-  const url = req.url ?? '/';
-  const transport = nodeResponseTransport(res, req.socket);
-  const connectionHeader = req.httpVersionMajor === 1;
-  const stream = openSSEStream(
-    { transport, lastEventIdHeader: req.headers['last-event-id'], url, connectionHeader, group },
-    route.options,
+  const stream = openSSEStream(nodeStreamRequest(req, res, req.url, group), route.options);
+  runHandler(
+    stream,
+    () => route.handle(stream, { url: req.url ?? '/' }),
+    (error) => app.onError(error),
   );
-  // The executor turns a synchronous throw into a rejection, so both kinds of failure end up here.
-  new Promise<void>((resolve) => resolve(route.handle(stream, { url }))).catch((error: unknown) => {
-    app.onError(error);
-    stream.close();
-  });
 }
 
 describeConformance({

@@ -10,6 +10,7 @@ declare global {
        * This response's event stream. The first read opens it (status 200 and the event-stream
        * headers go to the client at once); later reads return the same stream. Present on every
        * response that passed through `sse()`; a handler that never reads it responds as usual.
+       * Read it typed with your event map through `sseOf<Events>(res)`.
        */
       readonly sse: SSEStream;
     }

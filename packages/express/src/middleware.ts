@@ -1,29 +1,26 @@
 import {
   createStreamGroup,
   type DrainableStreams,
+  lazyStream,
+  type NodeRequestLike,
   type NodeResponseLike,
-  type NodeSocketLike,
-  nodeResponseTransport,
+  nodeStreamRequest,
   openSSEStream,
   runHandler,
   type SSEOptions,
   type SSEStream,
-  type StreamGroup,
+  type StreamSetup,
   validateSSEOptions,
   withStreamGroup,
 } from '@ssekit/core';
 
 /**
- * The parts of a request the middleware reads. Express's `Request` (4 and 5), Node's
- * `IncomingMessage` and `http2`'s compatibility request all fit, so no framework types are needed.
+ * The parts of a request `sse` reads. Express's `Request` (4 and 5), Node's `IncomingMessage` and
+ * `http2`'s compatibility request all fit, so no framework types are needed.
  */
-export interface SSERequestLike {
-  readonly headers: { readonly [name: string]: string | string[] | undefined };
-  readonly url?: string | undefined;
+export interface SSERequestLike extends NodeRequestLike {
   /** Express keeps the whole URL here when the route sits in a router mounted at a path. */
   readonly originalUrl?: string | undefined;
-  readonly httpVersionMajor: number;
-  readonly socket?: NodeSocketLike | null | undefined;
 }
 
 /** Express's `next`, as the middleware calls it. */
@@ -44,56 +41,84 @@ export type SSEMiddleware<
  * client leaves.
  */
 export type SSEHandler<
+  Events extends Record<string, unknown> = Record<string, unknown>,
   Req extends SSERequestLike = SSERequestLike,
   Res extends NodeResponseLike = NodeResponseLike,
-> = (stream: SSEStream, req: Req, res: Res) => unknown;
+> = (stream: SSEStream<Events>, req: Req, res: Res) => unknown;
 
 /** Options of the handler form `sse(handler, options)`: the stream's options plus `onError`. */
-export interface SSEHandlerOptions extends SSEOptions {
+export interface SSEHandlerOptions<
+  Events extends Record<string, unknown> = Record<string, unknown>,
+  Req extends SSERequestLike = SSERequestLike,
+  Res extends NodeResponseLike = NodeResponseLike,
+> extends SSEOptions {
   /**
-   * Receives what the handler threw or rejected with, after its stream has been closed. Without
-   * it the error goes to Express's `next(error)`. Either way the server keeps running. If
-   * `onError` itself throws, that error goes to `next`.
+   * Receives what the handler threw or rejected with, after its stream has been closed, with the
+   * request and response as `{ req, res }`. Without it the error goes to Express's `next(error)`.
+   * Either way the server keeps running. If `onError` itself throws, that error goes to `next`.
    */
-  onError?(error: unknown, stream: SSEStream): void;
+  onError?(error: unknown, stream: SSEStream<Events>, context: { req: Req; res: Res }): void;
 }
+
+/** Node's responses (Express's, and `http2`'s compatibility ones) know their request. */
+type Response = NodeResponseLike & { readonly req: SSERequestLike; readonly sse?: SSEStream };
+
+const responses = lazyStream<Response>(
+  (res, { options, group }) =>
+    openSSEStream(nodeStreamRequest(res.req, res, res.req.originalUrl ?? res.req.url, group), options),
+  // Express gives each app its own response prototype (it owns an `app`).
+  (res) => {
+    const proto: unknown = Object.getPrototypeOf(res);
+    return typeof proto === 'object' && proto !== null && Object.hasOwn(proto, 'app') ? proto : undefined;
+  },
+);
 
 /**
  * Makes `res.sse` available to the handlers after it, as a getter that opens the event stream the
- * first time it is read. Responses that never read it are untouched. A later `sse()` on the same
- * request (a route's own options after a global `app.use(sse())`) replaces the options, unless
- * the stream is already open.
+ * first time it is read (read it typed with `sseOf<Events>(res)`). Responses that never read it are
+ * untouched. A later `sse()` on the same request (a route's own options after a global
+ * `app.use(sse())`) replaces the options, unless the stream is already open.
+ *
+ * @throws SSERangeError / SSEFieldError here, when called, for an invalid option
  */
 export function sse(options?: SSEOptions): SSEMiddleware;
 /**
- * Opens the event stream at once and calls `handler(stream, req, res)`. A synchronous throw or a
- * rejected promise closes the stream and goes to `options.onError`, or else to Express's `next`.
+ * Opens the event stream at once and calls `handler(stream, req, res)`; a HEAD request gets the
+ * headers only and the handler does not run. A synchronous throw or a rejected promise closes the
+ * stream and goes to `options.onError`, or else to Express's `next`.
+ *
+ * @throws SSERangeError / SSEFieldError here, when called, for an invalid option
  */
-export function sse<Req extends SSERequestLike, Res extends NodeResponseLike>(
-  handler: SSEHandler<Req, Res>,
-  options?: SSEHandlerOptions,
+export function sse<
+  Events extends Record<string, unknown> = Record<string, unknown>,
+  Req extends SSERequestLike = SSERequestLike,
+  Res extends NodeResponseLike = NodeResponseLike,
+>(
+  handler: SSEHandler<Events, Req, Res>,
+  options?: SSEHandlerOptions<Events, Req, Res>,
 ): SSEMiddleware<Req, Res>;
 export function sse(
   handlerOrOptions?: SSEHandler | SSEOptions,
   handlerOptions: SSEHandlerOptions = {},
 ): SSEMiddleware {
+  const options = typeof handlerOrOptions === 'function' ? handlerOptions : (handlerOrOptions ?? {});
+  // A bad option fails here, where it was written, not on the first request.
+  validateSSEOptions(options);
+  const group = createStreamGroup(options);
+  const setup: StreamSetup = { options, group };
   if (typeof handlerOrOptions !== 'function') {
-    const options = handlerOrOptions ?? {};
-    // A bad option fails here, where it was written, not on the first request.
-    validateSSEOptions(options);
-    const group = createStreamGroup(options);
-    return withStreamGroup((req: SSERequestLike, res: NodeResponseLike, next: SSENext) => {
-      defineStream(req, res, options, group);
+    return withStreamGroup((_req: SSERequestLike, res: NodeResponseLike, next: SSENext) => {
+      responses.prepare(res as Response, setup);
       next();
     }, group);
   }
   const handler = handlerOrOptions;
-  validateSSEOptions(handlerOptions);
-  const group = createStreamGroup(handlerOptions);
+  const { onError } = handlerOptions;
   return withStreamGroup((req: SSERequestLike, res: NodeResponseLike, next: SSENext) => {
     let stream: SSEStream;
     try {
-      stream = defineStream(req, res, handlerOptions, group).sse;
+      responses.prepare(res as Response, setup);
+      stream = (res as Response).sse as SSEStream;
     } catch (error) {
       // The response could not be opened (headers already sent, say): Express decides what follows.
       next(error);
@@ -104,81 +129,13 @@ export function sse(
       () => handler(stream, req, res),
       (error) => {
         // Without onError, Express takes the error; with the headers out it can only drop the connection.
-        if (!handlerOptions.onError) return next(error);
+        if (!onError) return next(error);
         try {
-          handlerOptions.onError(error, stream);
+          onError(error, stream, { req, res });
         } catch (thrown) {
           next(thrown);
         }
       },
     );
   }, group);
-}
-
-const kOptions = Symbol('ssekit.options');
-const kStream = Symbol('ssekit.stream');
-const kGroup = Symbol('ssekit.group');
-
-/** What the middleware keeps on a response: the options to open with, then the opened stream. */
-interface StreamSlots {
-  /** Node's responses (and Express's) know their request. */
-  readonly req?: SSERequestLike;
-  [kOptions]?: SSEOptions;
-  /** The group of the `sse()` whose options these are. */
-  [kGroup]?: StreamGroup;
-  [kStream]?: SSEStream;
-}
-
-type WithStream = NodeResponseLike & StreamSlots & { readonly sse: SSEStream };
-
-const prototypesWithGetter = new WeakSet<object>();
-
-function defineStream(
-  req: SSERequestLike,
-  res: NodeResponseLike,
-  options: SSEOptions,
-  group: StreamGroup,
-): WithStream {
-  const slots = res as WithStream;
-  if (slots[kStream]) return slots;
-  slots[kOptions] = options;
-  slots[kGroup] = group;
-  const proto: unknown = Object.getPrototypeOf(res);
-  // Express gives each app its own response prototype (it owns an `app`): the getter is defined
-  // there once, so responses keep their shape. Redefining a property on every response would turn
-  // each into a slow dictionary object, about 1.5 KiB more per open stream.
-  if (typeof proto === 'object' && proto !== null && Object.hasOwn(proto, 'app')) {
-    if (!prototypesWithGetter.has(proto)) {
-      Object.defineProperty(proto, 'sse', { configurable: true, get: openOnFirstRead });
-      prototypesWithGetter.add(proto);
-    }
-  } else if (!Object.hasOwn(res, 'sse')) {
-    Object.defineProperty(res, 'sse', { configurable: true, get: openOnFirstRead });
-  }
-  if (slots.req === undefined) Object.defineProperty(res, 'req', { configurable: true, value: req });
-  return slots;
-}
-
-/** The `res.sse` getter: opens the stream on the first read, then returns the same one. */
-function openOnFirstRead(this: NodeResponseLike & StreamSlots): SSEStream | undefined {
-  const opened = this[kStream];
-  if (opened) return opened;
-  const options = this[kOptions];
-  const req = this.req;
-  // A response of the same app that never passed through sse() has no stream.
-  if (!options || !req) return undefined;
-  const http1 = req.httpVersionMajor === 1;
-  const stream = openSSEStream(
-    {
-      // On HTTP/2 `req.socket` is the session's, shared by every stream: leave its timeouts alone.
-      transport: nodeResponseTransport(this, http1 ? req.socket : undefined),
-      lastEventIdHeader: req.headers['last-event-id'],
-      url: req.originalUrl ?? req.url,
-      connectionHeader: http1,
-      group: this[kGroup],
-    },
-    options,
-  );
-  this[kStream] = stream;
-  return stream;
 }

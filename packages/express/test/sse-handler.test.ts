@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { expectBeforeThenEnd, recordRoutedError } from './error-routing.js';
 import { connect, expressVersions, listen, type TestServer } from './helpers.js';
 
-type Failure = { error: unknown; stream: SSEStream; closed: boolean };
+type Failure = { error: unknown; stream: SSEStream; closed: boolean; url: string | undefined };
 
 describe.each(expressVersions)('sse(handler) (%s)', (_name, express) => {
   let server: TestServer | undefined;
@@ -26,7 +26,10 @@ describe.each(expressVersions)('sse(handler) (%s)', (_name, express) => {
       '/events',
       sse(
         handler,
-        onError && { onError: (error, stream) => onError({ error, stream, closed: stream.closed }) },
+        onError && {
+          onError: (error, stream, { req }) =>
+            onError({ error, stream, closed: stream.closed, url: req.originalUrl }),
+        },
       ),
     );
     app.get(
@@ -74,7 +77,7 @@ describe.each(expressVersions)('sse(handler) (%s)', (_name, express) => {
     stream.close();
   });
 
-  it('closes the stream and calls onError(error, stream) when the handler throws', async () => {
+  it('closes the stream and calls onError(error, stream, { req, res }) when the handler throws', async () => {
     const failed = deferred<Failure>();
     server = await listen(
       appWith((stream) => {
@@ -86,29 +89,11 @@ describe.each(expressVersions)('sse(handler) (%s)', (_name, express) => {
     const client = await connect(`${server.url}/events`);
     expect(await client.next()).toMatchObject({ data: 'before' });
     expect(await client.next()).toBeUndefined();
-    const { error, stream, closed } = await failed.promise;
+    const { error, stream, closed, url } = await failed.promise;
     expect(error).toEqual(new Error('sync boom'));
     expect(closed).toBe(true);
+    expect(url).toBe('/events');
     expect(stream.closeReason).toBe('server');
-    await servedAfterwards();
-  });
-
-  it('closes the stream and calls onError(error, stream) when the handler rejects', async () => {
-    const failed = deferred<Failure>();
-    server = await listen(
-      appWith(async (stream) => {
-        await stream.send('before');
-        await new Promise((resolve) => setTimeout(resolve, 10));
-        throw new Error('async boom');
-      }, failed.resolve),
-    );
-
-    const client = await connect(`${server.url}/events`);
-    expect(await client.next()).toMatchObject({ data: 'before' });
-    expect(await client.next()).toBeUndefined();
-    const { error, closed } = await failed.promise;
-    expect(error).toEqual(new Error('async boom'));
-    expect(closed).toBe(true);
     await servedAfterwards();
   });
 

@@ -146,4 +146,29 @@ describe('sse(options) validation', () => {
       expect.objectContaining({ name: 'SSERangeError', code: 'ERR_SSE_INVALID_RETRY', field: 'retry' }),
     );
   });
+
+  it('refuses a header value with CR/LF and an invalid header name when sse() is called, in both forms', () => {
+    const injected = 'ok\r\nset-cookie: x=1';
+    for (const call of [
+      () => sse({ headers: { 'x-a': injected } }),
+      () => sse(() => {}, { headers: { 'x-a': injected } }),
+    ]) {
+      expect(call).toThrow(
+        expect.objectContaining({
+          name: 'SSEFieldError',
+          code: 'ERR_SSE_INVALID_OPTION',
+          field: 'headers.x-a',
+          value: injected,
+        }),
+      );
+    }
+    expect(() => sse({ headers: { 'bad name': 'v' } })).toThrow(
+      expect.objectContaining({
+        name: 'SSEFieldError',
+        code: 'ERR_SSE_INVALID_OPTION',
+        field: 'headers',
+        value: 'bad name',
+      }),
+    );
+  });
 });

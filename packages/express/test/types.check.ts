@@ -1,7 +1,7 @@
 // Compiled by `tsc` (the root tsconfig includes test/), never run: it fails the type check if
 // `sse` or `res.sse` stop fitting the types of either Express major.
 import type { SSEStream } from '@ssekit/express';
-import { sse } from '@ssekit/express';
+import { sse, sseOf } from '@ssekit/express';
 import express, { type Request } from 'express';
 import express4, { type Request as Request4 } from 'express4';
 
@@ -40,3 +40,27 @@ app5.get('/e', (_req, res) => {
 });
 // @ts-expect-error onError belongs to the handler form, where there is user code to fail
 sse({ onError: () => {} });
+
+// An event map types the handler form's stream, its onError, and res.sse read through sseOf.
+type Events = { tick: { n: number }; note: string };
+app5.get(
+  '/typed',
+  sse<Events>(
+    (stream) => {
+      void stream.send({ n: 1 }, { event: 'tick' });
+      // @ts-expect-error data of the wrong shape for its event
+      void stream.send('one', { event: 'tick' });
+    },
+    {
+      onError: (_error, stream, { req, res }) => {
+        void stream.send('failed', { event: 'note' });
+        void [req.url, res.writeHead];
+      },
+    },
+  ),
+);
+app5.get('/typed-mw', sse(), (_req, res) => {
+  void sseOf<Events>(res).send({ n: 2 }, { event: 'tick' });
+  // @ts-expect-error an event the map does not name
+  void sseOf<Events>(res).send('x', { event: 'other' });
+});

@@ -3,5 +3,5 @@ import './augment.js';
 // Everything of the core (streams, channels, errors, types), so one import serves an app.
 export * from '@ssekit/core';
 
-export type { SSEKoaOptions } from './middleware.js';
+export type { SSEKoaHandler, SSEKoaOptions } from './middleware.js';
 export { sse } from './middleware.js';

@@ -16,9 +16,12 @@ for (const [name, Koa] of koas) {
       conformance.addDrainable(global);
       const router = new Router();
       for (const route of conformance.routes) {
-        const middleware = sse({ ...route.options, onError: (error: unknown) => conformance.onError(error) });
-        conformance.addDrainable(middleware);
-        router.get(route.path, middleware, (ctx) => route.handle(ctx.sse, { url: ctx.url }));
+        const handler = sse((stream, ctx) => route.handle(stream, { url: ctx.url }), {
+          ...route.options,
+          onError: (error: unknown) => conformance.onError(error),
+        });
+        conformance.addDrainable(handler);
+        router.get(route.path, handler);
       }
       router.get('/state', (ctx) => {
         ctx.body = conformance.state();

@@ -7,12 +7,12 @@ import { deferred, waitFor } from '@ssekit/test-kit';
 import { EventSource } from 'eventsource';
 import type Koa from 'koa';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { sse } from '../src/index.js';
+import { type SSEKoaOptions, sse, sseOf } from '../src/index.js';
 import { connect, koas, listen } from './helpers.js';
 
 describe.each(koas)('ctx.sse on %s', (_name, Koa) => {
   /** An app whose only route reads ctx.sse and hands the stream (and its ctx) to the test. */
-  async function streamingApp(options: Parameters<typeof sse>[0] = {}, handle?: (ctx: Koa.Context) => void) {
+  async function streamingApp(options: SSEKoaOptions = {}, handle?: (ctx: Koa.Context) => void) {
     const app = new Koa();
     const opened = deferred<{ stream: SSEStream; ctx: Koa.Context }>();
     app.use(sse(options));
@@ -29,24 +29,19 @@ describe.each(koas)('ctx.sse on %s', (_name, Koa) => {
     new Router().get('/', sse(), (ctx) => expectTypeOf(ctx.sse).toEqualTypeOf<SSEStream>());
   });
 
-  it('opens on first read: status 200 and event-stream headers reach the client before any event', async () => {
-    const { server, opened } = await streamingApp();
-    try {
-      const client = await connect(server.url);
-      const { stream } = await opened;
-      expect(client.response.status).toBe(200);
-      expect(Object.fromEntries(client.response.headers)).toMatchObject({
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'transfer-encoding': 'chunked',
-      });
-      expect(client.response.headers.has('content-length')).toBe(false);
-      stream.close();
-      expect(await client.rest()).toEqual([]);
-    } finally {
-      await server.close();
-    }
+  it('types the handler form, its onError and sseOf with an event map', () => {
+    type Events = { tick: { n: number } };
+    const app = new Koa();
+    app.use(
+      sse<Events>(
+        (stream, ctx) => {
+          expectTypeOf(stream).toEqualTypeOf<SSEStream<Events>>();
+          expectTypeOf(ctx).toEqualTypeOf<Koa.Context>();
+        },
+        { onError: (_error, stream) => expectTypeOf(stream).toEqualTypeOf<SSEStream<Events>>() },
+      ),
+    );
+    app.use((ctx) => expectTypeOf(sseOf<Events>(ctx)).toEqualTypeOf<SSEStream<Events>>());
   });
 
   it('makes an EventSource open when the route only stores ctx.sse, and delivers events sent later', async () => {
@@ -70,6 +65,24 @@ describe.each(koas)('ctx.sse on %s', (_name, Koa) => {
       expect(await message).toBe('to the stored stream');
     } finally {
       source.close();
+      await server.close();
+    }
+  });
+
+  it('gives HEAD the headers and an ended response; ctx.sse is then closed and its sends resolve false', async () => {
+    const app = new Koa();
+    const seen = deferred<{ closed: boolean; sent: boolean }>();
+    app.use(sse());
+    app.use(async (ctx) => {
+      const stream = ctx.sse;
+      seen.resolve({ closed: stream.closed, sent: await stream.send('never') });
+    });
+    const server = await listen(app);
+    try {
+      const response = await fetch(server.url, { method: 'HEAD', signal: AbortSignal.timeout(3000) });
+      expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+      expect(await seen.promise).toEqual({ closed: true, sent: false });
+    } finally {
       await server.close();
     }
   });
