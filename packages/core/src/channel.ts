@@ -105,7 +105,6 @@ export interface ChannelStats {
 
 interface Member {
   readonly filter: AddOptions['filter'];
-  readonly removeCloseListener: () => void;
   /** Broadcasts held back while the stream's replay is read; `undefined` once it is live. */
   pending: ChannelMessage[] | undefined;
   pendingBytes: number;
@@ -114,6 +113,15 @@ interface Member {
   /** When the stream's `maxLifetime` runs out (ms since epoch); `Infinity` without one. */
   expiresAt: number;
 }
+
+/** The record of every member that has no filter, no lifetime and no replay under way; never written. */
+const LIVE_MEMBER: Member = Object.freeze({
+  filter: undefined,
+  pending: undefined,
+  pendingBytes: 0,
+  pageBytes: 0,
+  expiresAt: Infinity,
+});
 
 /**
  * A set of streams that receive the same events: each broadcast is serialized and encoded once, and
@@ -138,6 +146,8 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
   /** Set by `close`: the drain that ends members, and streams added later. */
   private drained: { drain: Drain; done: Promise<void> } | undefined;
   private readonly counters = { eventsSent: 0, droppedSlow: 0, replaysServed: 0, gapsSignalled: 0 };
+  /** One close listener shared by every member (it receives the stream): joining allocates no closure. */
+  private readonly forgetMember = (stream: SSEStream<never>) => this.forget(stream);
 
   constructor(options: ChannelOptions = {}) {
     const { history } = options;
@@ -211,16 +221,16 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
       this.drained.drain.end(stream);
       return;
     }
-    const member: Member = {
-      filter: options.filter,
-      removeCloseListener: stream.onClose(() => this.forget(stream)),
-      pending: undefined,
-      pendingBytes: 0,
-      pageBytes: 0,
-      expiresAt: this.expiryFor(),
-    };
+    const expiresAt = this.expiryFor();
+    const replays = this.store !== undefined && stream.lastEventId !== undefined;
+    // Most members are live, unfiltered and ageless: they share one frozen record.
+    const member: Member =
+      options.filter === undefined && expiresAt === Infinity && !replays
+        ? LIVE_MEMBER
+        : { filter: options.filter, pending: undefined, pendingBytes: 0, pageBytes: 0, expiresAt };
+    streamInternals(stream).addCloseListener(this.forgetMember);
     this.members.set(stream, member);
-    if (member.expiresAt !== Infinity) this.startLifetimeTimer();
+    if (expiresAt !== Infinity) this.startLifetimeTimer();
     if (this.store && stream.lastEventId !== undefined) {
       member.pending = [];
       this.replay(this.store, stream, member, stream.lastEventId).catch((error: unknown) => {
@@ -234,10 +244,9 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
 
   /** Removes a stream without closing it. Returns whether it was a member. */
   delete(stream: SSEStream<never>): boolean {
-    const member = this.members.get(stream);
-    if (!member) return false;
-    member.removeCloseListener();
-    this.members.delete(stream);
+    if (!this.members.delete(stream)) return false;
+    streamInternals(stream).removeCloseListener(this.forgetMember);
+    if (this.members.size === 0) this.stopLifetimeTimer();
     return true;
   }
 

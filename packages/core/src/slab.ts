@@ -48,3 +48,14 @@ export function encodeText(text: string): Uint8Array {
 export function unshared(bytes: Uint8Array): Uint8Array {
   return bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
 }
+
+/** `parts` (`size` bytes in all) joined in memory of their own. */
+export function concatBytes(parts: readonly Uint8Array[], size: number): Uint8Array {
+  const joined = new Uint8Array(size);
+  let offset = 0;
+  for (const part of parts) {
+    joined.set(part, offset);
+    offset += part.byteLength;
+  }
+  return joined;
+}

@@ -1,5 +1,5 @@
 import { createDrain, type Drain, type DrainOptions } from './drain.js';
-import type { SSEStream } from './stream.js';
+import { type SSEStream, streamInternals } from './stream.js';
 import type { Serializer } from './types.js';
 
 /**
@@ -59,7 +59,7 @@ export class StreamGroup implements DrainableStreams {
       return;
     }
     this.streams.add(stream);
-    stream.onClose(this.forget);
+    streamInternals(stream).addCloseListener(this.forget);
   }
 
   close(options: DrainOptions = {}): Promise<void> {

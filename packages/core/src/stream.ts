@@ -115,6 +115,14 @@ export interface StreamInternals {
    * replaying client exceed `maxBufferedBytes`.
    */
   drop(): void;
+  /**
+   * Calls `listener(stream)` once when the stream closes, like `onClose`, but returns no remover:
+   * a channel or group shares one listener among all its streams and removes it by identity with
+   * `removeCloseListener`, so joining allocates nothing per stream. The stream must be open.
+   */
+  addCloseListener(listener: (stream: never) => void): void;
+  /** Removes a listener added with `addCloseListener` (or `onClose`). */
+  removeCloseListener(listener: (stream: never) => void): void;
 }
 
 type CloseListener = (stream: never) => void;

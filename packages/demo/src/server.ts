@@ -190,7 +190,7 @@ async function sharedChannel(url: string, log: (line: string) => void): Promise<
       `Redis at ${redactedUrl(url)} did not answer within ${REDIS_START_TIMEOUT / 1000} s${why}. Is redis-server running there?`,
     );
   }
-  return createChannel<DemoEvents>({ history: shared, bus: shared });
+  return createChannel<DemoEvents>({ history: shared });
 }
 
 /** The URL without its password, fit for a log line. */

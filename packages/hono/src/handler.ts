@@ -99,9 +99,12 @@ export function sse<
  * );
  * ```
  *
+ * For a graceful shutdown, pass a `StreamGroup` as `group` (`createStreamGroup()`, made once) and
+ * drain it with `group.close(options)`, as `sse(...).close` does for its own streams.
+ *
  * @param c the context of the request to answer
  * @param handler the route's code; see `SSEHandler`
- * @param options as for `sse`; checked on each call
+ * @param options as for `sse`, plus `group`; checked on each call
  * @throws SSERangeError when an option is out of range
  */
 export function sseResponse<
@@ -112,11 +115,11 @@ export function sseResponse<
 >(
   c: Context<E, P, I>,
   handler: SSEHandler<Events, E, P, I>,
-  options: SSEHandlerOptions<Events, E, P, I> = {},
+  options: SSEHandlerOptions<Events, E, P, I> & { group?: StreamGroup } = {},
 ): Response {
-  const { onError, ...streamOptions } = options;
+  const { onError, group, ...streamOptions } = options;
   validateSSEOptions(streamOptions);
-  return respond(c, handler, streamOptions, onError);
+  return respond(c, handler, streamOptions, onError, group);
 }
 
 /** Answers `c` with an event stream run by `handler`; the options are checked already. */

@@ -1,5 +1,5 @@
 import { heartbeatStats, type ParsedEvent, parseEventStream, type SSEStream } from '@ssekit/core';
-import { sse, sseResponse } from '@ssekit/hono';
+import { createStreamGroup, sse, sseResponse } from '@ssekit/hono';
 import { deferred, waitFor } from '@ssekit/test-kit';
 import { EventSource } from 'eventsource';
 import { Hono } from 'hono';
@@ -51,6 +51,17 @@ describe('sse() on Node (@hono/node-server)', () => {
     expect(client.response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     expect((await client.next())?.data).toBe('room blue');
     expect(await client.next()).toBeUndefined();
+  });
+
+  it('drains the streams sseResponse opened in a group given as group', async () => {
+    const group = createStreamGroup();
+    const app = new Hono().get('/events', (c) => sseResponse(c, () => {}, { group }));
+    const client = await open(`${await start(app)}/events`);
+    await waitFor(() => group.size === 1, 'the stream to join the group');
+    await group.close({ event: { event: 'bye', data: 'restart' }, retry: 5000 });
+    expect(await client.next()).toEqual({ type: 'bye', data: 'restart', lastEventId: '' });
+    expect(await client.next()).toBeUndefined();
+    expect(group.size).toBe(0);
   });
 
   it('leaves the Connection header to the runtime', async () => {

@@ -1,6 +1,6 @@
 import { Backlog } from '../backlog.js';
 import { EncodedBroadcast } from '../broadcast.js';
-import { allocateBytes, unshared } from '../slab.js';
+import { allocateBytes, concatBytes, unshared } from '../slab.js';
 import { type SSETransport, type TransportHandlers, writeLimit } from '../transport.js';
 import { type BurstSink, MAX_BATCH_BYTES, WriteBatch } from '../write-batch.js';
 
@@ -201,7 +201,7 @@ class NodeResponseTransport implements SSETransport, BurstSink {
     let bytes: Uint8Array;
     if (direct !== undefined) bytes = frameBurst(parts, size, own);
     else if (parts.length === 1) bytes = own ? unshared(parts[0] as Uint8Array) : (parts[0] as Uint8Array);
-    else bytes = concat(parts, size);
+    else bytes = concatBytes(parts, size);
     if (!(direct ?? response).write(bytes)) this.backUp(direct ?? response);
     // Backpressure was reported for bytes that were only held here: if the connection took them
     // all, nothing else will say that there is room again.
@@ -288,15 +288,4 @@ function canWriteDirect(
     !socket.writableCorked &&
     response.writableLength === socket.writableLength
   );
-}
-
-/** `parts` joined in memory of their own. */
-function concat(parts: readonly Uint8Array[], size: number): Uint8Array {
-  const joined = new Uint8Array(size);
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.byteLength;
-  }
-  return joined;
 }

@@ -1,5 +1,5 @@
 import { Backlog } from '../backlog.js';
-import { unshared } from '../slab.js';
+import { concatBytes, unshared } from '../slab.js';
 import { type SSETransport, type TransportHandlers, writeLimit } from '../transport.js';
 import { type BurstSink, WriteBatch } from '../write-batch.js';
 
@@ -184,7 +184,9 @@ class WebTransport implements WebStreamTransport, BurstSink {
       if (this.backlog === undefined) this.backlog = new Backlog();
       for (const part of parts) this.backlog.append(part);
     } else
-      this.controller.enqueue(parts.length === 1 ? unshared(parts[0] as Uint8Array) : concat(parts, size));
+      this.controller.enqueue(
+        parts.length === 1 ? unshared(parts[0] as Uint8Array) : concatBytes(parts, size),
+      );
   }
 
   end(discard: boolean): void {
@@ -223,14 +225,4 @@ class WebTransport implements WebStreamTransport, BurstSink {
 
 function byteLength(chunk: Uint8Array): number {
   return chunk.byteLength;
-}
-
-function concat(parts: readonly Uint8Array[], size: number): Uint8Array {
-  const joined = new Uint8Array(size);
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.byteLength;
-  }
-  return joined;
 }
