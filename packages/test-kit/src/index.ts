@@ -1,3 +1,4 @@
 export { type Deferred, deferred } from './deferred.js';
 export { type Runtime, runtimeBinary } from './runtimes.js';
+export { typecheckProgram } from './typecheck.js';
 export { sleep, until, waitFor } from './wait.js';
