@@ -7,8 +7,6 @@ export type {
   ChannelStats,
 } from './channel.js';
 export { Channel, createChannel, DEFAULT_GAP_EVENT } from './channel.js';
-export type { NumberRule } from './check-option.js';
-export { checkNumberOption, checkStringOption, invalidOption } from './check-option.js';
 export type { DrainOptions } from './drain.js';
 export { MAX_DRAIN_MS } from './drain.js';
 export { commentLines, encodeEvent, jsonSerializer, MAX_RETRY_MS } from './encode.js';
@@ -47,9 +45,7 @@ export type { DrainableStreams } from './stream-group.js';
 export { createStreamGroup, StreamGroup, withStreamGroup } from './stream-group.js';
 export type { SSETransport, TransportHandlers } from './transport.js';
 export type { NodeResponseLike, NodeSocketLike } from './transports/node-response.js';
-// For adapters whose fetch-to-Node bridge hands its socket over (`webStreamTransport`'s `handOver`;
-// @ssekit/hono on @hono/node-server): internal to ssekit's packages, not a stable API.
-export { continueNodeResponse, nodeResponseTransport } from './transports/node-response.js';
+export { nodeResponseTransport } from './transports/node-response.js';
 export type { WebStreamTransport, WebStreamTransportOptions } from './transports/web-stream.js';
 export { webStreamTransport } from './transports/web-stream.js';
 export type { EventFields, MessageData, SendArgs, SendOptions, Serializer } from './types.js';

@@ -1,9 +1,5 @@
-import {
-  continueNodeResponse,
-  type NodeResponseLike,
-  type TransportHandlers,
-  type WebStreamTransportOptions,
-} from '@ssekit/core';
+import type { NodeResponseLike, TransportHandlers, WebStreamTransportOptions } from '@ssekit/core';
+import { continueNodeResponse } from '@ssekit/core/internal';
 import type { Context } from 'hono';
 
 // Everything @ssekit/hono does for @hono/node-server, the bridge that serves a Hono app on Node by

@@ -1,4 +1,4 @@
-import { checkNumberOption, checkStringOption, invalidOption } from '@ssekit/core';
+import { checkNumberOption, checkStringOption, invalidOption } from '@ssekit/core/internal';
 import type { RedisOptions } from 'ioredis';
 
 /** Options of `redisChannel`. Every duration is in milliseconds. */
