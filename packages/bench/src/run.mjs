@@ -1,6 +1,6 @@
 // `pnpm bench [flags]`: runs every scenario server in its own process against the raw-socket load
 // client, interleaved (A B C, A B C, ...), and prints / writes a markdown report. See README.md.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -15,6 +15,16 @@ import { SCENARIOS } from './scenarios.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const benchRoot = resolve(here, '..');
 const repoRoot = resolve(benchRoot, '../..');
+
+/** Suffix of a scenario run from the `--baseline` checkout. */
+const BASELINE = '@baseline';
+
+/** A scenario's row label; a baseline twin's says so. */
+function label(scenario) {
+  return scenario.endsWith(BASELINE)
+    ? `${LABELS[scenario.slice(0, -BASELINE.length)]} — baseline`
+    : LABELS[scenario];
+}
 
 const LABELS = {
   floor: 'floor (node:http, pre-encoded Buffers)',
@@ -41,6 +51,9 @@ const USAGE = `pnpm bench [flags]
   --out FILE           markdown report (default BENCHMARKS.md at the repo root; none with --quick)
   --json FILE          raw results as JSON
   --cpu-prof NAME      run scenario NAME's servers with --cpu-prof (profiles in packages/bench/profiles)
+  --baseline DIR       A/B against another checkout of this repo (built, e.g. a git worktree of the
+                       last release): every ssekit-* scenario also runs from DIR's own server as
+                       NAME@baseline, interleaved with this checkout's within each repetition
   --timeout-s 120      per-measurement timeout (20 with --quick)`;
 
 function parseArgs(argv) {
@@ -59,6 +72,7 @@ function parseArgs(argv) {
     out: quick ? undefined : join(repoRoot, 'BENCHMARKS.md'),
     json: undefined,
     cpuProf: undefined,
+    baseline: undefined,
     timeoutS: quick ? 20 : 120,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -115,6 +129,9 @@ function parseArgs(argv) {
       case '--cpu-prof':
         o.cpuProf = value();
         break;
+      case '--baseline':
+        o.baseline = resolve(process.env.INIT_CWD ?? process.cwd(), value());
+        break;
       case '--timeout-s':
         o.timeoutS = num();
         break;
@@ -128,6 +145,10 @@ function parseArgs(argv) {
     }
   }
   if (o.n.some((n) => !(n > 0))) throw new Error('--n takes positive client counts');
+  if (o.baseline !== undefined) {
+    // Each ssekit scenario right after its baseline twin: the two meet the same machine state.
+    o.scenarios = o.scenarios.flatMap((s) => (s.startsWith('ssekit-') ? [`${s}${BASELINE}`, s] : [s]));
+  }
   return o;
 }
 
@@ -159,7 +180,11 @@ async function startServer(name, opts) {
     mkdirSync(dir, { recursive: true });
     args.push('--cpu-prof', '--cpu-prof-dir', dir);
   }
-  args.push(join(here, 'server.mjs'), name, String(opts.heartbeatMs));
+  // A baseline twin is the other checkout's own server, loading that checkout's built packages.
+  const server = name.endsWith(BASELINE)
+    ? join(opts.baseline, 'packages/bench/src/server.mjs')
+    : join(here, 'server.mjs');
+  args.push(server, name.replace(BASELINE, ''), String(opts.heartbeatMs));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const ports = await new Promise((resolve, reject) => {
     let out = '';
@@ -426,6 +451,15 @@ function versions() {
   return list.map((p) => `${p} ${read(p)}`).join(', ');
 }
 
+/** The commit checked out in `dir` (a worktree too), or '?'. */
+function commitOf(dir) {
+  try {
+    return execFileSync('git', ['-C', dir, 'rev-parse', '--short=12', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return '?';
+  }
+}
+
 function gitCommit() {
   try {
     const head = readFileSync(join(repoRoot, '.git/HEAD'), 'utf8').trim();
@@ -450,6 +484,11 @@ function report(opts, results, meta) {
     `- Node ${process.version} on ${os.platform()} ${os.release()}; ${cpu[0]?.model ?? '?'}, ${cpu.length} cores, ${fmt(os.totalmem() / 2 ** 30, 1)} GiB memory`,
     `- Load average before / after: ${meta.loadBefore} / ${meta.loadAfter} (other work on the machine makes figures noisy)`,
     `- Commit ${meta.commit}; ${versions()}`,
+    ...(opts.baseline === undefined
+      ? []
+      : [
+          `- A/B: rows marked "baseline" run the servers of the checkout at ${opts.baseline} (commit ${commitOf(opts.baseline)}), each right before this checkout's twin in every repetition`,
+        ]),
     `- ${opts.reps} repetition(s), scenarios interleaved within each; figures are medians over repetitions, ratios are medians of each repetition's ratio to the floor of the same repetition. Events carry ${opts.b} B of data; keep-alive every ${opts.heartbeatMs / 1000} s. Every scenario server is its own process (\`node --expose-gc\`), the load client (raw \`node:net\` sockets) another, on 127.0.0.1; the machine has ${cpu.length} cores, so client and server share them.`,
     `- Total run time: ${fmt(meta.seconds, 0)} s`,
     '',
@@ -479,7 +518,7 @@ function report(opts, results, meta) {
       const c = summarise(trials, s, 'serverCpuUsPerDelivery');
       const mine = trials.filter((t) => t.scenario === s);
       lines.push(
-        `| ${LABELS[s]} | ${fmt(d.value)} | ${ratio(d.ratio)} | ${fmt(median(mine.map((t) => t.p50Ms)), 1)} | ${fmt(median(mine.map((t) => t.p99Ms)), 1)} | ${fmt(c.value, 2)} | ${ratio(c.ratio)} | ${fmt(median(mine.map((t) => t.clientCpuShare * 100)))}% |`,
+        `| ${label(s)} | ${fmt(d.value)} | ${ratio(d.ratio)} | ${fmt(median(mine.map((t) => t.p50Ms)), 1)} | ${fmt(median(mine.map((t) => t.p99Ms)), 1)} | ${fmt(c.value, 2)} | ${ratio(c.ratio)} | ${fmt(median(mine.map((t) => t.clientCpuShare * 100)))}% |`,
       );
     }
     lines.push('');
@@ -501,7 +540,7 @@ function report(opts, results, meta) {
       const h = summarise(memTrials, s, 'heapPerConn');
       const mine = memTrials.filter((t) => t.scenario === s);
       lines.push(
-        `| ${LABELS[s]} | ${kb(r.value)} | ${ratio(r.ratio)} | ${kb(h.value)} | ${ratio(h.ratio)} | ${kb(median(mine.map((t) => t.externalPerConn)))} | ${kb(median(mine.map((t) => t.heapLeft)))} | ${mine.every((t) => t.released) ? 'yes' : 'NO'} |`,
+        `| ${label(s)} | ${kb(r.value)} | ${ratio(r.ratio)} | ${kb(h.value)} | ${ratio(h.ratio)} | ${kb(median(mine.map((t) => t.externalPerConn)))} | ${kb(median(mine.map((t) => t.heapLeft)))} | ${mine.every((t) => t.released) ? 'yes' : 'NO'} |`,
       );
     }
     lines.push('');
@@ -521,7 +560,7 @@ function report(opts, results, meta) {
       const c = summarise(idleTrials, s, 'idleCpuMs');
       const mine = idleTrials.filter((t) => t.scenario === s);
       lines.push(
-        `| ${LABELS[s]} | ${fmt(c.value)} | ${ratio(c.ratio)} | ${fmt(median(mine.map((t) => t.idleHeartbeatsPerConn)), 2)} |`,
+        `| ${label(s)} | ${fmt(c.value)} | ${ratio(c.ratio)} | ${fmt(median(mine.map((t) => t.idleHeartbeatsPerConn)), 2)} |`,
       );
     }
     lines.push('');
@@ -541,7 +580,7 @@ function report(opts, results, meta) {
       const c = summarise(single, s, 'serverCpuUsPerEvent');
       const mine = single.filter((t) => t.scenario === s);
       lines.push(
-        `| ${LABELS[s]} | ${fmt(e.value)} | ${ratio(e.ratio)} | ${fmt(c.value, 2)} | ${ratio(c.ratio)} | ${fmt(median(mine.map((t) => t.bytesPerEvent)))} |`,
+        `| ${label(s)} | ${fmt(e.value)} | ${ratio(e.ratio)} | ${fmt(c.value, 2)} | ${ratio(c.ratio)} | ${fmt(median(mine.map((t) => t.bytesPerEvent)))} |`,
       );
     }
     lines.push('');
