@@ -37,14 +37,17 @@ export function nodeStreamRequest(
   url: string | undefined = request.url,
   group?: StreamGroup,
 ): StreamRequest {
-  // Only HTTP/1 has a socket of its own and connection headers; on HTTP/2 `request.socket` is the
-  // session's, shared by every stream on it, so its timeouts are left alone.
+  // Only HTTP/1 has a socket of its own; on HTTP/2 `request.socket` is the session's, shared by
+  // every stream on it, so its timeouts are left alone.
   const http1 = request.httpVersionMajor === 1;
   return {
     transport: nodeResponseTransport(response, http1 ? request.socket : undefined),
     lastEventIdHeader: request.headers['last-event-id'],
     url,
-    connectionHeader: http1,
+    // Node writes `Connection` itself on HTTP/1.x (`keep-alive`, or `close` when it will close the
+    // connection after this response), so it stays Node's: one header less that Node keeps in
+    // memory for every open response.
+    connectionHeader: false,
     headOnly: request.method === 'HEAD',
     group,
   };

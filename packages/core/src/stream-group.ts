@@ -20,6 +20,9 @@ export interface DrainableStreams {
   close(options?: DrainOptions): Promise<void>;
 }
 
+let joinOpened: (group: StreamGroup, stream: SSEStream<never>) => boolean;
+let leaveClosed: (group: StreamGroup, stream: SSEStream<never>) => void;
+
 /**
  * Every open stream of one source (an adapter's `sse(...)`), so a shutdown can reach streams that
  * are in no channel. Streams join by being opened with it (`StreamRequest.group`) and leave by
@@ -31,13 +34,26 @@ export interface DrainableStreams {
  * process.once('SIGTERM', () => group.close({ retry: 5000, over: 10_000 }).then(() => server.close()));
  */
 export class StreamGroup implements DrainableStreams {
-  private readonly streams = new Set<SSEStream<never>>();
+  readonly #streams = new Set<SSEStream<never>>();
   private readonly serialize: Serializer | undefined;
   private drained: { drain: Drain; done: Promise<void> } | undefined;
-  // One listener shared by every stream (it receives the stream), so joining allocates no closure.
+  // One listener shared by every stream added from outside (it receives the stream), so joining
+  // allocates no closure. A stream opened with the group leaves it without one (see `openedIn`).
   private readonly forget = (stream: SSEStream<never>) => {
-    this.streams.delete(stream);
+    this.#streams.delete(stream);
   };
+
+  static {
+    joinOpened = (group, stream) => {
+      if (group.drained) {
+        group.drained.drain.end(stream);
+        return false;
+      }
+      group.#streams.add(stream);
+      return true;
+    };
+    leaveClosed = (group, stream) => group.#streams.delete(stream);
+  }
 
   /** @param options.serializer turns a non-string last event into text; default `JSON.stringify`. */
   constructor(options: { serializer?: Serializer } = {}) {
@@ -45,7 +61,7 @@ export class StreamGroup implements DrainableStreams {
   }
 
   get size(): number {
-    return this.streams.size;
+    return this.#streams.size;
   }
 
   /**
@@ -53,21 +69,36 @@ export class StreamGroup implements DrainableStreams {
    * the drain's last event and retry hint and is closed at once instead.
    */
   add(stream: SSEStream<never>): void {
-    if (stream.closed || this.streams.has(stream)) return;
+    if (stream.closed || this.#streams.has(stream)) return;
     if (this.drained) {
       this.drained.drain.end(stream);
       return;
     }
-    this.streams.add(stream);
+    this.#streams.add(stream);
     streamInternals(stream).addCloseListener(this.forget);
   }
 
   close(options: DrainOptions = {}): Promise<void> {
     // Checked, and the last event encoded, before anything changes.
     const drain = createDrain(options, this.serialize);
-    this.drained ??= { drain, done: drain.run(this.streams) };
+    this.drained ??= { drain, done: drain.run(this.#streams) };
     return this.drained.done;
   }
+}
+
+/**
+ * stream.ts's side of membership, for a stream opened with `StreamRequest.group`: it joins here as it
+ * opens and its core calls `leaveGroup` as it closes, so membership costs the stream one field and
+ * no close listener. Returns false, having sent the drain's last event and closed the stream, when
+ * the group is draining. Exported from this module for stream.ts, not from the package.
+ */
+export function joinGroup(group: StreamGroup, stream: SSEStream<never>): boolean {
+  return joinOpened(group, stream);
+}
+
+/** The other half of `joinGroup`: the stream has closed. */
+export function leaveGroup(group: StreamGroup, stream: SSEStream<never>): void {
+  leaveClosed(group, stream);
 }
 
 /**

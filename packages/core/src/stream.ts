@@ -5,7 +5,7 @@ import { readLastEventId } from './last-event-id.js';
 import { type ResolvedSSEOptions, type SSEOptions, validateSSEOptions } from './options.js';
 import { type PipeSource, pipeToStream } from './pipe.js';
 import { encodeText } from './slab.js';
-import type { StreamGroup } from './stream-group.js';
+import { joinGroup, leaveGroup, type StreamGroup } from './stream-group.js';
 import type { SSETransport, TransportHandlers } from './transport.js';
 import type { MessageData, SendArgs, SendOptions, Serializer } from './types.js';
 
@@ -30,7 +30,11 @@ export interface StreamRequest {
   lastEventIdHeader?: string | string[] | null | undefined;
   /** The request URL (absolute or path and query), for the last-event-id query parameter. */
   url?: string | undefined;
-  /** Whether the response may carry `Connection: keep-alive` (HTTP/1.x only). */
+  /**
+   * Whether ssekit writes `Connection: keep-alive` (and a `connection` entry of the `headers`
+   * option): only on HTTP/1.x, and only where the server does not manage that header itself
+   * (Node's `http`, Bun and Deno do; `nodeStreamRequest` passes `false`).
+   */
   connectionHeader: boolean;
   /**
    * The group of the `sse(...)` that opens the stream, so a shutdown can drain it (it leaves the
@@ -144,6 +148,8 @@ class StreamCore implements TransportHandlers, HeartbeatTarget, StreamInternals 
   drainWaiter: { promise: Promise<boolean>; resolve: (sent: boolean) => void } | undefined;
   /** One listener as itself (most streams have exactly one: a channel's), more as an array. */
   closeListeners: CloseListener | CloseListener[] | undefined;
+  /** The group the stream was opened with, while it is a member (see `joinGroup`). */
+  group: StreamGroup | undefined;
 
   constructor(
     readonly stream: SSEStream<never>,
@@ -238,6 +244,9 @@ class StreamCore implements TransportHandlers, HeartbeatTarget, StreamInternals 
     this.drainWaiter = undefined;
     waiter?.resolve(false);
     this.controller?.abort();
+    const group = this.group;
+    this.group = undefined;
+    if (group !== undefined) leaveGroup(group, this.stream);
     const listeners = this.closeListeners;
     this.closeListeners = undefined;
     if (listeners === undefined) return;
@@ -289,8 +298,11 @@ class EventStream<Events extends Record<string, unknown>> implements SSEStream<E
   constructor(request: StreamRequest, options: SSEOptions) {
     const resolved = validateSSEOptions(options);
     this.lastEventId = readLastEventId(request.lastEventIdHeader, request.url, resolved.lastEventIdQuery);
-    this.#core = new StreamCore(this as SSEStream<never>, request, resolved);
-    request.group?.add(this as SSEStream<never>);
+    const core = new StreamCore(this as SSEStream<never>, request, resolved);
+    this.#core = core;
+    const { group } = request;
+    if (group !== undefined && core.reason === undefined && joinGroup(group, this as SSEStream<never>))
+      core.group = group;
   }
 
   get closed(): boolean {
