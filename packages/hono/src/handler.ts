@@ -12,7 +12,7 @@ import {
   withStreamGroup,
 } from '@ssekit/core';
 import type { Context, Env, Handler, Input } from 'hono';
-import { nodeServerHandOver } from './node-handover.js';
+import { nodeBindingsOf, nodeServerHandOver } from './node-handover.js';
 import { cancelIfNeverRead } from './unread-body.js';
 
 /**
@@ -138,7 +138,8 @@ function respond<Events extends Record<string, unknown>, E extends Env, P extend
       headers: eventStreamHeaders({ connectionHeader: false, headers: streamOptions.headers }),
     });
   let response: Response | undefined;
-  const handOver = nodeServerHandOver(c, () => response);
+  const node = nodeBindingsOf(c);
+  const handOver = node && nodeServerHandOver(c, node, () => response);
   const transport = webStreamTransport({
     // On @hono/node-server the hand-over learns from the Node response when the client leaves:
     // the request's AbortSignal would only cost every connection an AbortController.
@@ -148,8 +149,8 @@ function respond<Events extends Record<string, unknown>, E extends Env, P extend
   const stream = openSSEStream<Events>(
     {
       transport,
-      lastEventIdHeader: c.req.header('last-event-id'),
-      url: c.req.url,
+      lastEventIdHeader: node ? node.incoming.headers['last-event-id'] : c.req.header('last-event-id'),
+      url: node ? node.incoming.url : c.req.url,
       // The runtime (Node, Bun, Deno, Workers) owns the connection and may speak HTTP/2 or 3,
       // where a Connection header is forbidden.
       connectionHeader: false,

@@ -8,12 +8,30 @@ import type { Context } from 'hono';
 // conditions below lean on how those versions behave, each says which behaviour and why.
 
 /** The parts of @hono/node-server's bindings (Hono's `c.env`: `{ incoming, outgoing }`) used here. */
-interface NodeBindingsLike {
+export interface NodeBindingsLike {
   incoming: {
     httpVersionMajor?: number;
+    /** Node's request headers, lower-cased: read here, the fetch `Request`'s are never built. */
+    headers: { readonly [name: string]: string | string[] | undefined };
+    /** Path and query. */
+    url?: string;
     socket?: { setTimeout?(ms: number): unknown; setNoDelay?(noDelay?: boolean): unknown } | null;
   };
-  outgoing?: NodeResponseLike;
+  outgoing: NodeResponseLike;
+}
+
+/**
+ * The Node request and response behind `c` on @hono/node-server, or `undefined` elsewhere. The
+ * bridge builds the fetch `Request`'s headers lazily, so reading `Last-Event-ID` from Node's
+ * request instead saves every stream a `Headers` object.
+ */
+export function nodeBindingsOf(c: Context): NodeBindingsLike | undefined {
+  const env: unknown = c.env;
+  if (typeof env !== 'object' || env === null) return undefined;
+  const { incoming, outgoing } = env as Partial<NodeBindingsLike>;
+  return typeof incoming === 'object' && incoming !== null && typeof incoming.headers === 'object' && outgoing
+    ? (env as NodeBindingsLike)
+    : undefined;
 }
 
 type HandOver = NonNullable<WebStreamTransportOptions['handOver']>;
@@ -21,7 +39,7 @@ type HandOver = NonNullable<WebStreamTransportOptions['handOver']>;
 /**
  * On @hono/node-server: the `handOver` for the stream's `webStreamTransport`, after lifting the
  * socket's idle timeout (a quiet stream must outlive `server.timeout`) and turning off Nagle's
- * algorithm (events are small writes, each to leave at once). Elsewhere `undefined`.
+ * algorithm (events are small writes, each to leave at once).
  *
  * The hand-over does two things:
  * - It ends the stream when the Node response closes, whatever the server did with our body. The
@@ -37,12 +55,9 @@ type HandOver = NonNullable<WebStreamTransportOptions['handOver']>;
  */
 export function nodeServerHandOver(
   c: Context,
+  { incoming, outgoing }: NodeBindingsLike,
   ourResponse: () => Response | undefined,
-): HandOver | undefined {
-  const env: unknown = c.env;
-  if (typeof env !== 'object' || env === null || !isNodeBindings(env)) return undefined;
-  const { incoming, outgoing } = env;
-  if (outgoing === undefined) return undefined;
+): HandOver {
   // HTTP/2 multiplexes streams over one socket, which a single response must not tune or write to.
   const http1 = incoming.httpVersionMajor === 1;
   if (http1) {
@@ -92,9 +107,4 @@ function sendsOurBody(c: Context, ours: Response | undefined): boolean {
     // is being read: the server reads a body that is not ours.
     return false;
   }
-}
-
-function isNodeBindings(env: object): env is NodeBindingsLike {
-  const incoming = (env as Partial<NodeBindingsLike>).incoming;
-  return typeof incoming === 'object' && incoming !== null;
 }

@@ -32,7 +32,10 @@ export interface WebStreamTransportOptions {
 
 /** An `SSETransport` whose output is a web `Response`, for fetch-style frameworks and runtimes. */
 export interface WebStreamTransport extends SSETransport {
-  /** The streaming `Response` (status 200, the stream's headers); available once the stream is open. */
+  /**
+   * The streaming `Response` (status 200, the stream's headers); available once the stream is
+   * open, and once: its body can be sent only once.
+   */
   response(): Response;
 }
 
@@ -73,9 +76,10 @@ class WebTransport implements WebStreamTransport, BurstSink {
   private direct: SSETransport | undefined;
   constructor(
     private readonly signal: AbortSignal | undefined,
-    private readonly highWaterMark: number,
+    highWaterMark: number,
     private connectHandOver: ((handlers: TransportHandlers) => () => SSETransport | undefined) | undefined,
   ) {
+    // The option's value until `attach` lowers it to the stream's bound.
     this.limit = highWaterMark;
     // With a hand-over the stream's own high-water mark is 0, so that `pull` means the reader
     // waits on an empty queue, having taken all it read; `highWaterMark` is then applied here.
@@ -132,7 +136,7 @@ class WebTransport implements WebStreamTransport, BurstSink {
 
   attach(handlers: TransportHandlers): void {
     this.handlers = handlers;
-    this.limit = writeLimit(handlers, this.highWaterMark);
+    this.limit = writeLimit(handlers, this.limit);
     this.handOver = this.connectHandOver?.(handlers);
     this.connectHandOver = undefined;
     if (this.signal?.aborted) queueMicrotask(() => this.onClientGone());
@@ -217,9 +221,17 @@ class WebTransport implements WebStreamTransport, BurstSink {
   }
 
   response(): Response {
-    if (!this.headers)
-      throw new Error('webStreamTransport: open an SSEStream on it before asking for its response.');
-    return new Response(this.body, { status: 200, headers: this.headers });
+    const { headers } = this;
+    if (!headers) {
+      throw new Error(
+        this.handlers === undefined && !this.ended
+          ? 'webStreamTransport: open an SSEStream on it before asking for its response.'
+          : 'webStreamTransport: its response was already taken; a body can be sent only once.',
+      );
+    }
+    // Not kept: the response has them, and an open stream need not hold a copy.
+    this.headers = undefined;
+    return new Response(this.body, { status: 200, headers });
   }
 }
 

@@ -22,6 +22,12 @@ describe('webStreamTransport', () => {
     );
   });
 
+  it('hands out its response once: a body can be sent only once', () => {
+    const { transport } = attached();
+    transport.response();
+    expect(() => transport.response()).toThrow('its response was already taken');
+  });
+
   it('answers 200 with the headers it was opened with and streams the written bytes', async () => {
     const { transport } = attached();
     const response = transport.response();
