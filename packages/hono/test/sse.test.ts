@@ -1,6 +1,6 @@
 import { heartbeatStats, type ParsedEvent, parseEventStream, type SSEStream } from '@ssekit/core';
 import { createStreamGroup, sse, sseResponse } from '@ssekit/hono';
-import { deferred, waitFor } from '@ssekit/test-kit';
+import { deferred, describeOptionChecks, waitFor } from '@ssekit/test-kit';
 import { EventSource } from 'eventsource';
 import { Hono } from 'hono';
 import { describe, expect, it, vi } from 'vitest';
@@ -243,3 +243,5 @@ describe('sse() on Node (@hono/node-server)', () => {
     expect(unhandled).toEqual([]);
   });
 });
+
+describeOptionChecks({ handler: (options) => sse(() => {}, options) });
