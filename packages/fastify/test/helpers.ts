@@ -57,3 +57,25 @@ export async function connect(url: string, headers: Record<string, string> = {})
     leave: () => controller.abort(),
   };
 }
+
+/** One line of Fastify's (pino's) log. */
+export interface LogEntry {
+  level: number;
+  msg?: string;
+  err?: { type?: string; message?: string; code?: string };
+}
+
+/** pino's level of `warn`: entries at or above it are what an operator would be paged for. */
+export const WARN = 40;
+
+/** Fastify logger options that collect every entry, parsed, into `entries`. */
+export function recordingLogger(): {
+  entries: LogEntry[];
+  logger: { level: string; stream: { write(line: string): void } };
+} {
+  const entries: LogEntry[] = [];
+  return {
+    entries,
+    logger: { level: 'info', stream: { write: (line) => void entries.push(JSON.parse(line) as LogEntry) } },
+  };
+}
