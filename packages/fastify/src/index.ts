@@ -3,5 +3,5 @@ import './augment.js';
 // Everything of the core (streams, channels, errors, types), so one import serves an app.
 export * from '@ssekit/core';
 
-export type { SSEErrorContext, SSEFastifyHandler, SSEFastifyOptions } from './plugin.js';
+export type { SSEErrorContext, SSEFastifyHandler, SSEFastifyOptions, SSERouteHandler } from './plugin.js';
 export { sse, ssePlugin } from './plugin.js';

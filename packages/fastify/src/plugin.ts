@@ -56,6 +56,12 @@ export type SSEFastifyHandler<
   Reply = FastifyReply,
 > = (stream: SSEStream<Events>, request: Request, reply: Reply) => unknown;
 
+/**
+ * What `sse(handler)` returns: a route handler that fits any Fastify server (HTTP/1 or `http2: true`),
+ * which the plugin sets up when the route is declared.
+ */
+export type SSERouteHandler = (request: unknown, reply: unknown) => void;
+
 type ErrorHandler = SSEFastifyOptions['onError'];
 type Handler = (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) => unknown;
 
@@ -233,7 +239,7 @@ export function sse<
 >(
   handler: SSEFastifyHandler<Events, Request, Reply>,
   options: SSEFastifyOptions<Events, Request, Reply> = {},
-): (request: Request, reply: Reply) => void {
+): SSERouteHandler {
   // A bad option fails here, where it was written, not on the first request.
   validateSSEOptions(streamOptionsOf(options as SSEFastifyOptions));
   // What runs only when no plugin took the route over when it was declared.
