@@ -13,7 +13,7 @@ import {
 } from '@ssekit/core';
 import type {
   FastifyInstance,
-  FastifyPluginCallback,
+  FastifyPluginAsync,
   FastifyReply,
   FastifyRequest,
   RouteOptions,
@@ -22,7 +22,9 @@ import fp from 'fastify-plugin';
 
 /** What `onError` gets besides the error and the stream: the route's request and reply. */
 export interface SSEErrorContext<Request = FastifyRequest, Reply = FastifyReply> {
+  /** The request whose stream failed. */
   request: Request;
+  /** Its reply, whose `sse` is the stream. */
   reply: Reply;
 }
 
@@ -165,7 +167,8 @@ function streamOptionsOf({ onError: _, ...options }: SSEFastifyOptions): SSEOpti
   return options;
 }
 
-const plugin: FastifyPluginCallback<SSEFastifyOptions> = (fastify, pluginOptions, done) => {
+// Async, so that a bad option rejects the registration (`await app.register(...)`).
+const plugin: FastifyPluginAsync<SSEFastifyOptions> = async (fastify, pluginOptions) => {
   const options = streamOptionsOf(pluginOptions);
   // A bad option fails the registration, not the first request.
   validateSSEOptions(options);
@@ -198,7 +201,6 @@ const plugin: FastifyPluginCallback<SSEFastifyOptions> = (fastify, pluginOptions
   fastify.addHook('preClose', (hookDone) => {
     group.close().then(() => hookDone(), hookDone);
   });
-  done();
 };
 
 /**
@@ -217,7 +219,7 @@ const plugin: FastifyPluginCallback<SSEFastifyOptions> = (fastify, pluginOptions
  * @throws SSERangeError / SSEFieldError at registration for an invalid option, and from the
  *   `app.get(...)` whose `config.sse` holds one
  */
-export const ssePlugin: FastifyPluginCallback<SSEFastifyOptions> = fp(plugin, {
+export const ssePlugin: FastifyPluginAsync<SSEFastifyOptions> = fp(plugin, {
   fastify: '5.x',
   name: '@ssekit/fastify',
 });
