@@ -58,7 +58,7 @@ describe('ssePlugin scope (encapsulation)', () => {
     expect(outside.status).toBe(500);
     expect(await outside.json()).toMatchObject({
       message: expect.stringContaining(
-        'sse(handler): this route was declared outside the scope of @ssekit/fastify',
+        'sse(handler): only a route handler declared in the scope of @ssekit/fastify',
       ),
     });
     expect(seen).toEqual({ with: true, child: true, sibling: false, siblingInstance: false });
@@ -76,7 +76,7 @@ describe('ssePlugin scope (encapsulation)', () => {
     expect(response.status).toBe(500);
     expect(await response.json()).toMatchObject({
       message: expect.stringContaining(
-        'reply.sse: this route was declared outside the scope of @ssekit/fastify',
+        'reply.sse: only a route handler declared in the scope of @ssekit/fastify',
       ),
     });
   });
