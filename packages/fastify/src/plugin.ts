@@ -5,6 +5,9 @@ import { handlerFormOf } from './handler.js';
 import { mergeOptions, type SSEFastifyOptions, streamOptionsOf } from './options.js';
 import { handlerRoute, lazyRoute, notSetUp, type RouteHandler, replies } from './routes.js';
 
+/** The handler each route was declared with, by the handler the plugin replaced it with. */
+const declaredHandlers = new WeakMap<object, object>();
+
 // Async, so that a bad option rejects the registration (`await app.register(...)`).
 const plugin: FastifyPluginAsync<SSEFastifyOptions> = async (fastify, pluginOptions) => {
   const options = streamOptionsOf(pluginOptions);
@@ -22,8 +25,11 @@ const plugin: FastifyPluginAsync<SSEFastifyOptions> = async (fastify, pluginOpti
   });
   // Each route of the scope, as it is declared: its options, and a handler that prepares reply.sse.
   fastify.addHook('onRoute', (route: RouteOptions) => {
+    // A plugin registered again in a child scope sees the route after the outer one set it up: it
+    // sets up the handler as declared, so the innermost registration's options apply.
+    const declared = declaredHandlers.get(route.handler) ?? route.handler;
     const routeOptions = route.config?.sse;
-    const form = handlerFormOf(route.handler);
+    const form = handlerFormOf(declared);
     let setup = scopeSetup;
     if (routeOptions !== undefined || form !== undefined) {
       const merged = mergeOptions(mergeOptions(options, routeOptions), form && streamOptionsOf(form.options));
@@ -34,7 +40,8 @@ const plugin: FastifyPluginAsync<SSEFastifyOptions> = async (fastify, pluginOpti
     const onError = form?.options.onError ?? pluginOptions.onError;
     route.handler = form
       ? handlerRoute(form.handler, setup, onError)
-      : lazyRoute(route.handler as RouteHandler, setup, onError);
+      : lazyRoute(declared as RouteHandler, setup, onError);
+    declaredHandlers.set(route.handler, declared);
   });
   // Before Fastify waits for its connections to end, which an open stream never would by itself.
   fastify.addHook('preClose', (hookDone) => {

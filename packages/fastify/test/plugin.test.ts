@@ -64,6 +64,31 @@ describe('ssePlugin scope (encapsulation)', () => {
     expect(seen).toEqual({ with: true, child: true, sibling: false, siblingInstance: false });
   });
 
+  it("serves a child scope where it is registered again with that registration's options and streams", async () => {
+    const app = Fastify();
+    await app.register(ssePlugin, { retry: 1000 });
+    app.get('/outer', (_request, reply) => void reply.sse);
+    let inner: FastifyInstance | undefined;
+    await app.register(async (child) => {
+      await child.register(ssePlugin, { retry: 2000 });
+      inner = child;
+      child.get('/inner', (_request, reply) => void reply.sse);
+      child.get(
+        '/inner-handler',
+        sse(() => {}),
+      );
+    });
+    server = await listen(app);
+
+    expect((await firstBlock(`${server.url}/outer`)).text).toBe('retry: 1000\n\n');
+    expect((await firstBlock(`${server.url}/inner`)).text).toBe('retry: 2000\n\n');
+    expect((await firstBlock(`${server.url}/inner-handler`)).text).toBe('retry: 2000\n\n');
+    const open = await connect(`${server.url}/inner`);
+    await waitFor(() => inner?.sse.size === 1, 'the inner stream to count in the inner app.sse');
+    expect(app.sse.size).toBe(0);
+    open.leave();
+  });
+
   it('explains that a route declared before the plugin was registered has no stream', async () => {
     const app = Fastify();
     app.get('/early', (_request, reply) => {
