@@ -65,6 +65,26 @@ describe('reply.sse', () => {
     expect(await response.text()).toBe('');
   });
 
+  it('gives HEAD the headers and an ended response; reply.sse is then closed and its sends resolve false', async () => {
+    const seen = deferred<{ closed: boolean; sent: boolean }>();
+    const app = Fastify();
+    await app.register(ssePlugin);
+    app.get('/events', async (_request, reply) => {
+      const stream = reply.sse;
+      seen.resolve({ closed: stream.closed, sent: await stream.send('never') });
+    });
+    server = await listen(app);
+
+    const response = await fetch(`${server.url}/events`, {
+      method: 'HEAD',
+      signal: AbortSignal.timeout(3000),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    expect(await seen.promise).toEqual({ closed: true, sent: false });
+    expect(app.sse.size).toBe(0);
+  });
+
   it('returns the same stream on every read, which is what sseOf(reply) returns', async () => {
     const reads = deferred<boolean>();
     const app = Fastify();
