@@ -35,6 +35,7 @@ const LABELS = {
   'ssekit-express': 'ssekit + Express',
   'ssekit-koa': 'ssekit + Koa',
   'ssekit-hono': 'ssekit + Hono (@hono/node-server)',
+  'ssekit-fastify': 'ssekit + Fastify',
 };
 
 const USAGE = `pnpm bench [flags]

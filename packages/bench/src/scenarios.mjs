@@ -8,4 +8,5 @@ export const SCENARIOS = [
   'ssekit-express',
   'ssekit-koa',
   'ssekit-hono',
+  'ssekit-fastify',
 ];

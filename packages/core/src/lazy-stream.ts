@@ -33,6 +33,11 @@ export interface LazyStream<Holder extends object> {
   setupOf(holder: Holder): StreamSetup | undefined;
   /** The stream opened on `holder`, without opening one. */
   opened(holder: Holder): SSEStream | undefined;
+  /**
+   * What the `sse` getter returns: the stream, opened with the prepared setup on the first call.
+   * `undefined` for a holder never prepared. For a framework that defines the getter itself.
+   */
+  read(holder: Holder): SSEStream | undefined;
 }
 
 /**
@@ -41,11 +46,13 @@ export interface LazyStream<Holder extends object> {
  * @param open opens the stream of `holder` (the adapter's translation into `openSSEStream`)
  * @param sharedPrototype the prototype every holder of one app inherits from and that the
  *   framework meant for extensions (Express's per-app response prototype, Koa's `app.context`), or
- *   `undefined` for a holder without one
+ *   `undefined` for a holder without one. Omit it when the framework defines the `sse` getter itself
+ *   and calls `read` from it (Fastify's `decorateReply`, which also keeps the getter in the plugin's
+ *   scope): `prepare` then defines nothing.
  */
 export function lazyStream<Holder extends object>(
   open: (holder: Holder, setup: StreamSetup) => SSEStream,
-  sharedPrototype: (holder: Holder) => object | undefined,
+  sharedPrototype?: (holder: Holder) => object | undefined,
 ): LazyStream<Holder> {
   const prototypesWithGetter = new WeakSet<object>();
   function openOnFirstRead(this: Holder & Slots): SSEStream | undefined {
@@ -65,6 +72,7 @@ export function lazyStream<Holder extends object>(
       const slots = holder as Holder & Slots;
       if (slots[kStream]) return;
       slots[kSetup] = setup;
+      if (sharedPrototype === undefined) return;
       // Defined once on the shared prototype, so holders keep their shape: redefining a property
       // on every holder would turn each into a slow dictionary object, about 1.5 KiB more per stream.
       const proto = sharedPrototype(holder);
@@ -77,6 +85,7 @@ export function lazyStream<Holder extends object>(
     },
     setupOf: (holder) => (holder as Holder & Slots)[kSetup],
     opened: (holder) => (holder as Holder & Slots)[kStream],
+    read: (holder) => openOnFirstRead.call(holder as Holder & Slots),
   };
 }
 
