@@ -1,3 +1,4 @@
+export { outcomeWithin } from './body.js';
 export { type ChildServer, startChildServer } from './child-server.js';
 export { type Deferred, deferred } from './deferred.js';
 export { childRuntimes, type Runtime, runtimeBinary } from './runtimes.js';
