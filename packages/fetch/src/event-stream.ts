@@ -13,6 +13,7 @@ import {
 } from '@ssekit/core';
 import { type BunServerLike, isBunServer, liftIdleTimeout } from './bun.js';
 import { cancelIfNeverRead } from './unread-body.js';
+import { keepAlive, onWorkers, workersOptions } from './workers.js';
 
 /**
  * The user code of an event stream. It receives the open stream, the request, and whatever the
@@ -162,8 +163,9 @@ export function respond<Events extends Record<string, unknown>>(
       connectionHeader: false,
       group,
     },
-    streamOptions,
+    onWorkers ? workersOptions(streamOptions) : streamOptions,
   );
+  if (onWorkers) keepAlive(stream as SSEStream<never>, streamOptions.heartbeat);
   if (server !== undefined) liftIdleTimeout(server, request);
   // Bun holds back the head until the body's first chunk (oven-sh/bun#33660), and so may a proxy
   // or platform in front: a comment, which clients ignore, opens the stream for the client now. A

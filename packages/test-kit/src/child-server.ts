@@ -1,5 +1,5 @@
 // Servers the runtime suites start as child processes (Bun, Deno, workerd, Next.js), each of which
-// prints `LISTENING <port>` once it accepts connections.
+// prints its port once it accepts connections.
 import { type ChildProcess, spawn } from 'node:child_process';
 
 /** A server running in a child process. */
@@ -25,13 +25,19 @@ process.once('exit', () => {
 
 /**
  * Spawns `command args` in `cwd` (a package root, so the child resolves everything from its
- * node_modules) and resolves once it prints `LISTENING <port>` on a line of its own. Rejects (and
- * kills the child) if it exits first or takes longer than `timeoutMs`.
+ * node_modules) and resolves once it prints `LISTENING <port>` on a line of its own (or what
+ * `listening` matches, the port its first group). Rejects (and kills the child) if it exits first or
+ * takes longer than `timeoutMs`.
  */
 export function startChildServer(
   command: string,
   args: string[],
-  { cwd, timeoutMs = 20_000, env = {} }: { cwd: string; timeoutMs?: number; env?: Record<string, string> },
+  {
+    cwd,
+    timeoutMs = 20_000,
+    env = {},
+    listening = /^LISTENING (\d+)$/m,
+  }: { cwd: string; timeoutMs?: number; env?: Record<string, string>; listening?: RegExp },
 ): Promise<ChildServer> {
   const child = spawn(command, args, {
     cwd,
@@ -75,7 +81,7 @@ export function startChildServer(
       clearTimeout(timer);
       void close().then(() => reject(new Error(`${why}\n--- output of ${command} ---\n${output}`)));
     };
-    const timer = setTimeout(() => fail(`no LISTENING line within ${timeoutMs} ms`), timeoutMs);
+    const timer = setTimeout(() => fail(`no ${listening} line within ${timeoutMs} ms`), timeoutMs);
     child.once('error', (error) => fail(`could not start: ${error.message}`));
     const onEarlyExit = (code: number | null, signal: string | null) =>
       fail(`exited before listening (code ${code}, signal ${signal})`);
@@ -87,7 +93,7 @@ export function startChildServer(
     child.stdout?.setEncoding('utf8').on('data', (text: string) => {
       output += text;
       stdout += text;
-      const port = /^LISTENING (\d+)$/m.exec(stdout)?.[1];
+      const port = listening.exec(stdout)?.[1];
       if (port === undefined) return;
       clearTimeout(timer);
       child.off('exit', onEarlyExit);
