@@ -118,14 +118,16 @@ export function eventStream<Events extends Record<string, unknown> = Record<stri
 export function sse<Events extends Record<string, unknown> = Record<string, unknown>, Context = unknown>(
   handler: EventStreamHandler<Events, Context>,
   options: EventStreamOptions<Events> = {},
-): ((request: Request, context: Context) => Response) & DrainableStreams {
+): ((request: Request, context?: Context) => Response) & DrainableStreams {
   const { onError, ...streamOptions } = options;
   // A bad option fails here, where it was written, not on the first request.
   validateSSEOptions(streamOptions);
   const group = createStreamGroup(streamOptions);
   return withStreamGroup(
-    (request: Request, context: Context) =>
-      respond(request, (stream) => handler(stream, request, context), streamOptions, {
+    // The context is optional for callers of the handler other than the runtime (a test, a
+    // wrapper); the handler then gets `undefined`.
+    (request: Request, context?: Context) =>
+      respond(request, (stream) => handler(stream, request, context as Context), streamOptions, {
         onError,
         server: isBunServer(context) ? context : undefined,
         group,

@@ -1,3 +1,5 @@
+// The conformance suite on Bun.serve and Deno.serve (named apart from *conformance*: the servers are
+// not Node, so test:node24 has nothing to add by running it again).
 import { describeConformance } from '@ssekit/conformance';
 import { runtimeServers } from './child-server.js';
 
