@@ -1,19 +1,15 @@
 import {
   createStreamGroup,
   type DrainableStreams,
-  eventStreamHeaders,
-  openSSEStream,
-  runHandler,
   type SSEOptions,
   type SSEStream,
   type StreamGroup,
   validateSSEOptions,
-  webStreamTransport,
   withStreamGroup,
 } from '@ssekit/core';
-import { type BunServerLike, isBunServer, liftIdleTimeout } from './bun.js';
-import { cancelIfNeverRead } from './unread-body.js';
-import { keepAlive, onWorkers, workersOptions } from './workers.js';
+import { reportFailure, respondWithEventStream } from './respond.js';
+
+const FAILED = '[@ssekit/fetch] an event-stream handler';
 
 /**
  * The user code of an event stream. It receives the open stream, the request, and whatever the
@@ -88,9 +84,9 @@ export function eventStream<Events extends Record<string, unknown> = Record<stri
 ): Response {
   const { onError, server, group, ...streamOptions } = options;
   validateSSEOptions(streamOptions);
-  return respond(request, (stream) => handler(stream, request), streamOptions, {
-    onError,
-    server: isBunServer(server) ? server : undefined,
+  return respondWithEventStream(request, (stream) => handler(stream, request), streamOptions, {
+    onFailure: reportFailure(FAILED, onError && ((error, stream) => onError(error, stream, request))),
+    server,
     group,
   });
 }
@@ -127,78 +123,16 @@ export function sse<Events extends Record<string, unknown> = Record<string, unkn
     // The context is optional for callers of the handler other than the runtime (a test, a
     // wrapper); the handler then gets `undefined`.
     (request: Request, context?: Context) =>
-      respond(request, (stream) => handler(stream, request, context as Context), streamOptions, {
-        onError,
-        server: isBunServer(context) ? context : undefined,
-        group,
-      }),
+      respondWithEventStream(
+        request,
+        (stream) => handler(stream, request, context as Context),
+        streamOptions,
+        {
+          onFailure: reportFailure(FAILED, onError && ((error, stream) => onError(error, stream, request))),
+          server: context,
+          group,
+        },
+      ),
     group,
   );
-}
-
-interface RespondOptions<Events extends Record<string, unknown>> {
-  onError: EventStreamOptions<Events>['onError'];
-  server: BunServerLike | undefined;
-  group: StreamGroup | undefined;
-}
-
-/** Answers `request` with an event stream run by `run`; the stream options are checked already. */
-export function respond<Events extends Record<string, unknown>>(
-  request: Request,
-  run: (stream: SSEStream<Events>) => unknown,
-  streamOptions: SSEOptions,
-  { onError, server, group }: RespondOptions<Events>,
-): Response {
-  // A HEAD response has no body: answer with the headers alone, opening no stream nobody would read.
-  if (request.method === 'HEAD')
-    return new Response(null, {
-      status: 200,
-      headers: eventStreamHeaders({ connectionHeader: false, headers: streamOptions.headers }),
-    });
-  const transport = webStreamTransport({ signal: request.signal });
-  const stream = openSSEStream<Events>(
-    {
-      transport,
-      lastEventIdHeader: request.headers.get('last-event-id'),
-      url: request.url,
-      // The runtime owns the connection and may speak HTTP/2 or 3, where Connection is forbidden.
-      connectionHeader: false,
-      group,
-    },
-    onWorkers ? workersOptions(streamOptions) : streamOptions,
-  );
-  if (onWorkers) keepAlive(stream as SSEStream<never>, streamOptions.heartbeat);
-  if (server !== undefined) liftIdleTimeout(server, request);
-  // Bun holds back the head until the body's first chunk (oven-sh/bun#33660), and so may a proxy
-  // or platform in front: a comment, which clients ignore, opens the stream for the client now. A
-  // `retry` line, written when the stream opens, already does that.
-  if (streamOptions.retry === undefined) stream.comment();
-  let response: Response;
-  try {
-    response = transport.response();
-  } catch (error) {
-    // A header the web `Headers` refuses: no response will carry this stream.
-    stream.close();
-    throw error;
-  }
-  if (response.body) cancelIfNeverRead(response.body);
-  runHandler(
-    stream,
-    () => run(stream),
-    (error) => {
-      if (!onError) return logError('an event-stream handler failed; its stream was closed.', error);
-      try {
-        Promise.resolve(onError(error, stream, request)).catch((thrown) =>
-          logError('the onError of an event-stream handler failed.', thrown),
-        );
-      } catch (thrown) {
-        logError('the onError of an event-stream handler failed.', thrown);
-      }
-    },
-  );
-  return response;
-}
-
-function logError(message: string, error: unknown): void {
-  console.error(`[@ssekit/fetch] ${message}`, error);
 }

@@ -5,8 +5,10 @@ import {
   type StreamGroup,
   validateSSEOptions,
 } from '@ssekit/core';
-import { isBunServer } from './bun.js';
-import { respond } from './event-stream.js';
+import { reportFailure, respondWithEventStream } from './respond.js';
+
+// `channel.add` does not throw; should it ever, the error is logged.
+const onFailure = reportFailure('[@ssekit/fetch] subscribe', undefined);
 
 /** Options of `subscribe`: the stream's options, the channel membership's, the server and a group. */
 export interface SubscribeOptions extends SSEOptions, AddOptions {
@@ -43,9 +45,9 @@ export function subscribe<Events extends Record<string, unknown> = Record<string
 ): Response {
   const { filter, server, group, ...streamOptions } = options;
   validateSSEOptions(streamOptions);
-  return respond(request, (stream) => channel.add(stream, { filter }), streamOptions, {
-    onError: undefined,
-    server: isBunServer(server) ? server : undefined,
+  return respondWithEventStream(request, (stream) => channel.add(stream, { filter }), streamOptions, {
+    onFailure,
+    server,
     group,
   });
 }
