@@ -24,21 +24,21 @@ describe('a quiet event stream on Bun.serve (idleTimeout 2 s)', () => {
   });
   afterAll(() => running?.close());
 
-  it('outlives the idle timeout that cuts a plain quiet response: sse() lifted it through the server', async () => {
+  it('outlives the idle timeout that cuts a plain quiet response: sse() and eventStream() lift it through the server', async () => {
     const controller = new AbortController();
-    const [plain, events] = await Promise.all([
-      fetch(`${running.url}/runtime/plain-quiet`, { signal: controller.signal }),
-      fetch(`${running.url}/runtime/quiet`, { signal: controller.signal }),
-    ]);
+    const [plain, ...events] = await Promise.all(
+      ['/runtime/plain-quiet', '/runtime/quiet', '/runtime/quiet-call'].map((path) =>
+        fetch(`${running.url}${path}`, { signal: controller.signal }),
+      ),
+    );
     try {
       // Bun checks timeouts about every 4 s.
-      const [plainOutcome, eventsOutcome] = await Promise.all([
-        outcomeWithin(plain.body!, 6_000),
-        outcomeWithin(events.body!, 6_000),
-      ]);
-      // Bun really does cut quiet responses here, so the event stream survived because of sse().
+      const [plainOutcome, ...eventsOutcomes] = await Promise.all(
+        [plain, ...events].map((response) => outcomeWithin(response!.body!, 6_000)),
+      );
+      // Bun really does cut quiet responses here, so the event streams survived because of ssekit.
       expect(plainOutcome).toBe('cut');
-      expect(eventsOutcome).toBe('open');
+      expect(eventsOutcomes).toEqual(['open', 'open']);
     } finally {
       controller.abort();
     }
@@ -69,4 +69,22 @@ describe.each(runtimeServers)('sse() on $name', (runtime) => {
     expect(after.closeReasons.slice(before.closeReasons.length)).toEqual(['client']);
     expect(after.heartbeat).toEqual(before.heartbeat);
   }, 10_000);
+
+  it('drains the streams of eventStream() and subscribe() through the group they were given', async () => {
+    // Each body is read to its end in the background (an object, so awaiting it does not wait for the end).
+    const clients = await Promise.all(
+      ['/runtime/quiet-call', '/runtime/subscribed'].map(async (path) => ({
+        text: (await fetch(`${running.url}${path}`)).text(),
+      })),
+    );
+    const group = async () =>
+      (await (await fetch(`${running.url}/runtime/group`)).json()) as { size: number; members: number };
+    await until(async () => ((await group()).size === 2 ? true : undefined), 'both streams in the group');
+    expect((await group()).members).toBe(1);
+    expect(await (await fetch(`${running.url}/runtime/drain-group`)).text()).toBe('drained');
+    // Each body ends with the drain's last event.
+    for (const text of await Promise.all(clients.map((client) => client.text)))
+      expect(text).toMatch(/event: ready\n[\s\S]*event: bye\ndata: bye\n\n$/);
+    expect(await group()).toEqual({ size: 0, members: 0 });
+  });
 });
