@@ -52,7 +52,7 @@ export interface SSEHandlerOptions<
  *
  * Works wherever Hono runs: the client leaving is noticed through the request's AbortSignal or the
  * body being cancelled, and a stream whose body the server will never send is closed too (see
- * node-handover.ts and unread-body.ts). HEAD gets the headers alone: no stream, `handler` does not
+ * node-handover.ts, and @ssekit/fetch for the other runtimes). HEAD gets the headers alone: no stream, `handler` does not
  * run. On Bun and on `@hono/node-server` the connection's idle timeout is turned off for this
  * response, so a quiet stream is not cut between heartbeats.
  *
