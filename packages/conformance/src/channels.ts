@@ -1,7 +1,7 @@
 import type { ParsedEvent } from '@ssekit/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type ChannelState, DRAIN_EVENT, DRAIN_RETRY_MS, type SentReport } from './app.js';
-import type { RunningServer } from './harness.js';
+import type { ConformanceHarness, RunningServer } from './harness.js';
 import { readState, type ServerGetter, uniqueId, until } from './poll.js';
 import { openRawEvents, type RawEventClient } from './raw-events.js';
 import { openEventStream } from './reader.js';
@@ -70,7 +70,9 @@ async function openCrowd(server: RunningServer, path: string, count: number): Pr
 const CROWD_SIZE = 1000;
 
 /** A channel broadcasts to many streams at once, with replay, slow-member drops, filters and drain. */
-export function channelTests(server: ServerGetter): void {
+export function channelTests(server: ServerGetter, harness: ConformanceHarness): void {
+  // Members whose client left are noticed by the server only at a write on some runtimes.
+  const leaves = test.skipIf(harness.noticesSilentDisconnect === false);
   describe('channels', () => {
     describe(`${CROWD_SIZE} clients on one channel`, () => {
       const name = uniqueId('crowd');
@@ -226,31 +228,37 @@ export function channelTests(server: ServerGetter): void {
       );
     });
 
-    test('the channel size follows joins and leaves; a client that closes leaves within a second', async () => {
-      const name = uniqueId('size');
-      const clients = await Promise.all(
-        [1, 2, 3].map(() => openRawEvents(server(), `/sse/channel?name=${name}`)),
-      );
-      await waitForSize(server(), name, 3);
-      await clients[0]?.close();
-      await waitForSize(server(), name, 2, 1000);
-      await Promise.all(clients.map((client) => client.close()));
-      await waitForSize(server(), name, 0, 1000);
-    });
+    leaves(
+      'the channel size follows joins and leaves; a client that closes leaves within a second',
+      async () => {
+        const name = uniqueId('size');
+        const clients = await Promise.all(
+          [1, 2, 3].map(() => openRawEvents(server(), `/sse/channel?name=${name}`)),
+        );
+        await waitForSize(server(), name, 3);
+        await clients[0]?.close();
+        await waitForSize(server(), name, 2, 1000);
+        await Promise.all(clients.map((client) => client.close()));
+        await waitForSize(server(), name, 0, 1000);
+      },
+    );
 
-    test("a stream in two channels receives both channels' events and leaves both when it closes", async () => {
-      const [first, second] = [uniqueId('pair-a'), uniqueId('pair-b')];
-      const client = await openRawEvents(server(), `/sse/channel?name=${first}&name=${second}`);
-      await waitForSize(server(), first, 1);
-      await waitForSize(server(), second, 1);
-      const a = await broadcast(server(), `/sse/channel-send?name=${first}&count=2`);
-      const b = await broadcast(server(), `/sse/channel-send?name=${second}&count=2`);
-      await client.waitFor(() => client.events.length >= 4, "both channels' events");
-      expect(ids(client.events)).toEqual([...a.ids, ...b.ids]);
-      await client.close();
-      await waitForSize(server(), first, 0, 1000);
-      await waitForSize(server(), second, 0, 1000);
-    });
+    leaves(
+      "a stream in two channels receives both channels' events and leaves both when it closes",
+      async () => {
+        const [first, second] = [uniqueId('pair-a'), uniqueId('pair-b')];
+        const client = await openRawEvents(server(), `/sse/channel?name=${first}&name=${second}`);
+        await waitForSize(server(), first, 1);
+        await waitForSize(server(), second, 1);
+        const a = await broadcast(server(), `/sse/channel-send?name=${first}&count=2`);
+        const b = await broadcast(server(), `/sse/channel-send?name=${second}&count=2`);
+        await client.waitFor(() => client.events.length >= 4, "both channels' events");
+        expect(ids(client.events)).toEqual([...a.ids, ...b.ids]);
+        await client.close();
+        await waitForSize(server(), first, 0, 1000);
+        await waitForSize(server(), second, 0, 1000);
+      },
+    );
 
     test('drain sends the last event and retry to every member and spreads their closes over the window', async () => {
       const name = uniqueId('drain');

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { describe, expect, test } from 'vitest';
 import type { DisconnectRecord } from './app.js';
-import type { RunningServer } from './harness.js';
+import type { ConformanceHarness, RunningServer } from './harness.js';
 import { readRecord, readState, type ServerGetter, uniqueId, until } from './poll.js';
 import { rawGet, readHead } from './raw-socket.js';
 
@@ -18,8 +18,8 @@ async function openTracked(server: RunningServer): Promise<{ id: string; socket:
 }
 
 /** A client that goes away is noticed promptly and leaves nothing behind on the server. */
-export function disconnectTests(server: ServerGetter): void {
-  describe('client disconnect', () => {
+export function disconnectTests(server: ServerGetter, harness: ConformanceHarness): void {
+  describe.skipIf(harness.noticesSilentDisconnect === false)('client disconnect', () => {
     test('notices within a second that the client left, aborts the signal and frees the buffer', async () => {
       const { id, socket } = await openTracked(server());
       socket.destroy();

@@ -74,4 +74,17 @@ export interface ConformanceHarness {
    * for a runtime that manages that header itself and drops it (Bun, Deno).
    */
   connectionHeader?: boolean;
+  /**
+   * Whether the server learns that a client left while its stream writes nothing. Default `true`;
+   * set `false` only for a runtime that learns it only when a write to the client fails (workerd,
+   * where the next heartbeat tells): the tests that a silent stream's client is noticed leaving
+   * within a second are skipped, and the harness's own tests show it is noticed at the heartbeat.
+   */
+  noticesSilentDisconnect?: boolean;
+  /**
+   * Whether request headers reach the adapter as the bytes that were sent. Default `true`; `false`
+   * for a runtime that decodes header bytes as UTF-8 itself, turning bytes that are not UTF-8 into
+   * U+FFFD before any code of ours runs (workerd).
+   */
+  rawHeaderBytes?: boolean;
 }

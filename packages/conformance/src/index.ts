@@ -53,14 +53,14 @@ export function describeConformance(harness: ConformanceHarness): void {
     headerTests(server, harness);
     heartbeatTests(server);
     lastEventIdTests(server);
-    unicodeLastEventIdTests(server);
+    unicodeLastEventIdTests(server, harness);
     headTests(server);
     eventSourceTests(server);
     badInputTests(server);
     handlerErrorTests(server);
     slowClientTests(server);
-    disconnectTests(server);
-    channelTests(server);
+    disconnectTests(server, harness);
+    channelTests(server, harness);
     shutdownTests(harness);
   });
 }

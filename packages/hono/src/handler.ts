@@ -1,19 +1,15 @@
 import {
   createStreamGroup,
   type DrainableStreams,
-  eventStreamHeaders,
-  openSSEStream,
-  runHandler,
   type SSEOptions,
   type SSEStream,
   type StreamGroup,
   validateSSEOptions,
-  webStreamTransport,
   withStreamGroup,
 } from '@ssekit/core';
+import { reportFailure, respondWithEventStream } from '@ssekit/fetch/internal';
 import type { Context, Env, Handler, Input } from 'hono';
 import { nodeBindingsOf, nodeServerHandOver } from './node-handover.js';
-import { cancelIfNeverRead } from './unread-body.js';
 
 /**
  * The user code of an event-stream route. It receives the open stream and the Hono context once
@@ -56,7 +52,7 @@ export interface SSEHandlerOptions<
  *
  * Works wherever Hono runs: the client leaving is noticed through the request's AbortSignal or the
  * body being cancelled, and a stream whose body the server will never send is closed too (see
- * node-handover.ts and unread-body.ts). HEAD gets the headers alone: no stream, `handler` does not
+ * node-handover.ts, and @ssekit/fetch for the other runtimes). HEAD gets the headers alone: no stream, `handler` does not
  * run. On Bun and on `@hono/node-server` the connection's idle timeout is turned off for this
  * response, so a quiet stream is not cut between heartbeats.
  *
@@ -122,7 +118,11 @@ export function sseResponse<
   return respond(c, handler, streamOptions, onError, group);
 }
 
-/** Answers `c` with an event stream run by `handler`; the options are checked already. */
+/**
+ * Answers `c` with an event stream run by `handler`, as `@ssekit/fetch` answers a request (HEAD,
+ * the first byte, the client leaving, Bun's idle timeout, Workers' heartbeats), plus the Node
+ * bridge's hand-over. The options are checked already.
+ */
 function respond<Events extends Record<string, unknown>, E extends Env, P extends string, I extends Input>(
   c: Context<E, P, I>,
   handler: SSEHandler<Events, E, P, I>,
@@ -130,93 +130,20 @@ function respond<Events extends Record<string, unknown>, E extends Env, P extend
   onError: SSEHandlerOptions<Events, E, P, I>['onError'],
   group?: StreamGroup,
 ): Response {
-  // Hono routes HEAD to GET handlers and drops the body: answer with the headers alone, opening
-  // no stream that nobody would read.
-  if (c.req.method === 'HEAD')
-    return new Response(null, {
-      status: 200,
-      headers: eventStreamHeaders({ connectionHeader: false, headers: streamOptions.headers }),
-    });
   let response: Response | undefined;
-  const node = nodeBindingsOf(c);
-  const handOver = node && nodeServerHandOver(c, node, () => response);
-  const transport = webStreamTransport({
-    // On @hono/node-server the hand-over learns from the Node response when the client leaves:
-    // the request's AbortSignal would only cost every connection an AbortController.
-    signal: handOver === undefined ? c.req.raw.signal : undefined,
-    handOver,
+  // Hono routes HEAD to GET handlers and drops the body; a HEAD response opens no stream, so there
+  // is nothing to hand over.
+  const node = c.req.method === 'HEAD' ? undefined : nodeBindingsOf(c);
+  response = respondWithEventStream<Events>(c.req.raw, (stream) => handler(stream, c), streamOptions, {
+    onFailure: reportFailure(FAILED, onError && ((error, stream) => onError(error, stream, c))),
+    // With `export default app` or `Bun.serve({ fetch: app.fetch })` Hono's env is the Bun server.
+    server: c.env,
+    group,
+    handOver: node && nodeServerHandOver(c, node, () => response),
+    // Node's own request: the bridge would build the fetch `Request`'s headers for this read.
+    origin: node && { lastEventIdHeader: node.incoming.headers['last-event-id'], url: node.incoming.url },
   });
-  const stream = openSSEStream<Events>(
-    {
-      transport,
-      lastEventIdHeader: node ? node.incoming.headers['last-event-id'] : c.req.header('last-event-id'),
-      url: node ? node.incoming.url : c.req.url,
-      // The runtime (Node, Bun, Deno, Workers) owns the connection and may speak HTTP/2 or 3,
-      // where a Connection header is forbidden.
-      connectionHeader: false,
-      group,
-    },
-    streamOptions,
-  );
-  liftIdleTimeout(c);
-  // Bun holds back the response head until the body's first chunk (oven-sh/bun#33660), so a
-  // client would not see the stream open until the first event: give it a comment, which clients
-  // ignore. A `retry` line, written when the stream opens, already does that.
-  if (holdsHeadUntilFirstChunk && streamOptions.retry === undefined) stream.comment();
-  try {
-    response = transport.response();
-  } catch (error) {
-    // A header the web `Headers` refuses: no response will carry this stream.
-    stream.close();
-    throw error;
-  }
-  if (handOver === undefined && response.body) cancelIfNeverRead(response.body);
-  runHandler(
-    stream,
-    () => handler(stream, c),
-    (error) => {
-      if (!onError) return logError('an sse() handler failed; its stream was closed.', error);
-      try {
-        Promise.resolve(onError(error, stream, c)).catch((thrown) =>
-          logError('the onError of an sse() handler failed.', thrown),
-        );
-      } catch (thrown) {
-        logError('the onError of an sse() handler failed.', thrown);
-      }
-    },
-  );
   return response;
 }
 
-const holdsHeadUntilFirstChunk = typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined';
-
-function logError(message: string, error: unknown): void {
-  console.error(`[@ssekit/hono] ${message}`, error);
-}
-
-/** The parts of Bun's `Server` used to lift its idle timeout (typed by shape: no Bun types needed). */
-interface BunServerLike {
-  timeout(request: Request, seconds: number): void;
-  upgrade: unknown;
-  requestIP: unknown;
-}
-
-/**
- * An event stream is quiet between heartbeats, and Bun cuts quiet connections after 10 s by default
- * (`idleTimeout`), shorter than the 15 s heartbeat: lift that limit for this one response. (On
- * @hono/node-server, `nodeServerHandOver` lifts Node's.)
- */
-function liftIdleTimeout(c: Context): void {
-  const env: unknown = c.env;
-  // With `export default app` or `Bun.serve({ fetch: app.fetch })` Hono's env is the Bun server.
-  if (typeof env === 'object' && env !== null && isBunServer(env)) env.timeout(c.req.raw, 0);
-}
-
-function isBunServer(env: object): env is BunServerLike {
-  const server = env as Partial<BunServerLike>;
-  return (
-    typeof server.timeout === 'function' &&
-    typeof server.upgrade === 'function' &&
-    typeof server.requestIP === 'function'
-  );
-}
+const FAILED = '[@ssekit/hono] an sse() handler';

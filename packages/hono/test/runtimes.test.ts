@@ -1,4 +1,5 @@
 import { parseEventStream } from '@ssekit/core';
+import { outcomeWithin } from '@ssekit/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runtimes, startChildServer } from './child-server.js';
 import { createTestApp } from './fixtures/app.js';
@@ -42,26 +43,6 @@ const targets: Target[] = [
 
 async function state(url: string): Promise<RuntimeState> {
   return (await fetch(`${url}/runtime/state`)).json() as Promise<RuntimeState>;
-}
-
-/** Reads a body to its end: resolves `'ended'` or `'cut'` (the connection broke), or `'open'` after `ms`. */
-async function outcomeWithin(
-  body: ReadableStream<Uint8Array>,
-  ms: number,
-): Promise<'ended' | 'cut' | 'open'> {
-  const reader = body.getReader();
-  const timer = new Promise<'open'>((resolve) => setTimeout(() => resolve('open'), ms));
-  const read = (async () => {
-    try {
-      while (!(await reader.read()).done) {}
-      return 'ended' as const;
-    } catch {
-      return 'cut' as const;
-    }
-  })();
-  const outcome = await Promise.race([read, timer]);
-  if (outcome === 'open') await reader.cancel().catch(() => {});
-  return outcome;
 }
 
 describe.each(targets)('a quiet event stream on $name', (target) => {

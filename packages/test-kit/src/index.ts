@@ -1,5 +1,7 @@
+export { outcomeWithin } from './body.js';
+export { type ChildServer, startChildServer } from './child-server.js';
 export { type Deferred, deferred } from './deferred.js';
 export { describeOptionChecks } from './option-checks.js';
-export { type Runtime, runtimeBinary } from './runtimes.js';
+export { childRuntimes, type Runtime, runtimeBinary } from './runtimes.js';
 export { typecheckProgram } from './typecheck.js';
 export { sleep, until, waitFor } from './wait.js';

@@ -18,3 +18,43 @@ export function runtimeBinary(runtime: Runtime): string {
   }
   return path;
 }
+
+/**
+ * How the tests start a script (TypeScript, run from a package root) on Bun or Deno, offline and
+ * from the installed node_modules only (`pnpm runtimes` installs the binaries).
+ */
+export const childRuntimes = {
+  bun: {
+    name: 'bun',
+    command: () => runtimeBinary('bun'),
+    args: (script: string, ...rest: string[]) => [
+      // Resolve from node_modules only, never fetch a missing package.
+      '--no-install',
+      // Bun honours tsconfig "paths", and the root tsconfig maps @ssekit/* to their sources: this one
+      // has none, so the child loads the built packages, as users do.
+      '--tsconfig-override=test/fixtures/tsconfig.runtime.json',
+      script,
+      ...rest,
+    ],
+  },
+  deno: {
+    name: 'deno',
+    command: () => runtimeBinary('deno'),
+    args: (script: string, ...rest: string[]) => [
+      'run',
+      // Offline and from the existing node_modules only; no config or lock file is read or written.
+      '--no-config',
+      '--no-lock',
+      '--no-remote',
+      '--cached-only',
+      '--node-modules-dir=manual',
+      // The workspace's TypeScript imports `./x.js` for `./x.ts`, as the Bundler resolution allows.
+      '--sloppy-imports',
+      '--allow-net=127.0.0.1',
+      '--allow-read',
+      '--allow-env',
+      script,
+      ...rest,
+    ],
+  },
+} as const;
