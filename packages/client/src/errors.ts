@@ -1,0 +1,107 @@
+/** Machine-readable reason a client stopped or retried; match on it instead of parsing messages. */
+export type SSEClientErrorCode =
+  /** A status the client does not retry: a 4xx other than 408 and 429, or a 3xx fetch did not follow. */
+  | 'ERR_SSE_HTTP_STATUS'
+  /** A 2xx whose Content-Type is not `text/event-stream`. */
+  | 'ERR_SSE_NOT_EVENT_STREAM'
+  /** A retried status (408, 429, 5xx) when the client gives up or may not retry. */
+  | 'ERR_SSE_RETRYABLE_STATUS'
+  /** No byte for `stallTimeout` milliseconds. */
+  | 'ERR_SSE_STALLED'
+  /** `maxAttempts` or `maxRetryTime` ran out; `cause` is the last attempt's error. */
+  | 'ERR_SSE_RETRIES_EXHAUSTED'
+  /** A non-idempotent request (POST) ended and is not resumable; `cause` is why it ended. */
+  | 'ERR_SSE_NOT_REPLAYABLE';
+
+/** Base of every error the client reports: a `code` to match on and a message a user can act on. */
+export class SSEClientError extends Error {
+  /** Why the client stopped or retried. */
+  readonly code: SSEClientErrorCode;
+
+  constructor(code: SSEClientErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'SSEClientError';
+    this.code = code;
+  }
+}
+
+/** Longest body excerpt an `SSEResponseError` keeps, in characters. */
+export const BODY_EXCERPT_CHARS = 512;
+
+/**
+ * The server answered with something that is not an event stream: a status the client does not
+ * retry, a 2xx with another Content-Type, or a retried status it gave up on. It carries what a
+ * user needs to see why: the status, the headers and the start of the body.
+ */
+export class SSEResponseError extends SSEClientError {
+  /** The HTTP status. */
+  readonly status: number;
+  /** The response headers. */
+  readonly headers: Headers;
+  /** The first 512 characters of the body (`''` if it had none or could not be read). */
+  readonly bodyExcerpt: string;
+  /** The URL that answered. */
+  readonly url: string;
+
+  constructor(code: SSEClientErrorCode, response: Response, bodyExcerpt: string, message: string) {
+    super(code, message);
+    this.name = 'SSEResponseError';
+    this.status = response.status;
+    this.headers = response.headers;
+    this.bodyExcerpt = bodyExcerpt;
+    this.url = response.url;
+  }
+}
+
+/**
+ * Reads up to `BODY_EXCERPT_CHARS` of a refused response's body and cancels the rest, so an endless
+ * body of the wrong type does not hold the connection.
+ */
+export async function bodyExcerpt(response: Response): Promise<string> {
+  const body = response.body;
+  if (!body) return '';
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  try {
+    while (text.length < BODY_EXCERPT_CHARS) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+  } catch {
+    // A body that fails half-way still tells what it started with.
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  return text.slice(0, BODY_EXCERPT_CHARS);
+}
+
+/** Checks a response and returns the error that refuses it, or `undefined` for an event stream. */
+export async function refusal(response: Response): Promise<SSEResponseError | undefined> {
+  const { status } = response;
+  if (status >= 200 && status < 300) {
+    const type = response.headers.get('content-type') ?? '';
+    if (/^text\/event-stream\s*(;|$)/i.test(type)) return undefined;
+    return new SSEResponseError(
+      'ERR_SSE_NOT_EVENT_STREAM',
+      response,
+      await bodyExcerpt(response),
+      `Expected an event stream from ${response.url || 'the server'}, got status ${status} with Content-Type "${type}": check the URL and that the route sends text/event-stream.`,
+    );
+  }
+  const retryable = isRetryableStatus(status);
+  return new SSEResponseError(
+    retryable ? 'ERR_SSE_RETRYABLE_STATUS' : 'ERR_SSE_HTTP_STATUS',
+    response,
+    await bodyExcerpt(response),
+    retryable
+      ? `The server answered ${status} ${response.statusText}; the client retries this status.`
+      : `The server answered ${status} ${response.statusText}, which is not retried: fix the request (URL, credentials, headers) and connect again.`,
+  );
+}
+
+/** 408, 429 and 5xx are worth another attempt; any other non-2xx is the request's fault. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}

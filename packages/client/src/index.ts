@@ -1,0 +1,15 @@
+export type { BackoffOptions } from './backoff.js';
+export type { ConnectOptions, SSEClient } from './connect.js';
+export { connect } from './connect.js';
+export type { SSEClientErrorCode } from './errors.js';
+export { SSEClientError, SSEResponseError } from './errors.js';
+export type { AttemptContext, BodyValue, RequestOptions } from './request.js';
+export type {
+  ClientEvent,
+  ClientEventOf,
+  ClientState,
+  EventSchemas,
+  GapInfo,
+  InvalidEvent,
+  StateChange,
+} from './types.js';
