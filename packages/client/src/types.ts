@@ -24,10 +24,11 @@ export type ClientEvent<Events extends Record<string, unknown> = Record<string, 
   | { type: 'gap'; data: GapInfo; lastEventId: string };
 
 /** The event of one type, as `on(type, listener)` hands it over. */
-export type ClientEventOf<Events extends Record<string, unknown>, Type extends string> = Extract<
-  ClientEvent<Events>,
-  { type: Type }
->;
+export type ClientEventOf<Events extends Record<string, unknown>, Type extends string> = Type extends 'gap'
+  ? { type: 'gap'; data: GapInfo; lastEventId: string }
+  : string extends keyof Events
+    ? { type: Type; data: unknown; lastEventId: string }
+    : Extract<ClientEvent<Events>, { type: Type }>;
 
 /** Optional runtime validation: a Standard Schema (zod, valibot, arktype, ...) per event type. */
 export type EventSchemas<Events extends Record<string, unknown>> = {

@@ -14,10 +14,10 @@ import { Hono } from 'hono';
 import Koa from 'koa';
 
 /** The event map the server's channel and the tests' clients share. */
-export interface TestEvents extends Record<string, unknown> {
+export type TestEvents = {
   tick: { n: number };
   note: string;
-}
+};
 
 /** What the routes record and use; the tests read and drive it. */
 export interface AppState {

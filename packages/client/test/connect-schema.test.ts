@@ -1,0 +1,35 @@
+// Standard Schema validation per event (zod here): an invalid event is reported and skipped, and
+// the loop carries on. Through the Hono app's `app.request`, as the `fetch` option allows.
+import { connect, type InvalidEvent } from '@ssekit/client';
+import type { Channel } from '@ssekit/core';
+import { waitFor } from '@ssekit/test-kit';
+import { expect, it } from 'vitest';
+import { z } from 'zod';
+import { createState, honoApp, type TestEvents } from './servers.js';
+
+it('reports an event that fails its schema and delivers the next one', async () => {
+  const state = createState();
+  const app = honoApp(state);
+  const client = connect<TestEvents>('http://test/events', {
+    fetch: async (request) => app.request(request),
+    schemas: { tick: z.object({ n: z.number().int() }) },
+  });
+  const invalid: InvalidEvent[] = [];
+  client.onInvalid((event) => invalid.push(event));
+  await waitFor(() => state.channel.size === 1, 'the client joined');
+  // A producer that bypasses the types (another service, an old version) sends a bad tick.
+  await (state.channel as unknown as Channel).send({ n: 'one' }, { event: 'tick' });
+  await state.channel.send({ n: 2 }, { event: 'tick' });
+  const received: unknown[] = [];
+  for await (const event of client) {
+    received.push(event.data);
+    break;
+  }
+  expect(received).toEqual([{ n: 2 }]);
+  expect(invalid).toHaveLength(1);
+  expect(invalid[0]).toMatchObject({ type: 'tick', data: '{"n":"one"}' });
+  expect((invalid[0]?.issues as { path: string[] }[])[0]?.path).toEqual(['n']);
+  // Breaking out of the loop closed the client, and the server saw it leave.
+  expect(client.readyState).toBe('closed');
+  await waitFor(() => state.channel.size === 0, 'the server saw the client leave');
+});
