@@ -74,6 +74,12 @@ export interface ConnectOptions<Events extends Record<string, unknown> = Record<
    * fails goes to the `onInvalid` listeners (or `console.error`) and is not delivered. Default: none.
    */
   schemas?: EventSchemas<Events>;
+  /**
+   * The largest event (or line) accepted, in characters: a longer one closes the client with
+   * `SSERangeError` `ERR_SSE_EVENT_TOO_LARGE`, so an endless line from a broken or hostile server
+   * cannot grow memory. Default 1 MiB; `Infinity` for no bound.
+   */
+  maxEventBytes?: number;
   /** The server's gap event name (ssekit's `gapEvent` option), delivered as `gap`. `false` turns it off. Default `'ssekit-gap'`. */
   gapEvent?: string | false;
 }
@@ -220,7 +226,10 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
     this.#idempotent = IDEMPOTENT.has(method);
     this.#gapEvent = options.gapEvent ?? DEFAULT_GAP_EVENT;
     this.#fetch = options.fetch ?? ((request) => fetch(request));
-    this.#parser = createParser({ onEvent: (event) => this.#parsed.push(event) });
+    this.#parser = createParser(
+      { onEvent: (event) => this.#parsed.push(event) },
+      { maxEventBytes: options.maxEventBytes },
+    );
     if (options.lastEventId) {
       // The parser is the one place the last event id lives; a data-less block sets it exactly as the
       // server's own `id:` would, and `end()` readies the parser for a body (and its BOM).
@@ -436,8 +445,6 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
     // A 200 with no body is an empty stream that ended at once.
     if (!response.body) return { retryable: true, opened: true };
     const reader = response.body.getReader();
-    // ignoreBOM: the parser strips the one leading BOM; a second one is content.
-    const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
     let stalled = false;
     const armStall = () => {
       if (this.#stallTimeout === false) return;
@@ -456,12 +463,15 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
         const { done, value } = await reader.read();
         if (this.#closed) return { retryable: false, opened: true };
         if (stalled) break;
-        if (done) {
-          this.#parser.feed(decoder.decode());
-          return { retryable: true, opened: true };
-        }
+        if (done) return { retryable: true, opened: true };
         clearTimeout(this.#timer);
-        this.#parser.feed(decoder.decode(value, { stream: true }));
+        try {
+          // Bytes go in as they come: the parser decodes UTF-8 across chunks and strips the BOM.
+          this.#parser.feed(value);
+        } catch (error) {
+          // An event past maxEventBytes: the same server would send it again, so this is the end.
+          return { error, retryable: false, opened: true };
+        }
         await this.#deliverParsed();
         await this.#waitForLoops();
         if (this.#closed) return { retryable: false, opened: true };

@@ -1,5 +1,6 @@
-// Standard Schema validation per event (zod here): an invalid event is reported and skipped, and
-// the loop carries on. Through the Hono app's `app.request`, as the `fetch` option allows.
+// What the client makes of the events it reads: Standard Schema validation per event (zod here), where
+// an invalid event is reported and skipped, and the bound on one event's size. Through the Hono app's
+// `app.request`, as the `fetch` option allows.
 import { connect, type InvalidEvent } from '@ssekit/client';
 import type { Channel } from '@ssekit/core';
 import { waitFor } from '@ssekit/test-kit';
@@ -32,4 +33,19 @@ it('reports an event that fails its schema and delivers the next one', async () 
   // Breaking out of the loop closed the client, and the server saw it leave.
   expect(client.readyState).toBe('closed');
   await waitFor(() => state.channel.size === 0, 'the server saw the client leave');
+});
+
+it('closes with a typed error on an event longer than maxEventBytes, and does not reconnect', async () => {
+  const state = createState();
+  const app = honoApp(state);
+  const client = connect<TestEvents>('http://test/events', {
+    fetch: async (request) => app.request(request),
+    maxEventBytes: 1000,
+    backoff: { initial: 1 },
+  });
+  await waitFor(() => state.channel.size === 1, 'the client joined');
+  await state.channel.send('x'.repeat(5000), { event: 'note' });
+  expect(await client.done).toMatchObject({ code: 'ERR_SSE_EVENT_TOO_LARGE', field: 'maxEventBytes' });
+  await waitFor(() => state.channel.size === 0, 'the server saw the client leave');
+  expect(state.hits.events).toBe(1);
 });
