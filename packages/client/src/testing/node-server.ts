@@ -31,9 +31,13 @@ export async function requestNodeServer(
   let server: NodeServerLike;
   if (isServer(source)) server = source;
   else {
-    const { createServer } = await import('node:http');
-    const handler = typeof source === 'function' ? source : source.callback();
-    server = createServer(handler as Parameters<typeof createServer>[0]);
+    // A computed specifier: the package's types do not depend on @types/node, and a bundler for the
+    // browser does not try to resolve a module it can never load.
+    const specifier = 'node:http';
+    const { createServer } = (await import(specifier)) as {
+      createServer(handler: NodeHandler): NodeServerLike;
+    };
+    server = createServer(typeof source === 'function' ? source : source.callback());
   }
   const ours = !server.address();
   if (ours) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
