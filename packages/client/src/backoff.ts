@@ -19,17 +19,18 @@ export type ResolvedBackoff = Required<BackoffOptions>;
  * @throws SSERangeError (`ERR_SSE_INVALID_OPTION`) for a negative, NaN or inverted value.
  */
 export function resolveBackoff(options: BackoffOptions = {}): ResolvedBackoff {
+  const ms = 'a number of milliseconds from';
   const initial = checkNumberOption('backoff.initial', options.initial, {
     fallback: 1000,
     min: 0,
     max: 2_147_483_647,
-    requirement: 'a number of milliseconds from 0 to 2147483647',
+    requirement: `${ms} 0 to 2147483647`,
   });
   const max = checkNumberOption('backoff.max', options.max, {
     fallback: Math.max(30_000, initial),
     min: initial,
     max: 2_147_483_647,
-    requirement: `a number of milliseconds from backoff.initial (${initial}) to 2147483647`,
+    requirement: `${ms} backoff.initial (${initial}) to 2147483647`,
   });
   const factor = checkNumberOption('backoff.factor', options.factor, {
     fallback: 2,

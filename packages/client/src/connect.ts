@@ -132,6 +132,10 @@ interface Outcome {
   notProcessed?: boolean;
 }
 
+/** The stream ended: by the server (retryable), or because the client closed (not). */
+const ENDED: Outcome = { retryable: true, opened: true };
+const LEFT: Outcome = { retryable: false, opened: true };
+
 /** One `for await` loop's queue. */
 interface Subscriber<Event> {
   queue: Event[];
@@ -142,7 +146,7 @@ interface Subscriber<Event> {
 function checkOptions(options: ConnectOptions<Record<string, unknown>>): void {
   const id = options.lastEventId;
   if (id !== undefined && (typeof id !== 'string' || /[\r\n\0]/.test(id)))
-    throw invalidOption('lastEventId', id, 'a string without CR, LF or NUL (an id the server sent)', 'type');
+    throw invalidOption('lastEventId', id, 'a string without CR, LF or NUL', 'type');
   const { gapEvent, parse, signal } = options;
   if (gapEvent !== undefined && gapEvent !== false && (typeof gapEvent !== 'string' || gapEvent === ''))
     throw invalidOption('gapEvent', gapEvent, 'an event name or false', 'type');
@@ -162,11 +166,20 @@ function decodeJson(data: string): unknown {
   }
 }
 
-/** Throws a listener's error outside the read loop, where the app sees it, without stopping delivery. */
-function rethrowLater(error: unknown): void {
-  setTimeout(() => {
-    throw error;
-  });
+/**
+ * Calls every listener with `value`. A listener's error is thrown again outside the read loop, where
+ * the app sees it, without stopping delivery to the others.
+ */
+function notify<T>(listeners: Iterable<(value: T) => void> | undefined, value: T): void {
+  for (const listener of listeners ?? []) {
+    try {
+      listener(value);
+    } catch (error) {
+      setTimeout(() => {
+        throw error;
+      });
+    }
+  }
 }
 
 class Client<Events extends Record<string, unknown>> implements SSEClient<Events> {
@@ -326,13 +339,7 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
 
   #setState(state: ClientState, change: Omit<StateChange, 'state'> = {}): void {
     this.#state = state;
-    for (const listener of this.#stateListeners) {
-      try {
-        listener({ state, ...change });
-      } catch (error) {
-        rethrowLater(error);
-      }
-    }
+    notify(this.#stateListeners, { state, ...change });
   }
 
   #finish(error: unknown): void {
@@ -373,7 +380,7 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
         return this.#finish(
           new SSEClientError(
             'ERR_SSE_NOT_REPLAYABLE',
-            'The request is not idempotent and has no last event id to resume from, so it is not sent again; pass `replay: true` to resend it anyway.',
+            'A non-idempotent request without a last event id is not sent again (pass replay: true to allow it).',
             { cause: error },
           ),
         );
@@ -384,7 +391,7 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
         return this.#finish(
           new SSEClientError(
             'ERR_SSE_RETRIES_EXHAUSTED',
-            `Gave up after ${failures} failed attempt(s) in ${Date.now() - failingSince} ms (maxAttempts ${this.#maxAttempts}, maxRetryTime ${this.#maxRetryTime}).`,
+            `Gave up after ${failures} failed attempts (maxAttempts, maxRetryTime).`,
             { cause: error },
           ),
         );
@@ -443,7 +450,7 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
 
   async #read(response: Response, controller: AbortController): Promise<Outcome> {
     // A 200 with no body is an empty stream that ended at once.
-    if (!response.body) return { retryable: true, opened: true };
+    if (!response.body) return ENDED;
     const reader = response.body.getReader();
     let stalled = false;
     const armStall = () => {
@@ -461,9 +468,9 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
       armStall();
       while (true) {
         const { done, value } = await reader.read();
-        if (this.#closed) return { retryable: false, opened: true };
+        if (this.#closed) return LEFT;
         if (stalled) break;
-        if (done) return { retryable: true, opened: true };
+        if (done) return ENDED;
         clearTimeout(this.#timer);
         try {
           // Bytes go in as they come: the parser decodes UTF-8 across chunks and strips the BOM.
@@ -474,11 +481,11 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
         }
         await this.#deliverParsed();
         await this.#waitForLoops();
-        if (this.#closed) return { retryable: false, opened: true };
+        if (this.#closed) return LEFT;
         armStall();
       }
     } catch (error) {
-      if (this.#closed) return { retryable: false, opened: true };
+      if (this.#closed) return LEFT;
       if (!stalled) return { error, retryable: true, opened: true };
     } finally {
       clearTimeout(this.#timer);
@@ -489,10 +496,7 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
       this.#parsed.length = 0;
     }
     return {
-      error: new SSEClientError(
-        'ERR_SSE_STALLED',
-        `No byte arrived for ${this.#stallTimeout} ms (stallTimeout): reconnecting.`,
-      ),
+      error: new SSEClientError('ERR_SSE_STALLED', `No byte for ${this.#stallTimeout} ms (stallTimeout).`),
       retryable: true,
       opened: true,
     };
@@ -545,27 +549,12 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
   #invalid(raw: ParsedEvent, issues: unknown): undefined {
     const invalid: InvalidEvent = { ...raw, issues };
     if (this.#invalidListeners.size === 0) console.error('ssekit client: invalid event', invalid);
-    for (const listener of this.#invalidListeners) {
-      try {
-        listener(invalid);
-      } catch (error) {
-        rethrowLater(error);
-      }
-    }
+    notify(this.#invalidListeners, invalid);
     return undefined;
   }
 
   #deliver(event: ClientEvent<Events>): void {
-    const listeners = this.#listeners.get(event.type);
-    if (listeners) {
-      for (const listener of listeners) {
-        try {
-          (listener as (event: ClientEvent<Events>) => void)(event);
-        } catch (error) {
-          rethrowLater(error);
-        }
-      }
-    }
+    notify(this.#listeners.get(event.type) as Set<(event: ClientEvent<Events>) => void> | undefined, event);
     for (const subscriber of this.#subscribers) {
       subscriber.queue.push(event);
       subscriber.wake?.();

@@ -87,7 +87,7 @@ export async function refusal(response: Response): Promise<SSEResponseError | un
       'ERR_SSE_NOT_EVENT_STREAM',
       response,
       await bodyExcerpt(response),
-      `Expected an event stream from ${response.url || 'the server'}, got status ${status} with Content-Type "${type}": check the URL and that the route sends text/event-stream.`,
+      `Expected text/event-stream, got ${status} "${type}": check the URL and the route.`,
     );
   }
   const retryable = isRetryableStatus(status);
@@ -95,9 +95,7 @@ export async function refusal(response: Response): Promise<SSEResponseError | un
     retryable ? 'ERR_SSE_RETRYABLE_STATUS' : 'ERR_SSE_HTTP_STATUS',
     response,
     await bodyExcerpt(response),
-    retryable
-      ? `The server answered ${status} ${response.statusText}; the client retries this status.`
-      : `The server answered ${status} ${response.statusText}, which is not retried: fix the request (URL, credentials, headers) and connect again.`,
+    `The server answered ${status}${retryable ? '' : ', which is not retried: fix the request (URL, credentials, headers)'}.`,
   );
 }
 
