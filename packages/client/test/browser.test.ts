@@ -1,0 +1,119 @@
+// The built client loaded as a module into a real Chromium page (an import map points the bare
+// `@ssekit/core` at core's build): connect(), ssekit's EventSource and Chromium's own EventSource read
+// the conformance suite's message cases, and all three dispatch them identically.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { createConformanceApp, messageCases } from '@ssekit/conformance/app';
+import { nodeStreamRequest, openSSEStream } from '@ssekit/core';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, launchChromium, requireInstalled } from '../../demo/test/helpers.js';
+
+const haveChromium = existsSync(CHROMIUM);
+const mustRun = haveChromium || process.env.CI === 'true';
+if (!mustRun) console.warn(`[client] Browser tests skipped: no Chromium at ${CHROMIUM}.`);
+
+/** The built files the page loads, by URL prefix. */
+const DIST = {
+  '/client/': fileURLToPath(new URL('../dist/', import.meta.url)),
+  '/core/': fileURLToPath(new URL('../../core/dist/', import.meta.url)),
+};
+
+/**
+ * The page: the built client as a module, and `window.readAll(types, count)`, which reads the first
+ * `count` events of /sse/messages three ways: Chromium's EventSource, ssekit's, and connect().
+ */
+const PAGE = `<!doctype html><meta charset="utf-8">
+<script type="importmap">{ "imports": { "@ssekit/core": "/core/index.js" } }</script>
+<script type="module">
+import { connect, EventSource as SSEKitEventSource } from '/client/index.js';
+const viaEventSource = (Source, types, count) => new Promise((resolve) => {
+  const source = new Source('/sse/messages');
+  const got = [];
+  const onEvent = (event) => {
+    got.push({ type: event.type, data: event.data, lastEventId: event.lastEventId });
+    if (got.length === count) { source.close(); resolve(got); }
+  };
+  for (const type of types) source.addEventListener(type, onEvent);
+});
+window.readAll = async (types, count) => {
+  const native = await viaEventSource(EventSource, types, count);
+  const ssekitEventSource = await viaEventSource(SSEKitEventSource, types, count);
+  const viaConnect = [];
+  for await (const { type, data, lastEventId } of connect('/sse/messages', { parse: 'text' })) {
+    viaConnect.push({ type, data, lastEventId });
+    if (viaConnect.length === count) break;
+  }
+  return { native, ssekitEventSource, viaConnect };
+};
+window.ready = true;
+</script>`;
+
+interface Received {
+  type: string;
+  data: string;
+  lastEventId: string;
+}
+
+describe.runIf(mustRun)('the built client in Chromium', () => {
+  let server: Server;
+  let url: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    requireInstalled(haveChromium, `no Chromium at ${CHROMIUM}: install the Debian package \`chromium\`.`);
+    const messages = createConformanceApp().routes.find((route) => route.path === '/sse/messages')!;
+    server = createServer(async (req, res) => {
+      const path = req.url?.split('?')[0] ?? '/';
+      if (path === '/sse/messages') {
+        const stream = openSSEStream(nodeStreamRequest(req, res, req.url), messages.options);
+        void messages.handle(stream, { url: req.url ?? '/' });
+        return;
+      }
+      const prefix = (Object.keys(DIST) as (keyof typeof DIST)[]).find((key) => path.startsWith(key));
+      if (prefix) {
+        const file = await readFile(DIST[prefix] + path.slice(prefix.length)).catch(() => undefined);
+        if (file) return res.writeHead(200, { 'content-type': 'text/javascript' }).end(file);
+        return res.writeHead(404).end();
+      }
+      res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise<void>((resolve) => {
+      server?.close(() => resolve());
+      server?.closeAllConnections();
+    });
+  });
+
+  it('dispatches the conformance message cases as Chromium’s EventSource does', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(String(error)));
+    await page.goto(url);
+    const types = [...new Set(messageCases.map(({ expected }) => expected.type))];
+    await page.waitForFunction(() => (window as { ready?: boolean }).ready === true);
+    const result = await page.evaluate(
+      ([types, count]) =>
+        (
+          window as unknown as {
+            readAll(types: string[], count: number): Promise<Record<string, Received[]>>;
+          }
+        ).readAll(types, count),
+      [types, messageCases.length] as [string[], number],
+    );
+    expect(errors).toEqual([]);
+    expect(result.native).toEqual(messageCases.map(({ expected }) => expected));
+    expect(result.ssekitEventSource).toEqual(result.native);
+    expect(result.viaConnect).toEqual(result.native);
+    await page.close();
+  });
+});
