@@ -49,7 +49,7 @@ describe('recipe: Koa with supertest', () => {
   app.use(router.routes());
 
   it('streams who joined', async () => {
-    const events = collect(app.callback(), { path: '/events', until: (event) => event.data.includes('bo') });
+    const events = collect(app.callback(), { path: '/events', until: (event) => event.data.includes('bob') });
     await waitForMembers(channel, 1);
     await request(app.callback()).post('/join/ada').expect(201);
     await request(app.callback()).post('/join/bob').expect(201);
