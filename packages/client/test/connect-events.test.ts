@@ -49,3 +49,27 @@ it('closes with a typed error on an event longer than maxEventBytes, and does no
   await waitFor(() => state.channel.size === 0, 'the server saw the client leave');
   expect(state.hits.events).toBe(1);
 });
+
+it('resumes from an initial lastEventId through the query when a proxy drops the header', async () => {
+  const state = createState();
+  const app = honoApp(state);
+  const client = connect<TestEvents>('http://test/events', {
+    // A proxy on the way that strips Last-Event-ID.
+    fetch: async (request) => {
+      const headers = new Headers(request.headers);
+      headers.delete('last-event-id');
+      return app.request(new Request(request, { headers }));
+    },
+    lastEventId: 'from-an-earlier-visit',
+    lastEventIdQuery: true,
+  });
+  // The server read the id from the query: the channel cannot replay an id it never issued.
+  for await (const event of client) {
+    expect(event).toMatchObject({
+      type: 'gap',
+      data: { lastEventId: 'from-an-earlier-visit', reason: 'epoch' },
+    });
+    break;
+  }
+  expect(state.lastEventIds).toEqual([null]);
+});
