@@ -80,6 +80,13 @@ export interface ConnectOptions<Events extends Record<string, unknown> = Record<
    * cannot grow memory. Default 1 MiB; `Infinity` for no bound.
    */
   maxEventBytes?: number;
+  /**
+   * Close the connection while the page is hidden (`document.visibilityState`) and resume by
+   * `Last-Event-ID` once it is visible again. Only a request that may be sent again pauses (GET and
+   * other idempotent methods, one with a last event id, or `replay: true`): a POST that cannot resume
+   * is never cut. Does nothing where there is no `document`. Default `false`: nothing closes implicitly.
+   */
+  pauseWhenHidden?: boolean;
   /** The server's gap event name (ssekit's `gapEvent` option), delivered as `gap`. `false` turns it off. Default `'ssekit-gap'`. */
   gapEvent?: string | false;
 }
@@ -135,6 +142,8 @@ interface Outcome {
 /** The stream ended: by the server (retryable), or because the client closed (not). */
 const ENDED: Outcome = { retryable: true, opened: true };
 const LEFT: Outcome = { retryable: false, opened: true };
+/** No stream, and no other attempt: a 204, or the client closed meanwhile. */
+const STOPPED: Outcome = { retryable: false, opened: false };
 
 /** One `for await` loop's queue. */
 interface Subscriber<Event> {
@@ -211,6 +220,21 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
   #settle!: (value: unknown) => void;
   readonly done: Promise<unknown>;
   readonly #onAbort = () => this.close();
+  /** Set while paused by `pauseWhenHidden`; `resume` ends the wait once the page is visible. */
+  #pause: { resume?: () => void } | undefined;
+  readonly #onVisibility = () => {
+    if (document.visibilityState === 'hidden') {
+      if (this.#pause || this.#closed || !this.#canResend) return;
+      this.#pause = {};
+      this.#attempt?.abort();
+      this.#endSleep?.();
+      this.#setState('reconnecting', { paused: true });
+    } else if (this.#pause) {
+      const { resume } = this.#pause;
+      this.#pause = undefined;
+      resume?.();
+    }
+  };
 
   constructor(input: string | URL | Request, options: ConnectOptions<Events>) {
     checkOptions(options as ConnectOptions<Record<string, unknown>>);
@@ -220,12 +244,12 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
     this.#maxAttempts = checkNumberOption('maxAttempts', options.maxAttempts, {
       fallback: Infinity,
       min: 1,
-      requirement: 'a whole number >= 1, or Infinity',
+      requirement: 'a number >= 1',
     });
     this.#maxRetryTime = checkNumberOption('maxRetryTime', options.maxRetryTime, {
       fallback: Infinity,
       min: 0,
-      requirement: 'a number of milliseconds >= 0, or Infinity',
+      requirement: 'milliseconds >= 0',
     });
     this.#stallTimeout =
       options.stallTimeout === false || options.stallTimeout === undefined
@@ -233,7 +257,7 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
         : checkNumberOption('stallTimeout', options.stallTimeout, {
             above: 0,
             max: 2_147_483_647,
-            requirement: 'a number of milliseconds > 0, or false',
+            requirement: 'milliseconds > 0, or false',
           });
     const method = (options.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
     this.#idempotent = IDEMPOTENT.has(method);
@@ -258,6 +282,8 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
       return;
     }
     signal?.addEventListener('abort', this.#onAbort);
+    if (options.pauseWhenHidden && typeof document !== 'undefined')
+      document.addEventListener('visibilitychange', this.#onVisibility);
     void this.#run();
   }
 
@@ -350,6 +376,8 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#options.signal?.removeEventListener('abort', this.#onAbort);
+    if (typeof document !== 'undefined') document.removeEventListener('visibilitychange', this.#onVisibility);
+    this.#pause?.resume?.();
     this.#setState('closed', error === undefined ? {} : { error });
     this.#endSleep?.();
     this.#loopsCaughtUp?.();
@@ -362,12 +390,30 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
     return this.#state === 'closed';
   }
 
+  /** Whether the request may be sent again without running twice on the server. */
+  get #canResend(): boolean {
+    return this.#idempotent || this.#options.replay === true || this.lastEventId !== '';
+  }
+
   async #run(): Promise<void> {
     let failures = 0;
     let failingSince = Date.now();
     for (let attempt = 1; !this.#closed; attempt++) {
+      const pause = this.#pause;
+      if (pause) {
+        await new Promise<void>((resolve) => {
+          pause.resume = resolve;
+        });
+        if (this.#closed) return;
+      }
       const outcome = await this.#attemptOnce(attempt);
       if (this.#closed) return;
+      // Cut on purpose while hidden: no failure, the next attempt waits for the page to be visible.
+      if (this.#pause) {
+        failures = 0;
+        failingSince = Date.now();
+        continue;
+      }
       if (outcome.opened) {
         failures = 0;
         failingSince = Date.now();
@@ -380,7 +426,7 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
         return this.#finish(
           new SSEClientError(
             'ERR_SSE_NOT_REPLAYABLE',
-            'A non-idempotent request without a last event id is not sent again (pass replay: true to allow it).',
+            'A POST with no last event id is not sent again (replay: true allows it).',
             { cause: error },
           ),
         );
@@ -427,10 +473,10 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
     }
     if (this.#closed) {
       response.body?.cancel().catch(() => {});
-      return { retryable: false, opened: false };
+      return STOPPED;
     }
     // 204 No Content: the server says "do not reconnect" (§9.2.1).
-    if (response.status === 204) return { retryable: false, opened: false };
+    if (response.status === 204) return STOPPED;
     const refused = await refusal(response);
     if (refused) {
       const { status } = refused;
@@ -527,7 +573,7 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
       const gap = decodeJson(data) as GapInfo;
       if (typeof gap?.lastEventId === 'string' && typeof gap.reason === 'string')
         return { type: 'gap', data: { lastEventId: gap.lastEventId, reason: gap.reason }, lastEventId };
-      return this.#invalid(raw, [{ message: 'A gap event needs { lastEventId, reason } as JSON.' }]);
+      return this.#invalid(raw, [{ message: 'Not { lastEventId, reason }' }]);
     }
     const { parse = 'json', schemas } = this.#options;
     let value: unknown;

@@ -54,27 +54,19 @@ export class SSEResponseError extends SSEClientError {
 }
 
 /**
- * Reads up to `BODY_EXCERPT_CHARS` of a refused response's body and cancels the rest, so an endless
- * body of the wrong type does not hold the connection.
+ * The first chunk of a refused response's body, up to `BODY_EXCERPT_CHARS`; the rest is cancelled, so
+ * an endless body of the wrong type does not hold the connection.
  */
 export async function bodyExcerpt(response: Response): Promise<string> {
-  const body = response.body;
-  if (!body) return '';
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
+  const reader = response.body?.getReader();
   try {
-    while (text.length < BODY_EXCERPT_CHARS) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-    }
+    const { value } = (await reader?.read()) ?? {};
+    return new TextDecoder().decode(value).slice(0, BODY_EXCERPT_CHARS);
   } catch {
-    // A body that fails half-way still tells what it started with.
+    return '';
   } finally {
-    reader.cancel().catch(() => {});
+    reader?.cancel().catch(() => {});
   }
-  return text.slice(0, BODY_EXCERPT_CHARS);
 }
 
 /** Checks a response and returns the error that refuses it, or `undefined` for an event stream. */

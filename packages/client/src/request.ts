@@ -90,9 +90,7 @@ export async function buildRequest(
   const copy: RequestInit & { duplex?: 'half' } = {
     method: base.method,
     credentials: base.credentials,
-    mode: base.mode,
-    redirect: base.redirect,
-    body: base.body === null ? null : base.clone().body,
+    body: base.body && base.clone().body,
     duplex: 'half',
   };
   return new Request(url, { ...copy, ...init });

@@ -51,6 +51,8 @@ export interface StateChange {
   delay?: number;
   /** `connecting`/`reconnecting`: the attempt number, 1 for the first request. */
   attempt?: number;
+  /** `reconnecting`: `true` when `pauseWhenHidden` closed the connection because the page is hidden. */
+  paused?: boolean;
 }
 
 /** An event that failed its schema or could not be decoded, as `onInvalid` listeners get it. */

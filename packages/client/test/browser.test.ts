@@ -7,7 +7,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createConformanceApp, messageCases } from '@ssekit/conformance/app';
-import { nodeStreamRequest, openSSEStream } from '@ssekit/core';
+import { nodeStreamRequest, openSSEStream, type SSEStream } from '@ssekit/core';
+import { waitFor } from '@ssekit/test-kit';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, launchChromium, requireInstalled } from '../../demo/test/helpers.js';
@@ -49,6 +50,16 @@ window.readAll = async (types, count) => {
   }
   return { native, ssekitEventSource, viaConnect };
 };
+window.setVisibility = (state) => {
+  Object.defineProperty(document, 'visibilityState', { value: state, configurable: true });
+  document.dispatchEvent(new Event('visibilitychange'));
+};
+window.startPaused = (pauseWhenHidden) => {
+  const client = connect('/sse/counter', { pauseWhenHidden, parse: 'text', backoff: { initial: 10 } });
+  window.paused = { client, received: [], states: [] };
+  client.on('message', (event) => window.paused.received.push(event.data));
+  client.onState(({ state, paused }) => window.paused.states.push(paused ? state + ' (paused)' : state));
+};
 window.ready = true;
 </script>`;
 
@@ -59,6 +70,7 @@ interface Received {
 }
 
 describe.runIf(mustRun)('the built client in Chromium', () => {
+  const counter = { lastEventIds: [] as (string | null)[], open: new Set<SSEStream>() };
   let server: Server;
   let url: string;
   let browser: Browser;
@@ -68,6 +80,16 @@ describe.runIf(mustRun)('the built client in Chromium', () => {
     const messages = createConformanceApp().routes.find((route) => route.path === '/sse/messages')!;
     server = createServer(async (req, res) => {
       const path = req.url?.split('?')[0] ?? '/';
+      if (path === '/sse/counter') {
+        // One event per connection, numbered after the Last-Event-ID it resumed from; stays open.
+        const stream = openSSEStream(nodeStreamRequest(req, res, req.url), { heartbeat: false });
+        counter.lastEventIds.push(stream.lastEventId ?? null);
+        counter.open.add(stream);
+        stream.onClose(() => counter.open.delete(stream));
+        const next = String(Number(stream.lastEventId ?? 0) + 1);
+        void stream.send(next, { id: next });
+        return;
+      }
       if (path === '/sse/messages') {
         const stream = openSSEStream(nodeStreamRequest(req, res, req.url), messages.options);
         void messages.handle(stream, { url: req.url ?? '/' });
@@ -115,5 +137,53 @@ describe.runIf(mustRun)('the built client in Chromium', () => {
     expect(result.ssekitEventSource).toEqual(result.native);
     expect(result.viaConnect).toEqual(result.native);
     await page.close();
+  });
+
+  it('pauseWhenHidden closes the connection while the page is hidden and resumes by Last-Event-ID', async () => {
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.waitForFunction(() => (window as { ready?: boolean }).ready === true);
+    type Paused = { received: string[]; states: string[] };
+    const paused = () => page.evaluate(() => (window as unknown as { paused: Paused }).paused);
+    const setVisibility = (state: string) =>
+      page.evaluate(
+        (state) => (window as unknown as { setVisibility(s: string): void }).setVisibility(state),
+        state,
+      );
+    await page.evaluate(() => (window as unknown as { startPaused(pause: boolean): void }).startPaused(true));
+    await waitFor(async () => (await paused()).received.length === 1, 'the first event');
+    expect(counter.open.size).toBe(1);
+
+    await setVisibility('hidden');
+    await waitFor(() => counter.open.size === 0, 'the server saw the hidden page leave');
+    expect((await paused()).states).toEqual(['open', 'reconnecting (paused)']);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(counter.lastEventIds).toEqual([null]);
+
+    await setVisibility('visible');
+    await waitFor(async () => (await paused()).received.length === 2, 'the event after resuming');
+    expect((await paused()).received).toEqual(['1', '2']);
+    expect(counter.lastEventIds).toEqual([null, '1']);
+    await page.close();
+    await waitFor(() => counter.open.size === 0, 'the closed page left');
+  });
+
+  it('keeps the connection of a hidden page without pauseWhenHidden', async () => {
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.waitForFunction(() => (window as { ready?: boolean }).ready === true);
+    const before = counter.lastEventIds.length;
+    await page.evaluate(() =>
+      (window as unknown as { startPaused(pause: boolean): void }).startPaused(false),
+    );
+    await waitFor(() => counter.open.size === 1, 'the stream opened');
+    await page.evaluate(() =>
+      (window as unknown as { setVisibility(s: string): void }).setVisibility('hidden'),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(counter.open.size).toBe(1);
+    expect(counter.lastEventIds.length).toBe(before + 1);
+    await page.close();
+    await waitFor(() => counter.open.size === 0, 'the closed page left');
   });
 });
