@@ -87,6 +87,16 @@ export interface ConnectOptions<Events extends Record<string, unknown> = Record<
    * is never cut. Does nothing where there is no `document`. Default `false`: nothing closes implicitly.
    */
   pauseWhenHidden?: boolean;
+  /**
+   * Share one connection among the tabs of this origin (a browser allows about six HTTP/1.1
+   * connections per host): the tab holding a Web Lock named after the URL (or this string) connects
+   * and relays every event to the others over a `BroadcastChannel`; when it closes, another tab takes
+   * the lock and resumes by `Last-Event-ID` from the last event it relayed, so no event is lost or
+   * doubled (with a server that replays, such as an ssekit channel with a history). Every tab's client
+   * reads the same events and the leader's states. Ignored where Web Locks or BroadcastChannel are
+   * missing. Default `false`.
+   */
+  shareAcrossTabs?: boolean | string;
   /** The server's gap event name (ssekit's `gapEvent` option), delivered as `gap`. `false` turns it off. Default `'ssekit-gap'`. */
   gapEvent?: string | false;
 }
@@ -220,6 +230,8 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
   #settle!: (value: unknown) => void;
   readonly done: Promise<unknown>;
   readonly #onAbort = () => this.close();
+  /** With `shareAcrossTabs`: the channel to the other tabs, and whether this tab holds the connection. */
+  #tabs: { channel: BroadcastChannel; leader: boolean } | undefined;
   /** Set while paused by `pauseWhenHidden`; `resume` ends the wait once the page is visible. */
   #pause: { resume?: () => void } | undefined;
   readonly #onVisibility = () => {
@@ -267,12 +279,7 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
       { onEvent: (event) => this.#parsed.push(event) },
       { maxEventBytes: options.maxEventBytes },
     );
-    if (options.lastEventId) {
-      // The parser is the one place the last event id lives; a data-less block sets it exactly as the
-      // server's own `id:` would, and `end()` readies the parser for a body (and its BOM).
-      this.#parser.feed(`id:${options.lastEventId}\n\n`);
-      this.#parser.end();
-    }
+    if (options.lastEventId) this.#resumeFrom(options.lastEventId);
     this.done = new Promise((resolve) => {
       this.#settle = resolve;
     });
@@ -284,7 +291,44 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
     signal?.addEventListener('abort', this.#onAbort);
     if (options.pauseWhenHidden && typeof document !== 'undefined')
       document.addEventListener('visibilitychange', this.#onVisibility);
-    void this.#run();
+    const share = options.shareAcrossTabs;
+    const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+    if (!share || !locks || typeof BroadcastChannel !== 'function') {
+      void this.#run();
+      return;
+    }
+    const name = typeof share === 'string' ? share : `ssekit:${input instanceof Request ? input.url : input}`;
+    const tabs = { channel: new BroadcastChannel(name), leader: false };
+    this.#tabs = tabs;
+    tabs.channel.onmessage = ({
+      data,
+    }: MessageEvent<{ event?: ClientEvent<Events>; state?: ClientState }>) => {
+      // Once leading, what the old leader still sends is covered by the replay: taking it would double it.
+      if (tabs.leader || this.#closed) return;
+      if (data.event) {
+        this.#resumeFrom(data.event.lastEventId);
+        this.#deliver(data.event);
+      } else if (data.state) this.#setState(data.state);
+    };
+    // The lock is held until this client closes (or its tab does); then the next tab in line leads.
+    locks
+      .request(name, () => {
+        if (this.#closed) return;
+        tabs.leader = true;
+        void this.#run();
+        return this.done;
+      })
+      .catch(() => {});
+  }
+
+  /**
+   * Sets the id to resume from. The parser is the one place the last event id lives: a data-less block
+   * sets it exactly as the server's own `id:` would, and `end()` readies the parser for a body.
+   */
+  #resumeFrom(id: string): void {
+    if (id === this.lastEventId) return;
+    this.#parser.feed(`id:${id}\n\n`);
+    this.#parser.end();
   }
 
   get readyState(): ClientState {
@@ -365,6 +409,8 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
 
   #setState(state: ClientState, change: Omit<StateChange, 'state'> = {}): void {
     this.#state = state;
+    // A leader that closes hands over: the other tabs do not close with it.
+    if (this.#tabs?.leader && state !== 'closed') this.#tabs.channel.postMessage({ state });
     notify(this.#stateListeners, { state, ...change });
   }
 
@@ -378,6 +424,7 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
     this.#options.signal?.removeEventListener('abort', this.#onAbort);
     if (typeof document !== 'undefined') document.removeEventListener('visibilitychange', this.#onVisibility);
     this.#pause?.resume?.();
+    this.#tabs?.channel.close();
     this.#setState('closed', error === undefined ? {} : { error });
     this.#endSleep?.();
     this.#loopsCaughtUp?.();
@@ -600,6 +647,9 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
   }
 
   #deliver(event: ClientEvent<Events>): void {
+    const tabs = this.#tabs;
+    if (tabs?.leader)
+      notify([(relayed: ClientEvent<Events>) => tabs.channel.postMessage({ event: relayed })], event);
     notify(this.#listeners.get(event.type) as Set<(event: ClientEvent<Events>) => void> | undefined, event);
     for (const subscriber of this.#subscribers) {
       subscriber.queue.push(event);

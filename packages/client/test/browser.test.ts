@@ -7,9 +7,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createConformanceApp, messageCases } from '@ssekit/conformance/app';
-import { nodeStreamRequest, openSSEStream, type SSEStream } from '@ssekit/core';
+import { createChannel, nodeStreamRequest, openSSEStream, type SSEStream } from '@ssekit/core';
 import { waitFor } from '@ssekit/test-kit';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, launchChromium, requireInstalled } from '../../demo/test/helpers.js';
 
@@ -60,6 +60,11 @@ window.startPaused = (pauseWhenHidden) => {
   client.on('message', (event) => window.paused.received.push(event.data));
   client.onState(({ state, paused }) => window.paused.states.push(paused ? state + ' (paused)' : state));
 };
+window.startShared = () => {
+  const client = connect('/sse/shared', { shareAcrossTabs: true, parse: 'text' });
+  window.shared = { received: [] };
+  client.on('message', (event) => window.shared.received.push(event.data));
+};
 window.ready = true;
 </script>`;
 
@@ -71,6 +76,11 @@ interface Received {
 
 describe.runIf(mustRun)('the built client in Chromium', () => {
   const counter = { lastEventIds: [] as (string | null)[], open: new Set<SSEStream>() };
+  const shared = {
+    channel: createChannel({ history: 100 }),
+    lastEventIds: [] as (string | null)[],
+    opened: 0,
+  };
   let server: Server;
   let url: string;
   let browser: Browser;
@@ -80,6 +90,13 @@ describe.runIf(mustRun)('the built client in Chromium', () => {
     const messages = createConformanceApp().routes.find((route) => route.path === '/sse/messages')!;
     server = createServer(async (req, res) => {
       const path = req.url?.split('?')[0] ?? '/';
+      if (path === '/sse/shared') {
+        const stream = openSSEStream(nodeStreamRequest(req, res, req.url), { heartbeat: false });
+        shared.lastEventIds.push(stream.lastEventId ?? null);
+        shared.opened++;
+        shared.channel.add(stream);
+        return;
+      }
       if (path === '/sse/counter') {
         // One event per connection, numbered after the Last-Event-ID it resumed from; stays open.
         const stream = openSSEStream(nodeStreamRequest(req, res, req.url), { heartbeat: false });
@@ -186,4 +203,43 @@ describe.runIf(mustRun)('the built client in Chromium', () => {
     await page.close();
     await waitFor(() => counter.open.size === 0, 'the closed page left');
   });
+
+  it('shareAcrossTabs: 8 tabs share one connection; when the leader closes, another resumes with nothing lost or doubled', async () => {
+    const context = await browser.newContext();
+    const pages: Page[] = [];
+    for (let i = 0; i < 8; i++) {
+      const page = await context.newPage();
+      await page.goto(url);
+      await page.waitForFunction(() => (window as { ready?: boolean }).ready === true);
+      await page.evaluate(() => (window as unknown as { startShared(): void }).startShared());
+      pages.push(page);
+    }
+    const received = (page: Page) =>
+      page.evaluate(() => (window as unknown as { shared: { received: string[] } }).shared.received);
+    const allHave = async (list: Page[], count: number) =>
+      (await Promise.all(list.map(received))).every((events) => events.length >= count);
+    const send = async (from: number, to: number) => {
+      for (let n = from; n <= to; n++) await shared.channel.send(`e${n}`);
+    };
+    const expected = (to: number) => Array.from({ length: to }, (_, i) => `e${i + 1}`);
+
+    await waitFor(() => shared.channel.size === 1, 'the leader connected');
+    await send(1, 5);
+    await waitFor(() => allHave(pages, 5), 'every tab got the first five events', 5000);
+    expect(shared.opened).toBe(1);
+
+    // The first tab took the lock first: closing it hands over while events keep coming.
+    await pages[0]!.close();
+    await send(6, 7);
+    await waitFor(() => shared.opened === 2 && shared.channel.size === 1, 'another tab took over', 5000);
+    await send(8, 10);
+    const rest = pages.slice(1);
+    await waitFor(() => allHave(rest, 10), 'every remaining tab got all ten events', 5000);
+    for (const events of await Promise.all(rest.map(received))) expect(events).toEqual(expected(10));
+    // The new leader resumed from the last event relayed to it.
+    expect(shared.lastEventIds).toEqual([null, expect.any(String)]);
+    expect(shared.channel.size).toBe(1);
+    await context.close();
+    await waitFor(() => shared.channel.size === 0, 'the last tab left');
+  }, 30_000);
 });
