@@ -73,3 +73,24 @@ it('resumes from an initial lastEventId through the query when a proxy drops the
   }
   expect(state.lastEventIds).toEqual([null]);
 });
+
+it('takes a Request: its method, headers and body, and a POST is not sent again', async () => {
+  const state = createState();
+  const app = honoApp(state);
+  const bodies: string[] = [];
+  const client = connect<TestEvents>(
+    new Request('http://test/chat', { method: 'POST', body: 'question', headers: { 'x-user': 'ada' } }),
+    {
+      fetch: async (request) => {
+        bodies.push(`${request.method} ${request.headers.get('x-user')} ${await request.clone().text()}`);
+        return app.request(request);
+      },
+      backoff: { initial: 1 },
+    },
+  );
+  const notes: string[] = [];
+  for await (const event of client) notes.push(event.data as string);
+  expect(notes).toEqual(['first', 'second']);
+  expect(await client.done).toBeUndefined();
+  expect(bodies).toEqual(['POST ada question']);
+});
