@@ -14,6 +14,7 @@ import {
   resolveBackoff,
   retryAfterMs,
 } from './backoff.js';
+import { decodeEvent, type ParseOption } from './decode.js';
 import { refusal, SSEClientError } from './errors.js';
 import { buildRequest, type RequestOptions } from './request.js';
 import type {
@@ -21,7 +22,6 @@ import type {
   ClientEventOf,
   ClientState,
   EventSchemas,
-  GapInfo,
   InvalidEvent,
   StateChange,
 } from './types.js';
@@ -68,7 +68,7 @@ export interface ConnectOptions<Events extends Record<string, unknown> = Record<
    * JSON, such as `"42"`, arrives as the number). `'text'`: always the text. A function decides per
    * event. Default `'json'`.
    */
-  parse?: 'json' | 'text' | ((data: string, type: string) => unknown);
+  parse?: ParseOption;
   /**
    * A Standard Schema per event type (zod, valibot, arktype, ...), checked after `parse`. An event that
    * fails goes to the `onInvalid` listeners (or `console.error`) and is not delivered. Default: none.
@@ -175,14 +175,6 @@ function checkOptions(options: ConnectOptions<Record<string, unknown>>): void {
     throw invalidOption('signal', signal, 'an AbortSignal', 'type');
   if (options.fetch !== undefined && typeof options.fetch !== 'function')
     throw invalidOption('fetch', options.fetch, 'a function taking a Request', 'type');
-}
-
-function decodeJson(data: string): unknown {
-  try {
-    return JSON.parse(data);
-  } catch {
-    return data;
-  }
 }
 
 /**
@@ -606,44 +598,24 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
   }
 
   async #deliverParsed(): Promise<void> {
+    const { parse, schemas } = this.#options;
+    const options = {
+      parse,
+      schemas: schemas as Record<string, StandardSchemaV1> | undefined,
+      gapEvent: this.#gapEvent,
+    };
     for (const raw of this.#parsed.splice(0)) {
-      const event = await this.#decode(raw);
+      const decoded = await decodeEvent<Events>(raw, options);
       if (this.#closed) return;
-      if (event) this.#deliver(event);
+      if ('event' in decoded) this.#deliver(decoded.event);
+      else this.#invalid(raw, decoded.issues);
     }
   }
 
-  /** Turns a parsed event into what the app gets, or reports it as invalid and returns `undefined`. */
-  async #decode(raw: ParsedEvent): Promise<ClientEvent<Events> | undefined> {
-    const { type, data, lastEventId } = raw;
-    if (type === this.#gapEvent) {
-      const gap = decodeJson(data) as GapInfo;
-      if (typeof gap?.lastEventId === 'string' && typeof gap.reason === 'string')
-        return { type: 'gap', data: { lastEventId: gap.lastEventId, reason: gap.reason }, lastEventId };
-      return this.#invalid(raw, [{ message: 'Not { lastEventId, reason }' }]);
-    }
-    const { parse = 'json', schemas } = this.#options;
-    let value: unknown;
-    try {
-      value = parse === 'json' ? decodeJson(data) : parse === 'text' ? data : parse(data, type);
-    } catch (error) {
-      return this.#invalid(raw, error);
-    }
-    const schema = (schemas as Record<string, StandardSchemaV1> | undefined)?.[type];
-    if (schema) {
-      let result = schema['~standard'].validate(value);
-      if (result instanceof Promise) result = await result;
-      if (result.issues) return this.#invalid(raw, result.issues);
-      value = result.value;
-    }
-    return { type, data: value, lastEventId } as ClientEvent<Events>;
-  }
-
-  #invalid(raw: ParsedEvent, issues: unknown): undefined {
+  #invalid(raw: ParsedEvent, issues: unknown): void {
     const invalid: InvalidEvent = { ...raw, issues };
     if (this.#invalidListeners.size === 0) console.error('ssekit client: invalid event', invalid);
     notify(this.#invalidListeners, invalid);
-    return undefined;
   }
 
   #deliver(event: ClientEvent<Events>): void {
