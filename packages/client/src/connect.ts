@@ -17,6 +17,7 @@ import {
 import { decodeEvent, type ParseOption } from './decode.js';
 import { refusal, SSEClientError } from './errors.js';
 import { buildRequest, type RequestOptions } from './request.js';
+import { joinTabs, type TabShare } from './tabs.js';
 import type {
   ClientEvent,
   ClientEventOf,
@@ -222,8 +223,8 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
   #settle!: (value: unknown) => void;
   readonly done: Promise<unknown>;
   readonly #onAbort = () => this.close();
-  /** With `shareAcrossTabs`: the channel to the other tabs, and whether this tab holds the connection. */
-  #tabs: { channel: BroadcastChannel; leader: boolean } | undefined;
+  /** With `shareAcrossTabs`: this client's end of the sharing. */
+  #tabs: TabShare<ClientEvent<Events>> | undefined;
   /** Set while paused by `pauseWhenHidden`; `resume` ends the wait once the page is visible. */
   #pause: { resume?: () => void } | undefined;
   readonly #onVisibility = () => {
@@ -284,33 +285,23 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
     if (options.pauseWhenHidden && typeof document !== 'undefined')
       document.addEventListener('visibilitychange', this.#onVisibility);
     const share = options.shareAcrossTabs;
-    const locks = (globalThis.navigator as Navigator | undefined)?.locks;
-    if (!share || !locks || typeof BroadcastChannel !== 'function') {
-      void this.#run();
-      return;
+    if (share) {
+      const name =
+        typeof share === 'string' ? share : `ssekit:${input instanceof Request ? input.url : input}`;
+      this.#tabs = joinTabs<ClientEvent<Events>>(name, {
+        lead: () => {
+          void this.#run();
+          return this.done;
+        },
+        receive: (event) => {
+          this.#resumeFrom(event.lastEventId);
+          this.#deliver(event);
+        },
+        receiveState: (state) => this.#setState(state),
+        closed: () => this.#closed,
+      });
     }
-    const name = typeof share === 'string' ? share : `ssekit:${input instanceof Request ? input.url : input}`;
-    const tabs = { channel: new BroadcastChannel(name), leader: false };
-    this.#tabs = tabs;
-    tabs.channel.onmessage = ({
-      data,
-    }: MessageEvent<{ event?: ClientEvent<Events>; state?: ClientState }>) => {
-      // Once leading, what the old leader still sends is covered by the replay: taking it would double it.
-      if (tabs.leader || this.#closed) return;
-      if (data.event) {
-        this.#resumeFrom(data.event.lastEventId);
-        this.#deliver(data.event);
-      } else if (data.state) this.#setState(data.state);
-    };
-    // The lock is held until this client closes (or its tab does); then the next tab in line leads.
-    locks
-      .request(name, () => {
-        if (this.#closed) return;
-        tabs.leader = true;
-        void this.#run();
-        return this.done;
-      })
-      .catch(() => {});
+    if (!this.#tabs) void this.#run();
   }
 
   /**
@@ -401,8 +392,7 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
 
   #setState(state: ClientState, change: Omit<StateChange, 'state'> = {}): void {
     this.#state = state;
-    // A leader that closes hands over: the other tabs do not close with it.
-    if (this.#tabs?.leader && state !== 'closed') this.#tabs.channel.postMessage({ state });
+    this.#tabs?.relayState(state);
     notify(this.#stateListeners, { state, ...change });
   }
 
@@ -416,7 +406,7 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
     this.#options.signal?.removeEventListener('abort', this.#onAbort);
     if (typeof document !== 'undefined') document.removeEventListener('visibilitychange', this.#onVisibility);
     this.#pause?.resume?.();
-    this.#tabs?.channel.close();
+    this.#tabs?.close();
     this.#setState('closed', error === undefined ? {} : { error });
     this.#endSleep?.();
     this.#loopsCaughtUp?.();
@@ -619,9 +609,8 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
   }
 
   #deliver(event: ClientEvent<Events>): void {
-    const tabs = this.#tabs;
-    if (tabs?.leader)
-      notify([(relayed: ClientEvent<Events>) => tabs.channel.postMessage({ event: relayed })], event);
+    // A value the other tabs cannot receive (not structured-cloneable) is reported like a listener's error.
+    if (this.#tabs) notify([(relayed: ClientEvent<Events>) => this.#tabs?.relay(relayed)], event);
     notify(this.#listeners.get(event.type) as Set<(event: ClientEvent<Events>) => void> | undefined, event);
     for (const subscriber of this.#subscribers) {
       subscriber.queue.push(event);

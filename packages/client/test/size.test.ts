@@ -5,10 +5,10 @@ import { expect, it } from 'vitest';
 import { BUNDLES, bundleSize } from '../scripts/size.mjs';
 
 // The target is 5 KiB for connect(); with pauseWhenHidden and shareAcrossTabs it measures
-// 5.3 KiB (BENCHMARKS.md). The budgets hold today's size with ~150 B of room, so growth is a decision.
-it('bundles connect() in at most 5.5 KiB min+gzip, and the whole entry in at most 5.95 KiB', async () => {
+// 5.45 KiB (BENCHMARKS.md). The budgets hold today's size with ~100 B of room, so growth is a decision.
+it('bundles connect() in at most 5.55 KiB min+gzip, and the whole entry in at most 5.95 KiB', async () => {
   const connectOnly = await bundleSize(BUNDLES['@ssekit/client (connect only)']);
   const whole = await bundleSize(BUNDLES['@ssekit/client (whole entry)']);
-  expect(connectOnly.gzip).toBeLessThanOrEqual(5.5 * 1024);
+  expect(connectOnly.gzip).toBeLessThanOrEqual(5.55 * 1024);
   expect(whole.gzip).toBeLessThanOrEqual(5.95 * 1024);
 });
