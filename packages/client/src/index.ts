@@ -1,6 +1,7 @@
 export type { BackoffOptions } from './backoff.js';
 export type { ConnectOptions, SSEClient } from './connect.js';
 export { connect } from './connect.js';
+export type { ParseOption } from './decode.js';
 export type { SSEClientErrorCode } from './errors.js';
 export { SSEClientError, SSEResponseError } from './errors.js';
 export type { EventSourceInit } from './event-source.js';
