@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe } from 'vitest';
 import { badInputTests } from './bad-input.js';
 import { channelTests } from './channels.js';
 import { closeClients } from './cleanup.js';
+import { clientTests } from './client.js';
 import { disconnectTests } from './disconnect.js';
 import { eventSourceTests } from './eventsource-client.js';
 import { handlerErrorTests } from './handler-error.js';
@@ -56,6 +57,7 @@ export function describeConformance(harness: ConformanceHarness): void {
     unicodeLastEventIdTests(server, harness);
     headTests(server);
     eventSourceTests(server);
+    clientTests(server);
     badInputTests(server);
     handlerErrorTests(server);
     slowClientTests(server);

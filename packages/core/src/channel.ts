@@ -17,7 +17,8 @@ import {
 import { type SSEStream, streamInternals } from './stream.js';
 import type { SendArgs, Serializer } from './types.js';
 
-const encoder = new TextEncoder();
+// Pure (here and LIVE_MEMBER): a bundle that uses no channel, such as @ssekit/client's, drops them.
+const encoder = /* @__PURE__ */ new TextEncoder();
 /** Most messages one replay page holds; fewer when messages are large (see `pageLimit`). */
 const MAX_REPLAY_PAGE = 256;
 /** The first page, read before the size of messages is known. */
@@ -115,7 +116,7 @@ interface Member {
 }
 
 /** The record of every member that has no filter, no lifetime and no replay under way; never written. */
-const LIVE_MEMBER: Member = Object.freeze({
+const LIVE_MEMBER: Member = /* @__PURE__ */ Object.freeze({
   filter: undefined,
   pending: undefined,
   pendingBytes: 0,

@@ -5,7 +5,8 @@ export type SSEErrorCode =
   | 'ERR_SSE_LONE_SURROGATE'
   | 'ERR_SSE_INVALID_RETRY'
   | 'ERR_SSE_UNSERIALIZABLE_DATA'
-  | 'ERR_SSE_INVALID_OPTION';
+  | 'ERR_SSE_INVALID_OPTION'
+  | 'ERR_SSE_EVENT_TOO_LARGE';
 
 /** The part of an event (or the option) a refused value was given for. */
 export type SSEField = 'data' | 'event' | 'id' | 'retry' | 'comment' | (string & {});
@@ -35,6 +36,8 @@ export class SSEFieldError extends TypeError {
 /**
  * Thrown synchronously for a number outside what the format or the clients accept: a `retry` that
  * is not a whole number of milliseconds from 0 to 2147483647, or a numeric option out of range.
+ * A parser also throws it (`ERR_SSE_EVENT_TOO_LARGE`, field `maxEventBytes`, value the size reached)
+ * from `feed` when the server sends a line or an event larger than its `maxEventBytes`.
  */
 export class SSERangeError extends RangeError {
   /** Why the value was refused. */

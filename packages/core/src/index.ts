@@ -34,7 +34,7 @@ export type { NodeRequestLike } from './node-request.js';
 export { nodeStreamRequest } from './node-request.js';
 export type { ResolvedSSEOptions, SSEOptions } from './options.js';
 export { DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_BUFFERED_BYTES, validateSSEOptions } from './options.js';
-export type { EventStreamParser, ParsedEvent, ParserCallbacks } from './parse.js';
+export type { EventStreamParser, ParsedEvent, ParserCallbacks, ParserOptions } from './parse.js';
 export { createParser, parseEventStream } from './parse.js';
 export type { PipeSource } from './pipe.js';
 export type { ClosableStream } from './run-handler.js';

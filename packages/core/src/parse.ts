@@ -31,15 +31,33 @@ export interface ParserCallbacks {
   onComment?(text: string): void;
 }
 
-/** A push parser: feed it decoded text in any chunking, it calls back as lines complete. */
+/** Options of `createParser` and `parseEventStream`. */
+export interface ParserOptions {
+  /**
+   * The largest event the parser holds, counted in characters (UTF-16 code units) of decoded text,
+   * which is bytes for ASCII: the data lines of the block being received plus the line not yet
+   * ended. A server that exceeds it (an endless line, an endless block) makes `feed` throw an
+   * `SSERangeError` with code `ERR_SSE_EVENT_TOO_LARGE`, so a hostile or broken server cannot grow
+   * the client's memory; the caller then closes the connection. Default 1 MiB (1 048 576); a whole
+   * number >= 1, or `Infinity` for no bound.
+   */
+  maxEventBytes?: number;
+}
+
+/** A push parser: feed it the body in any chunking, it calls back as lines complete. */
 export interface EventStreamParser {
   /**
-   * Parses the next piece of the (already decoded) stream. Any chunking is accepted, including a
-   * CRLF split across two chunks and a CR at the end of a chunk (that line is processed at once).
-   * One U+FEFF BOM is stripped if it is the first character of the first non-empty chunk after
-   * `createParser`, `reset` or `end`.
+   * Parses the next piece of the stream: text, or bytes decoded as UTF-8 in streaming fashion (a
+   * character split across chunks decodes whole; invalid bytes become U+FFFD). Any chunking is
+   * accepted, including a CRLF split across two chunks and a CR at the end of a chunk (that line is
+   * processed at once). One U+FEFF BOM is stripped if it is the first character of the stream
+   * after `createParser`, `reset` or `end`, also when it arrives as bytes split across chunks.
+   *
+   * @throws SSERangeError (`ERR_SSE_EVENT_TOO_LARGE`) when the line or event being received grows
+   *   past `maxEventBytes`. The parser then drops what it held and throws the same error from every
+   *   `feed` until `end()` or `reset()`: close the connection.
    */
-  feed(chunk: string): void;
+  feed(chunk: string | Uint8Array): void;
   /**
    * Marks the end of the body. Per spec the pending (unterminated) block is discarded: the partial
    * line and the data and event-type buffers are cleared, and an `id` seen in that block is
@@ -59,10 +77,14 @@ export interface EventStreamParser {
   readonly reconnectionTime: number | undefined;
 }
 
+import { invalidOption } from './check-option.js';
+import { SSERangeError } from './errors.js';
+
 const LF = 0x0a;
 const SPACE = 0x20;
 const BOM = 0xfeff;
 const ASCII_DIGITS = /^[0-9]+$/;
+const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
 
 /** Removes one leading U+0020 SPACE, as §9.2.6 does for every field value. */
 function valueAfter(line: string, colon: number): string {
@@ -76,12 +98,27 @@ function valueAfter(line: string, colon: number): string {
  * if it contains NUL) and `retry` (ignored unless all ASCII digits) are processed, other fields
  * ignored; a blank line dispatches.
  *
- * The parser takes text: decode bytes with a streaming `TextDecoder` (see `parseEventStream`).
+ * It takes text or bytes (decoded as UTF-8, as a browser does), and bounds what it holds by
+ * `options.maxEventBytes` (default 1 MiB).
  *
+ * @throws SSERangeError (`ERR_SSE_INVALID_OPTION`) for a `maxEventBytes` that is not a number >= 1.
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
  */
-export function createParser(callbacks: ParserCallbacks): EventStreamParser {
+export function createParser(callbacks: ParserCallbacks, options: ParserOptions = {}): EventStreamParser {
   const { onEvent, onRetry, onComment } = callbacks;
+  const maxEventBytes = options.maxEventBytes === undefined ? DEFAULT_MAX_EVENT_BYTES : options.maxEventBytes;
+  if (
+    !(
+      maxEventBytes === Number.POSITIVE_INFINITY ||
+      (Number.isSafeInteger(maxEventBytes) && maxEventBytes >= 1)
+    )
+  ) {
+    throw invalidOption(
+      'maxEventBytes',
+      maxEventBytes,
+      'a whole number of characters >= 1, or Infinity for no bound',
+    );
+  }
 
   // Text of the line still being received (no line break seen yet).
   let pending = '';
@@ -97,6 +134,25 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
   let reconnectionTime: number | undefined;
   // Bumped by end() and reset(), so a callback that calls them stops the rest of the current chunk.
   let generation = 0;
+  // Created on the first byte chunk. ignoreBOM keeps a BOM in the text so that the one check below
+  // strips it for text and bytes alike (a BOM split across byte chunks arrives whole).
+  let decoder: TextDecoder | undefined;
+  // The decoder may hold the first bytes of a character: flushed before a text chunk.
+  let decoding = false;
+  // Set when the bound was exceeded; thrown again by feed until end() or reset().
+  let failure: SSERangeError | undefined;
+
+  function tooLarge(size: number): never {
+    end();
+    failure = new SSERangeError(
+      'ERR_SSE_EVENT_TOO_LARGE',
+      'maxEventBytes',
+      size,
+      `The server sent an event or line of more than maxEventBytes (${maxEventBytes}) characters ` +
+        `(${size} held): close the connection, or pass a larger maxEventBytes if such events are expected.`,
+    );
+    throw failure;
+  }
 
   function dispatch(): void {
     // Step 1: the buffer is copied, never reset, so an id persists until the server sends another.
@@ -121,6 +177,7 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
       dispatch();
       return;
     }
+    if (line.length + dataBuffer.length > maxEventBytes) tooLarge(line.length + dataBuffer.length);
     const colon = line.indexOf(':');
     if (colon === 0) {
       onComment?.(valueAfter(line, 0));
@@ -151,7 +208,22 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
     }
   }
 
-  function feed(chunk: string): void {
+  function feed(chunk: string | Uint8Array): void {
+    if (failure !== undefined) throw failure;
+    if (typeof chunk !== 'string') {
+      decoding = true;
+      decoder ??= new TextDecoder('utf-8', { ignoreBOM: true });
+      parseText(decoder.decode(chunk, { stream: true }));
+      return;
+    }
+    if (decoding) {
+      decoding = false;
+      parseText((decoder as TextDecoder).decode());
+    }
+    parseText(chunk);
+  }
+
+  function parseText(chunk: string): void {
     if (chunk === '') return;
     const gen = generation;
     let pos = 0;
@@ -189,11 +261,20 @@ export function createParser(callbacks: ParserCallbacks): EventStreamParser {
       processLine(line);
       if (gen !== generation) return;
     }
-    if (pos < length) pending += chunk.slice(pos);
+    if (pos < length) {
+      pending += chunk.slice(pos);
+      if (pending.length + dataBuffer.length > maxEventBytes) tooLarge(pending.length + dataBuffer.length);
+    }
   }
 
   function end(): void {
     generation++;
+    failure = undefined;
+    // Drops bytes held for an unfinished character: they belonged to the discarded block.
+    if (decoding) {
+      decoding = false;
+      decoder?.decode();
+    }
     pending = '';
     skipLF = false;
     atBodyStart = true;
@@ -254,33 +335,25 @@ async function* chunksOf(
 }
 
 /**
- * Reads an event-stream body and yields its events in order. Bytes are decoded as UTF-8 with a
- * streaming `TextDecoder` (a character split across chunks is fine; invalid bytes become U+FFFD)
- * and exactly one leading BOM is stripped. String chunks are taken as already decoded. At the end
- * of the body an unterminated block is discarded, as a browser does. Stopping the iteration early
- * cancels a `ReadableStream` source.
+ * Reads an event-stream body and yields its events in order. Bytes are decoded as UTF-8 in
+ * streaming fashion (a character split across chunks is fine; invalid bytes become U+FFFD), string
+ * chunks are taken as decoded text, and exactly one leading BOM is stripped. At the end of the body
+ * an unterminated block is discarded, as a browser does. Stopping the iteration early, or an event
+ * larger than `options.maxEventBytes`, cancels a `ReadableStream` source.
  *
+ * @throws SSERangeError (`ERR_SSE_EVENT_TOO_LARGE`) from the iteration when the body holds a line
+ *   or event larger than `maxEventBytes` (default 1 MiB); (`ERR_SSE_INVALID_OPTION`) for a bad option.
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
  */
 export async function* parseEventStream(
   source: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>,
+  options?: ParserOptions,
 ): AsyncGenerator<ParsedEvent> {
   const queue: ParsedEvent[] = [];
-  const parser = createParser({ onEvent: (event) => queue.push(event) });
-  // ignoreBOM keeps the BOM in the text so the parser strips it: stripping in both places would
-  // remove two BOMs, and the second one is content.
-  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  const parser = createParser({ onEvent: (event) => queue.push(event) }, options);
   for await (const chunk of chunksOf(source)) {
-    if (typeof chunk === 'string') {
-      // Flush bytes held for an incomplete character before text that follows them.
-      parser.feed(decoder.decode());
-      parser.feed(chunk);
-    } else {
-      parser.feed(decoder.decode(chunk, { stream: true }));
-    }
+    parser.feed(chunk);
     yield* queue.splice(0);
   }
-  parser.feed(decoder.decode());
   parser.end();
-  yield* queue.splice(0);
 }

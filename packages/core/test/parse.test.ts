@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SSERangeError } from '../src/errors.js';
 import { createParser, type EventStreamParser, type ParsedEvent, parseEventStream } from '../src/parse.js';
 
 interface Recording {
@@ -466,6 +467,162 @@ describe('parseEventStream', () => {
       expect(event).toEqual(message('a'));
       break;
     }
+    expect(cancelled).toBe(true);
+  });
+});
+
+describe('feed(Uint8Array)', () => {
+  const encoder = new TextEncoder();
+
+  /** Feeds byte chunks (or text, for strings) and returns the events. */
+  function recordBytes(...chunks: (number[] | string)[]): ParsedEvent[] {
+    const { events, parser } = record();
+    for (const chunk of chunks) parser.feed(typeof chunk === 'string' ? chunk : new Uint8Array(chunk));
+    return events;
+  }
+
+  it('decodes a multibyte character split at every byte', () => {
+    const bytes = [...encoder.encode('id: ид\ndata: é😀\r\n\r\n')];
+    for (let i = 0; i <= bytes.length; i++) {
+      for (let j = i; j <= bytes.length; j++) {
+        const chunks = [bytes.slice(0, i), bytes.slice(i, j), bytes.slice(j)];
+        expect(recordBytes(...chunks), `split at ${i}, ${j}`).toEqual([message('é😀', 'ид')]);
+      }
+    }
+  });
+
+  it('strips a BOM that arrives as bytes, whole or split, once', () => {
+    const body = [0xef, 0xbb, 0xbf, ...encoder.encode('data: a\n\n')];
+    for (let i = 0; i <= 3; i++) {
+      expect(recordBytes(body.slice(0, i), body.slice(i)), `split at ${i}`).toEqual([message('a')]);
+    }
+    // A second BOM is content: it joins the field name, so that line is ignored.
+    expect(
+      recordBytes([0xef, 0xbb, 0xbf], [0xef, 0xbb, 0xbf, ...encoder.encode('data: a\n\ndata: b\n\n')]),
+    ).toEqual([message('b')]);
+  });
+
+  it('replaces invalid bytes with U+FFFD', () => {
+    expect(recordBytes([...encoder.encode('data: a'), 0xff, 0xc3, ...encoder.encode('\n\n')])).toEqual([
+      message('a\uFFFD\uFFFD'),
+    ]);
+  });
+
+  it('ends an unfinished character with U+FFFD when text follows it', () => {
+    expect(recordBytes([...encoder.encode('data: a'), 0xc3], 'b\n\n')).toEqual([message('a\uFFFDb')]);
+  });
+
+  it('drops the bytes of an unfinished character at end()', () => {
+    const { events, parser } = record();
+    parser.feed(new Uint8Array([...encoder.encode('data: a\n\ndata: b'), 0xf0, 0x9f]));
+    parser.end();
+    parser.feed(encoder.encode('data: c\n\n'));
+    expect(events).toEqual([message('a'), message('c')]);
+  });
+});
+
+describe('maxEventBytes', () => {
+  /** Runs fn, expecting the typed error a too-large event throws. */
+  function tooLarge(fn: () => void, held: number): void {
+    let thrown: unknown;
+    try {
+      fn();
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(SSERangeError);
+    expect(thrown).toMatchObject({ code: 'ERR_SSE_EVENT_TOO_LARGE', field: 'maxEventBytes', value: held });
+    expect((thrown as Error).message).toMatch(/more than maxEventBytes \(\d+\).*close the connection/);
+  }
+
+  const parserWith = (maxEventBytes: number) => {
+    const events: ParsedEvent[] = [];
+    const parser = createParser({ onEvent: (event) => events.push(event) }, { maxEventBytes });
+    return { events, parser };
+  };
+
+  it('throws when a line without end grows past the bound across chunks', () => {
+    const { parser } = parserWith(100);
+    parser.feed(`data: ${'x'.repeat(60)}`);
+    tooLarge(() => parser.feed('x'.repeat(40)), 106);
+  });
+
+  it('throws for a complete line longer than the bound in one chunk', () => {
+    const { parser } = parserWith(100);
+    tooLarge(() => parser.feed(`: ${'x'.repeat(100)}\n`), 102);
+  });
+
+  it('throws when the data lines of one block add up past the bound', () => {
+    const { parser, events } = parserWith(100);
+    parser.feed(`data: ${'x'.repeat(40)}\n\n`);
+    parser.feed(`data: ${'x'.repeat(40)}\ndata: ${'x'.repeat(40)}\n`);
+    tooLarge(() => parser.feed(`data: ${'x'.repeat(40)}\n`), 128);
+    expect(events).toEqual([message('x'.repeat(40))]);
+  });
+
+  it('accepts an event of exactly the bound', () => {
+    const { parser, events } = parserWith(100);
+    parser.feed(`data:${'x'.repeat(95)}\n\n`);
+    expect(events).toEqual([message('x'.repeat(95))]);
+  });
+
+  it('throws again from every feed until end(), then reads the next body', () => {
+    const { parser, events } = parserWith(10);
+    tooLarge(() => parser.feed(`data: ${'x'.repeat(10)}`), 16);
+    tooLarge(() => parser.feed('\n\ndata: y\n\n'), 16);
+    parser.end();
+    parser.feed('data: y\n\n');
+    expect(events).toEqual([message('y')]);
+  });
+
+  it('bounds bytes too, by the characters they decode to', () => {
+    const { parser } = parserWith(10);
+    tooLarge(() => parser.feed(new TextEncoder().encode(`data: ${'é'.repeat(5)}`)), 11);
+  });
+
+  it('defaults to 1 MiB', () => {
+    const { parser, events } = parserWith(undefined as unknown as number);
+    parser.feed(`data:${'x'.repeat(1024 * 1024 - 5)}\n\n`);
+    expect(events).toHaveLength(1);
+    tooLarge(() => parser.feed(`data:${'x'.repeat(1024 * 1024 - 4)}`), 1024 * 1024 + 1);
+  });
+
+  it('takes Infinity as no bound', () => {
+    const { parser, events } = parserWith(Number.POSITIVE_INFINITY);
+    parser.feed(`data:${'x'.repeat(3 * 1024 * 1024)}\n\n`);
+    expect(events).toHaveLength(1);
+  });
+
+  it.each([0, -1, 1.5, Number.NaN, '100', null])('refuses maxEventBytes %s with a typed error', (value) => {
+    let thrown: unknown;
+    try {
+      createParser({ onEvent() {} }, { maxEventBytes: value as number });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(SSERangeError);
+    expect(thrown).toMatchObject({ code: 'ERR_SSE_INVALID_OPTION', field: 'maxEventBytes', value });
+    expect((thrown as Error).message).toContain('a whole number of characters >= 1, or Infinity');
+  });
+
+  it('parseEventStream throws and cancels the body on an endless line', async () => {
+    let cancelled = false;
+    let pulls = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.enqueue(new TextEncoder().encode(pulls === 0 ? 'data: a\n\ndata: ' : 'x'.repeat(100)));
+        // Ten times the bound, then the body ends (where a parser without the bound would stop).
+        if (++pulls === 100) controller.close();
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const events: ParsedEvent[] = [];
+    await expect(async () => {
+      for await (const event of parseEventStream(body, { maxEventBytes: 1000 })) events.push(event);
+    }).rejects.toMatchObject({ code: 'ERR_SSE_EVENT_TOO_LARGE' });
+    expect(events).toEqual([message('a')]);
     expect(cancelled).toBe(true);
   });
 });

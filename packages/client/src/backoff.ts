@@ -1,0 +1,78 @@
+import { checkNumberOption } from '@ssekit/core/internal';
+
+/** How long a client waits before each new attempt. Times in milliseconds. */
+export interface BackoffOptions {
+  /** Ceiling of the first reconnection's delay. Default 1000. */
+  initial?: number;
+  /** Largest ceiling the exponential growth reaches. Default 30000. */
+  max?: number;
+  /** Growth of the ceiling per consecutive failed attempt, >= 1. Default 2. */
+  factor?: number;
+}
+
+/** `BackoffOptions` checked, with the defaults filled in. */
+export type ResolvedBackoff = Required<BackoffOptions>;
+
+/**
+ * Checks backoff options where they are given (`connect` or `new EventSource`).
+ *
+ * @throws SSERangeError (`ERR_SSE_INVALID_OPTION`) for a negative, NaN or inverted value.
+ */
+export function resolveBackoff(options: BackoffOptions = {}): ResolvedBackoff {
+  const ms = 'a number of milliseconds from';
+  const initial = checkNumberOption('backoff.initial', options.initial, {
+    fallback: 1000,
+    min: 0,
+    max: 2_147_483_647,
+    requirement: `${ms} 0 to 2147483647`,
+  });
+  const max = checkNumberOption('backoff.max', options.max, {
+    fallback: Math.max(30_000, initial),
+    min: initial,
+    max: 2_147_483_647,
+    requirement: `${ms} backoff.initial (${initial}) to 2147483647`,
+  });
+  const factor = checkNumberOption('backoff.factor', options.factor, {
+    fallback: 2,
+    min: 1,
+    max: 1000,
+    requirement: 'a number from 1 to 1000',
+  });
+  return { initial, max, factor };
+}
+
+/**
+ * The delay before attempt `failures + 1`, where `failures` counts the attempts that failed since the
+ * last open stream (1 for the first reconnection). Exponential backoff with full jitter: the ceiling
+ * is `min(max, initial × factor^(failures − 1))` and the delay is picked uniformly below it, so many
+ * clients cut at once do not return at once. The server's `retry:` is a floor: the delay is
+ * `retry + random × (ceiling − retry)` (just `retry` while the ceiling is lower), so a server that asks
+ * for 5 s always gets at least 5 s, as a browser's EventSource gives it. A `Retry-After` (429, 503)
+ * is a floor too: the delay is at least that.
+ */
+export function backoffDelay(
+  backoff: ResolvedBackoff,
+  failures: number,
+  serverRetry: number | undefined,
+  retryAfter: number | undefined,
+  random: () => number = Math.random,
+): number {
+  const ceiling = Math.min(backoff.max, backoff.initial * backoff.factor ** Math.max(0, failures - 1));
+  const floor = serverRetry ?? 0;
+  const delay = floor + random() * Math.max(0, ceiling - floor);
+  return Math.round(Math.max(delay, retryAfter ?? 0));
+}
+
+/**
+ * The `Retry-After` header of a response in milliseconds (delta-seconds or an HTTP date), or
+ * `undefined` when it is absent or unreadable.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9110#name-retry-after
+ */
+export function retryAfterMs(headers: Headers, now: number): number | undefined {
+  const value = headers.get('retry-after')?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}

@@ -1,0 +1,107 @@
+import { DEFAULT_LAST_EVENT_ID_QUERY } from '@ssekit/core';
+
+/** What the per-attempt functions of `headers` and `body` are told. */
+export interface AttemptContext {
+  /** 1 for the first request, 2 for the first reconnection, ... (counted since `connect`). */
+  attempt: number;
+  /** The id the request resumes from (`''` if none): also sent as `Last-Event-ID`. */
+  lastEventId: string;
+}
+
+/** A request body: anything `fetch` takes, or a plain object or array, sent as JSON. */
+export type BodyValue = BodyInit | null | Record<string, unknown> | readonly unknown[];
+
+/** What `connect` and `EventSource` need to build each attempt's request. */
+export interface RequestOptions {
+  /** HTTP method. Default `GET`, or the given `Request`'s. */
+  method?: string;
+  /**
+   * The request body: a string, `FormData`, `URLSearchParams`, `Blob`, bytes, or a plain object or
+   * array (sent as JSON with `Content-Type: application/json` unless a content type is set). A
+   * function is called before every attempt for a fresh body (a stream can be read only once).
+   */
+  body?: BodyValue | ((context: AttemptContext) => BodyValue | Promise<BodyValue>);
+  /**
+   * Request headers: an object, or a function called before every attempt (so a reconnection sends a
+   * fresh token). `Accept: text/event-stream` and `Last-Event-ID` are added.
+   */
+  headers?: HeadersInit | ((context: AttemptContext) => HeadersInit | Promise<HeadersInit>);
+  /** `fetch`'s credentials mode (cookies on cross-origin requests: `'include'`). Default: fetch's own. */
+  credentials?: RequestCredentials;
+  /**
+   * Also put the last event id in the URL's query, for servers behind something that drops the
+   * header: `true` uses `lastEventId` (the name ssekit servers read by default), a string names the
+   * parameter. Default `false`: the `Last-Event-ID` header only.
+   */
+  lastEventIdQuery?: boolean | string;
+}
+
+function isPlainJson(value: unknown): value is Record<string, unknown> | readonly unknown[] {
+  if (Array.isArray(value)) return true;
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Builds the request of one attempt: the user's input and options, plus what resuming needs. */
+export async function buildRequest(
+  input: string | URL | Request,
+  options: RequestOptions,
+  context: AttemptContext,
+  signal: AbortSignal,
+): Promise<Request> {
+  const base = input instanceof Request ? input : undefined;
+  const url = new URL(
+    base ? base.url : (input as string | URL),
+    (globalThis as { location?: { href: string } }).location?.href,
+  );
+  const { lastEventId } = context;
+  const queryName =
+    options.lastEventIdQuery === true ? DEFAULT_LAST_EVENT_ID_QUERY : options.lastEventIdQuery;
+  if (queryName) {
+    if (lastEventId !== '') url.searchParams.set(queryName, lastEventId);
+    else url.searchParams.delete(queryName);
+  }
+  const headers = new Headers(base?.headers);
+  const given = typeof options.headers === 'function' ? await options.headers(context) : options.headers;
+  new Headers(given).forEach((value, name) => {
+    headers.set(name, value);
+  });
+  headers.set('accept', 'text/event-stream');
+  // UTF-8 on the wire, as browsers send it (§9.2.3); Headers wants one byte per character.
+  if (lastEventId !== '') headers.set('last-event-id', latin1OfUtf8(lastEventId));
+  else headers.delete('last-event-id');
+
+  let body = typeof options.body === 'function' ? await options.body(context) : options.body;
+  if (isPlainJson(body)) {
+    body = JSON.stringify(body);
+    if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+  }
+  const init: RequestInit & { duplex?: 'half' } = { headers, signal };
+  if (options.method !== undefined) init.method = options.method;
+  if (options.credentials !== undefined) init.credentials = options.credentials;
+  if (body !== undefined) init.body = body as BodyInit | null;
+  // Node's fetch needs it to send a stream body.
+  if (body instanceof ReadableStream) init.duplex = 'half';
+  if (!base) return new Request(url, init);
+  // The original Request is never read, so its body can be cloned again for every attempt.
+  if (url.href === base.url) return new Request(base.clone(), init);
+  // The query changed: a Request's URL is fixed, so copy the rest of it into a new one.
+  const copy: RequestInit & { duplex?: 'half' } = {
+    method: base.method,
+    credentials: base.credentials,
+    body: base.body && base.clone().body,
+    duplex: 'half',
+  };
+  return new Request(url, { ...copy, ...init });
+}
+
+/** A string's UTF-8 bytes as one character per byte: how `Headers` carries non-ASCII values. */
+function latin1OfUtf8(text: string): string {
+  // ASCII ids (the common case) need no re-encoding.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the range is the point
+  if (/^[\x00-\x7f]*$/.test(text)) return text;
+  let out = '';
+  for (const byte of new TextEncoder().encode(text)) out += String.fromCharCode(byte);
+  return out;
+}

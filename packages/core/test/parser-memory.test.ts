@@ -1,0 +1,58 @@
+// Issue 13, the parser: a server that sends an endless line or an endless block makes the parser
+// throw ERR_SSE_EVENT_TOO_LARGE once it holds maxEventBytes, never more. Run in a child process with
+// --expose-gc (test/fixtures/endless-event.mjs), which reads live heap + arrayBuffers as it feeds.
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const packageRoot = fileURLToPath(new URL('..', import.meta.url));
+/** Room for what is not the parser's held text: compiled code, the chunk being decoded. */
+const CONSTANT = 512 * 1024;
+
+interface CaseResult {
+  case: string;
+  bound: number;
+  fed: number;
+  events: number;
+  code?: string;
+  again?: string;
+  peak: number;
+  after: number;
+}
+
+describe('memory a parser holds for a hostile server', () => {
+  // The child loads the built package: build what is being tested.
+  beforeAll(() => {
+    execFileSync('pnpm', ['--filter', '@ssekit/core', 'build'], { cwd: packageRoot, stdio: 'ignore' });
+  }, 120_000);
+
+  it('refuses an endless line and an endless block at maxEventBytes, holding no more than that', async () => {
+    const child = spawn(process.execPath, ['--expose-gc', 'test/fixtures/endless-event.mjs'], {
+      cwd: packageRoot,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+    });
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+    const results = out
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as CaseResult);
+    expect(results.map((result) => result.case)).toEqual(['line', 'block']);
+    for (const result of results) {
+      const label = `${result.case}: ${JSON.stringify(result)}`;
+      expect(result.events, label).toBe(0);
+      expect(result.code, label).toBe('ERR_SSE_EVENT_TOO_LARGE');
+      // Refused within one chunk of the bound, and again on the next feed.
+      expect(result.fed, label).toBeLessThanOrEqual(result.bound + 64 * 1024);
+      expect(result.again, label).toBe('ERR_SSE_EVENT_TOO_LARGE');
+      // ASCII text is held as one byte per character.
+      expect(result.peak, label).toBeLessThanOrEqual(result.bound + CONSTANT);
+      expect(result.after, label).toBeLessThanOrEqual(CONSTANT);
+    }
+  }, 120_000);
+});
