@@ -28,7 +28,7 @@ const DIST = {
  * `count` events of /sse/messages three ways: Chromium's EventSource, ssekit's, and connect().
  */
 const PAGE = `<!doctype html><meta charset="utf-8">
-<script type="importmap">{ "imports": { "@ssekit/core": "/core/index.js" } }</script>
+<script type="importmap">{ "imports": { "@ssekit/core": "/core/index.js", "@ssekit/core/internal": "/core/internal.js" } }</script>
 <script type="module">
 import { connect, EventSource as SSEKitEventSource } from '/client/index.js';
 const viaEventSource = (Source, types, count) => new Promise((resolve) => {
