@@ -18,6 +18,8 @@ const VARIANTS = [
   'koa-ssekit',
   'hono-bare',
   'hono-ssekit',
+  'fastify-bare',
+  'fastify-ssekit',
 ];
 
 /** Opens an event stream for one request, the way each variant does. */
@@ -61,6 +63,31 @@ async function handlerFor(variant) {
       );
     }
     return getRequestListener(app.fetch);
+  }
+  if (variant.startsWith('fastify')) {
+    const Fastify = (await import('fastify')).default;
+    // Fastify makes its server through the factory: keep its request listener for ours.
+    let listener;
+    const app = Fastify({
+      serverFactory: (handler) => {
+        listener = handler;
+        return http.createServer();
+      },
+    });
+    if (variant === 'fastify-bare') {
+      app.get('/', (_request, reply) => {
+        reply.hijack();
+        hold(reply.raw);
+      });
+    } else {
+      const { ssePlugin } = await import('@ssekit/fastify');
+      await app.register(ssePlugin);
+      app.get('/', (_request, reply) => {
+        channel.add(reply.sse);
+      });
+    }
+    await app.ready();
+    return listener;
   }
   if (variant.startsWith('express')) {
     const express = (await import('express')).default;

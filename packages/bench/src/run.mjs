@@ -1,7 +1,7 @@
 // `pnpm bench [flags]`: runs every scenario server in its own process against the raw-socket load
 // client, interleaved (A B C, A B C, ...), and prints / writes a markdown report. See README.md.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -147,8 +147,12 @@ function parseArgs(argv) {
   }
   if (o.n.some((n) => !(n > 0))) throw new Error('--n takes positive client counts');
   if (o.baseline !== undefined) {
-    // Each ssekit scenario right after its baseline twin: the two meet the same machine state.
-    o.scenarios = o.scenarios.flatMap((s) => (s.startsWith('ssekit-') ? [`${s}${BASELINE}`, s] : [s]));
+    // Each ssekit scenario right after its baseline twin: the two meet the same machine state. A
+    // scenario the baseline does not have (a newer adapter) runs alone.
+    const inBaseline = (s) => existsSync(join(o.baseline, 'packages/bench/src/scenarios', `${s}.mjs`));
+    o.scenarios = o.scenarios.flatMap((s) =>
+      s.startsWith('ssekit-') && inBaseline(s) ? [`${s}${BASELINE}`, s] : [s],
+    );
   }
   return o;
 }
