@@ -4,6 +4,9 @@
  *
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
  */
+import { invalidOption } from './check-option.js';
+import { SSERangeError } from './errors.js';
+import { createUtf8Chunks, type Utf8Chunks } from './utf8-chunks.js';
 
 /** One dispatched event, as a browser's MessageEvent would carry it. */
 export interface ParsedEvent {
@@ -77,18 +80,31 @@ export interface EventStreamParser {
   readonly reconnectionTime: number | undefined;
 }
 
-import { invalidOption } from './check-option.js';
-import { SSERangeError } from './errors.js';
-
 const LF = 0x0a;
 const SPACE = 0x20;
+const COLON = 0x3a;
 const BOM = 0xfeff;
-const ASCII_DIGITS = /^[0-9]+$/;
 const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
 
-/** Removes one leading U+0020 SPACE, as §9.2.6 does for every field value. */
-function valueAfter(line: string, colon: number): string {
-  return line.charCodeAt(colon + 1) === SPACE ? line.slice(colon + 2) : line.slice(colon + 1);
+/**
+ * Where the value starts in a line `text[start, end)` whose first `after - start` characters are a
+ * field name: after the colon and one optional space; `end` for a bare name (an empty value, so a
+ * bare `data` line counts); -1 if the name goes on (`datum`), so the line is another field.
+ */
+function valueAfterName(text: string, after: number, end: number): number {
+  if (after === end) return end;
+  if (text.charCodeAt(after) !== COLON) return -1;
+  return text.charCodeAt(after + 1) === SPACE && after + 1 < end ? after + 2 : after + 1;
+}
+
+/** Whether `text[start, end)` is one or more ASCII digits, the only `retry` value clients accept. */
+function isDigits(text: string, start: number, end: number): boolean {
+  if (start === end) return false;
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x30 || code > 0x39) return false;
+  }
+  return true;
 }
 
 /**
@@ -101,7 +117,7 @@ function valueAfter(line: string, colon: number): string {
  * It takes text or bytes (decoded as UTF-8, as a browser does), and bounds what it holds by
  * `options.maxEventBytes` (default 1 MiB).
  *
- * @throws SSERangeError (`ERR_SSE_INVALID_OPTION`) for a `maxEventBytes` that is not a number >= 1.
+ * @throws SSERangeError (`ERR_SSE_INVALID_OPTION`) for a `maxEventBytes` that is not a whole number >= 1 or `Infinity`.
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
  */
 export function createParser(callbacks: ParserCallbacks, options: ParserOptions = {}): EventStreamParser {
@@ -120,25 +136,25 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     );
   }
 
-  // Text of the line still being received (no line break seen yet).
+  // Text of the line still being received (no line break seen yet). Appending builds a rope in V8,
+  // so a line fed in many small pieces costs linear time, and it is flattened once, when it ends.
   let pending = '';
   // The previous chunk ended in CR: an LF opening the next chunk belongs to that CRLF. The line
   // itself was already processed, so a CR-terminated block is dispatched without waiting (§9.2.5;
   // eventsource-parser 3.1.1 waits for the next byte instead).
   let skipLF = false;
   let atBodyStart = true;
-  let dataBuffer = '';
-  let typeBuffer = '';
+  // The data buffer without its final LF (added back as the separator when another line comes),
+  // so a one-line event's data is the slice of the chunk, never a concatenation.
+  let data = '';
+  let hasData = false;
+  let type = '';
   let idBuffer = '';
   let lastEventId = '';
   let reconnectionTime: number | undefined;
   // Bumped by end() and reset(), so a callback that calls them stops the rest of the current chunk.
   let generation = 0;
-  // Created on the first byte chunk. ignoreBOM keeps a BOM in the text so that the one check below
-  // strips it for text and bytes alike (a BOM split across byte chunks arrives whole).
-  let decoder: TextDecoder | undefined;
-  // The decoder may hold the first bytes of a character: flushed before a text chunk.
-  let decoding = false;
+  let utf8: Utf8Chunks | undefined;
   // Set when the bound was exceeded; thrown again by feed until end() or reset().
   let failure: SSERangeError | undefined;
 
@@ -157,129 +173,212 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   function dispatch(): void {
     // Step 1: the buffer is copied, never reset, so an id persists until the server sends another.
     lastEventId = idBuffer;
-    if (dataBuffer === '') {
-      typeBuffer = '';
+    if (!hasData) {
+      type = '';
       return;
     }
-    // Every data line appended an LF, so the buffer always ends in one: drop exactly that one.
-    const event: ParsedEvent = {
-      type: typeBuffer === '' ? 'message' : typeBuffer,
-      data: dataBuffer.slice(0, -1),
-      lastEventId,
-    };
-    dataBuffer = '';
-    typeBuffer = '';
+    const event: ParsedEvent = { type: type === '' ? 'message' : type, data, lastEventId };
+    data = '';
+    hasData = false;
+    type = '';
     onEvent(event);
   }
 
-  function processLine(line: string): void {
-    if (line === '') {
+  function appendData(value: string): void {
+    if (hasData) data = `${data}\n${value}`;
+    else {
+      data = value;
+      hasData = true;
+    }
+  }
+
+  /** Processes the line `text[start, end)`, which ended at `end` (a CR or LF, or the end of `text`). */
+  function processLine(text: string, start: number, end: number): void {
+    if (start === end) {
       dispatch();
       return;
     }
-    if (line.length + dataBuffer.length > maxEventBytes) tooLarge(line.length + dataBuffer.length);
-    const colon = line.indexOf(':');
-    if (colon === 0) {
-      onComment?.(valueAfter(line, 0));
-      return;
-    }
-    // No colon: the whole line is the field name and the value is empty (so bare `data` counts).
-    const field = colon === -1 ? line : line.slice(0, colon);
-    const value = colon === -1 ? '' : valueAfter(line, colon);
-    switch (field) {
-      case 'event':
-        typeBuffer = value;
-        break;
-      case 'data':
-        dataBuffer += `${value}\n`;
-        break;
-      case 'id':
-        // NUL makes the whole field ignored, keeping the previous id (§9.2.6 field "id").
-        if (!value.includes('\0')) idBuffer = value;
-        break;
-      case 'retry':
+    if (end - start + data.length > maxEventBytes) tooLarge(end - start + data.length);
+    // Fields are recognised by their literal names, compared with charCodeAt (inlined by the JIT;
+    // startsWith is a call per line); any other line (other case, a BOM before `data`, an unknown
+    // name) is ignored without looking for its colon. A name cut short by the line's end fails the
+    // compare there, as a CR or LF is no letter.
+    let value = -1;
+    switch (text.charCodeAt(start)) {
+      case COLON:
+        if (onComment !== undefined) {
+          onComment(
+            text.slice(text.charCodeAt(start + 1) === SPACE && start + 1 < end ? start + 2 : start + 1, end),
+          );
+        }
+        return;
+      case 0x64: // d
+        if (
+          text.charCodeAt(start + 1) === 0x61 &&
+          text.charCodeAt(start + 2) === 0x74 &&
+          text.charCodeAt(start + 3) === 0x61
+        ) {
+          value = valueAfterName(text, start + 4, end);
+        }
+        if (value !== -1) appendData(text.slice(value, end));
+        return;
+      case 0x65: // e
+        if (
+          text.charCodeAt(start + 1) === 0x76 &&
+          text.charCodeAt(start + 2) === 0x65 &&
+          text.charCodeAt(start + 3) === 0x6e &&
+          text.charCodeAt(start + 4) === 0x74
+        ) {
+          value = valueAfterName(text, start + 5, end);
+        }
+        if (value !== -1) type = text.slice(value, end);
+        return;
+      case 0x69: // i
+        if (text.charCodeAt(start + 1) === 0x64) value = valueAfterName(text, start + 2, end);
+        if (value !== -1) {
+          const id = text.slice(value, end);
+          // NUL makes the whole field ignored, keeping the previous id (§9.2.6 field "id").
+          if (!id.includes('\0')) idBuffer = id;
+        }
+        return;
+      case 0x72: // r
+        if (
+          text.charCodeAt(start + 1) === 0x65 &&
+          text.charCodeAt(start + 2) === 0x74 &&
+          text.charCodeAt(start + 3) === 0x72 &&
+          text.charCodeAt(start + 4) === 0x79
+        ) {
+          value = valueAfterName(text, start + 5, end);
+        }
         // A sign, dot, exponent or surrounding space makes clients ignore the field.
-        if (ASCII_DIGITS.test(value)) {
-          reconnectionTime = Number(value);
+        if (value !== -1 && isDigits(text, value, end)) {
+          reconnectionTime = Number(text.slice(value, end));
           onRetry?.(reconnectionTime);
         }
-        break;
-      // Any other name (other case, a BOM before `data`, ...) is ignored.
+        return;
     }
   }
 
   function feed(chunk: string | Uint8Array): void {
     if (failure !== undefined) throw failure;
-    if (typeof chunk !== 'string') {
-      decoding = true;
-      decoder ??= new TextDecoder('utf-8', { ignoreBOM: true });
-      parseText(decoder.decode(chunk, { stream: true }));
-      return;
+    if (typeof chunk === 'string') {
+      // Bytes held for an unfinished character end before text that follows them.
+      if (utf8 !== undefined) parseText(utf8.flush());
+      parseText(chunk);
+    } else {
+      utf8 ??= createUtf8Chunks();
+      parseText(utf8.decode(chunk));
     }
-    if (decoding) {
-      decoding = false;
-      parseText((decoder as TextDecoder).decode());
-    }
-    parseText(chunk);
   }
 
-  function parseText(chunk: string): void {
-    if (chunk === '') return;
+  function parseText(text: string): void {
+    const length = text.length;
+    if (length === 0) return;
     const gen = generation;
     let pos = 0;
     if (atBodyStart) {
       atBodyStart = false;
       // The UTF-8 decode step strips one BOM at the very start; a later one is content (§9.2.6).
-      if (chunk.charCodeAt(0) === BOM) pos = 1;
+      if (text.charCodeAt(0) === BOM) pos = 1;
     }
     if (skipLF) {
       skipLF = false;
-      if (chunk.charCodeAt(pos) === LF) pos++;
+      if (text.charCodeAt(pos) === LF) pos++;
     }
-    const length = chunk.length;
-    // Next CR / LF at or after pos; -1 once none is left. Remembered between lines so a chunk with
-    // many LF lines and no CR is scanned once for CR, not once per line.
-    let cr = -2;
-    let lf = -2;
-    while (pos < length) {
-      if (cr !== -1 && cr < pos) cr = chunk.indexOf('\r', pos);
-      if (lf !== -1 && lf < pos) lf = chunk.indexOf('\n', pos);
-      if (cr === -1 && lf === -1) break;
+    // One scan for CR per chunk: servers send LF line ends, and a chunk without CR takes the loop
+    // below that looks for LF alone.
+    let cr = text.indexOf('\r', pos);
+    let lf = text.indexOf('\n', pos);
+
+    if (pending !== '') {
+      // Only the first line of this chunk joins the held text; the rest is read in place.
       const end = cr === -1 ? lf : lf === -1 ? cr : Math.min(cr, lf);
-      let line = chunk.slice(pos, end);
-      if (pending !== '') {
-        line = pending + line;
-        pending = '';
+      if (end === -1) {
+        pending += text.slice(pos);
+        if (pending.length + data.length > maxEventBytes) tooLarge(pending.length + data.length);
+        return;
       }
-      if (end === cr) {
-        if (end + 1 < length) pos = chunk.charCodeAt(end + 1) === LF ? end + 2 : end + 1;
-        else {
-          pos = length;
-          skipLF = true;
-        }
-      } else pos = end + 1;
-      processLine(line);
+      const line = pending + text.slice(pos, end);
+      pending = '';
+      pos = lineAfter(text, end);
+      processLine(line, 0, line.length);
       if (gen !== generation) return;
+      if (cr !== -1 && cr < pos) cr = text.indexOf('\r', pos);
+      if (lf !== -1 && lf < pos) lf = text.indexOf('\n', pos);
+    }
+
+    if (cr === -1) {
+      // LF only. The common shapes are handled inline: a blank line, and `data:` lines, with
+      // `data: ...\n\n` (a one-line event) dispatched straight from the chunk.
+      while (lf !== -1) {
+        if (lf === pos) {
+          dispatch();
+        } else if (
+          text.charCodeAt(pos) === 0x64 &&
+          text.charCodeAt(pos + 1) === 0x61 &&
+          text.charCodeAt(pos + 2) === 0x74 &&
+          text.charCodeAt(pos + 3) === 0x61 &&
+          text.charCodeAt(pos + 4) === COLON
+        ) {
+          if (lf - pos + data.length > maxEventBytes) tooLarge(lf - pos + data.length);
+          const value = text.slice(text.charCodeAt(pos + 5) === SPACE ? pos + 6 : pos + 5, lf);
+          if (!hasData && text.charCodeAt(lf + 1) === LF) {
+            lastEventId = idBuffer;
+            const event: ParsedEvent = { type: type === '' ? 'message' : type, data: value, lastEventId };
+            type = '';
+            pos = lf + 2;
+            onEvent(event);
+            if (gen !== generation) return;
+            lf = text.indexOf('\n', pos);
+            continue;
+          }
+          appendData(value);
+        } else {
+          processLine(text, pos, lf);
+        }
+        if (gen !== generation) return;
+        pos = lf + 1;
+        lf = text.indexOf('\n', pos);
+      }
+    } else {
+      // Next CR / LF at or after pos; -1 once none is left. Remembered between lines so a chunk
+      // with many LF lines and one CR is scanned once for CR, not once per line.
+      while (cr !== -1 || lf !== -1) {
+        const end = cr === -1 ? lf : lf === -1 ? cr : Math.min(cr, lf);
+        const next = lineAfter(text, end);
+        processLine(text, pos, end);
+        if (gen !== generation) return;
+        pos = next;
+        if (cr !== -1 && cr < pos) cr = text.indexOf('\r', pos);
+        if (lf !== -1 && lf < pos) lf = text.indexOf('\n', pos);
+      }
     }
     if (pos < length) {
-      pending += chunk.slice(pos);
-      if (pending.length + dataBuffer.length > maxEventBytes) tooLarge(pending.length + dataBuffer.length);
+      pending = text.slice(pos);
+      if (pending.length + data.length > maxEventBytes) tooLarge(pending.length + data.length);
     }
+  }
+
+  /** Where the line after the one ended at `end` begins: past a CRLF pair, or past the one CR or LF. */
+  function lineAfter(text: string, end: number): number {
+    if (text.charCodeAt(end) === LF) return end + 1;
+    if (end + 1 < text.length) return text.charCodeAt(end + 1) === LF ? end + 2 : end + 1;
+    // A CR ends the chunk: its LF, if any, opens the next one.
+    skipLF = true;
+    return end + 1;
   }
 
   function end(): void {
     generation++;
     failure = undefined;
-    // Drops bytes held for an unfinished character: they belonged to the discarded block.
-    if (decoding) {
-      decoding = false;
-      decoder?.decode();
-    }
+    // Bytes held for an unfinished character belonged to the discarded block.
+    utf8 = undefined;
     pending = '';
     skipLF = false;
     atBodyStart = true;
-    dataBuffer = '';
-    typeBuffer = '';
+    data = '';
+    hasData = false;
+    type = '';
     // An id in the discarded block was never dispatched, so it must not be used to resume.
     idBuffer = lastEventId;
   }
@@ -302,58 +401,4 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       return reconnectionTime;
     },
   };
-}
-
-function isReadableStream(source: unknown): source is ReadableStream<Uint8Array> {
-  return typeof (source as ReadableStream | null)?.getReader === 'function';
-}
-
-async function* chunksOf(
-  source: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>,
-): AsyncGenerator<Uint8Array | string> {
-  if (!isReadableStream(source)) {
-    yield* source;
-    return;
-  }
-  // getReader rather than async iteration: not every runtime makes ReadableStream async-iterable.
-  const reader = source.getReader();
-  let done = false;
-  try {
-    while (true) {
-      const result = await reader.read();
-      if (result.done) {
-        done = true;
-        return;
-      }
-      yield result.value;
-    }
-  } finally {
-    // The consumer stopped early: tell the producer nobody reads any more.
-    if (!done) await reader.cancel().catch(() => {});
-    reader.releaseLock();
-  }
-}
-
-/**
- * Reads an event-stream body and yields its events in order. Bytes are decoded as UTF-8 in
- * streaming fashion (a character split across chunks is fine; invalid bytes become U+FFFD), string
- * chunks are taken as decoded text, and exactly one leading BOM is stripped. At the end of the body
- * an unterminated block is discarded, as a browser does. Stopping the iteration early, or an event
- * larger than `options.maxEventBytes`, cancels a `ReadableStream` source.
- *
- * @throws SSERangeError (`ERR_SSE_EVENT_TOO_LARGE`) from the iteration when the body holds a line
- *   or event larger than `maxEventBytes` (default 1 MiB); (`ERR_SSE_INVALID_OPTION`) for a bad option.
- * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
- */
-export async function* parseEventStream(
-  source: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>,
-  options?: ParserOptions,
-): AsyncGenerator<ParsedEvent> {
-  const queue: ParsedEvent[] = [];
-  const parser = createParser({ onEvent: (event) => queue.push(event) }, options);
-  for await (const chunk of chunksOf(source)) {
-    parser.feed(chunk);
-    yield* queue.splice(0);
-  }
-  parser.end();
 }
