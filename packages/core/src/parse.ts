@@ -184,81 +184,6 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     onEvent(event);
   }
 
-  function appendData(value: string): void {
-    if (hasData) data = `${data}\n${value}`;
-    else {
-      data = value;
-      hasData = true;
-    }
-  }
-
-  /** Processes the line `text[start, end)`, which ended at `end` (a CR or LF, or the end of `text`). */
-  function processLine(text: string, start: number, end: number): void {
-    if (start === end) {
-      dispatch();
-      return;
-    }
-    if (end - start + data.length > maxEventBytes) tooLarge(end - start + data.length);
-    // Fields are recognised by their literal names, compared with charCodeAt (inlined by the JIT;
-    // startsWith is a call per line); any other line (other case, a BOM before `data`, an unknown
-    // name) is ignored without looking for its colon. A name cut short by the line's end fails the
-    // compare there, as a CR or LF is no letter.
-    let value = -1;
-    switch (text.charCodeAt(start)) {
-      case COLON:
-        if (onComment !== undefined) {
-          onComment(
-            text.slice(text.charCodeAt(start + 1) === SPACE && start + 1 < end ? start + 2 : start + 1, end),
-          );
-        }
-        return;
-      case 0x64: // d
-        if (
-          text.charCodeAt(start + 1) === 0x61 &&
-          text.charCodeAt(start + 2) === 0x74 &&
-          text.charCodeAt(start + 3) === 0x61
-        ) {
-          value = valueAfterName(text, start + 4, end);
-        }
-        if (value !== -1) appendData(text.slice(value, end));
-        return;
-      case 0x65: // e
-        if (
-          text.charCodeAt(start + 1) === 0x76 &&
-          text.charCodeAt(start + 2) === 0x65 &&
-          text.charCodeAt(start + 3) === 0x6e &&
-          text.charCodeAt(start + 4) === 0x74
-        ) {
-          value = valueAfterName(text, start + 5, end);
-        }
-        if (value !== -1) type = text.slice(value, end);
-        return;
-      case 0x69: // i
-        if (text.charCodeAt(start + 1) === 0x64) value = valueAfterName(text, start + 2, end);
-        if (value !== -1) {
-          const id = text.slice(value, end);
-          // NUL makes the whole field ignored, keeping the previous id (§9.2.6 field "id").
-          if (!id.includes('\0')) idBuffer = id;
-        }
-        return;
-      case 0x72: // r
-        if (
-          text.charCodeAt(start + 1) === 0x65 &&
-          text.charCodeAt(start + 2) === 0x74 &&
-          text.charCodeAt(start + 3) === 0x72 &&
-          text.charCodeAt(start + 4) === 0x79
-        ) {
-          value = valueAfterName(text, start + 5, end);
-        }
-        // A sign, dot, exponent or surrounding space makes clients ignore the field.
-        if (value !== -1 && isDigits(text, value, end)) {
-          reconnectionTime = Number(text.slice(value, end));
-          onRetry?.(reconnectionTime);
-        }
-        return;
-    }
-  }
-
   function feed(chunk: string | Uint8Array): void {
     if (failure !== undefined) throw failure;
     if (typeof chunk === 'string') {
@@ -274,7 +199,6 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   function parseText(text: string): void {
     const length = text.length;
     if (length === 0) return;
-    const gen = generation;
     let pos = 0;
     if (atBodyStart) {
       atBodyStart = false;
@@ -285,87 +209,145 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       skipLF = false;
       if (text.charCodeAt(pos) === LF) pos++;
     }
-    // One scan for CR per chunk: servers send LF line ends, and a chunk without CR takes the loop
-    // below that looks for LF alone.
-    let cr = text.indexOf('\r', pos);
+    // The next LF and CR at or after pos, -1 once there is none. Streams rarely send CR: once the
+    // one scan per chunk finds none, lines are found with one indexOf each.
     let lf = text.indexOf('\n', pos);
-
+    let cr = text.indexOf('\r', pos);
     if (pending !== '') {
-      // Only the first line of this chunk joins the held text; the rest is read in place.
       const end = cr === -1 ? lf : lf === -1 ? cr : Math.min(cr, lf);
       if (end === -1) {
         pending += text.slice(pos);
         if (pending.length + data.length > maxEventBytes) tooLarge(pending.length + data.length);
         return;
       }
-      const line = pending + text.slice(pos, end);
+      // Only the first line of this chunk joins the held text (with an LF as its line end: reading
+      // past a string's end measured 40% slower in V8); the rest is read in place, never copied.
+      const line = `${pending}${text.slice(pos, end)}\n`;
       pending = '';
-      pos = lineAfter(text, end);
-      processLine(line, 0, line.length);
-      if (gen !== generation) return;
-      if (cr !== -1 && cr < pos) cr = text.indexOf('\r', pos);
+      if (parseLines(line, 0, line.length - 1, -1) === -1) return;
+      pos = end + 1;
+      if (end === cr) {
+        if (pos === length) skipLF = true;
+        else if (text.charCodeAt(pos) === LF) pos++;
+        if (cr !== -1 && cr < pos) cr = text.indexOf('\r', pos);
+      }
       if (lf !== -1 && lf < pos) lf = text.indexOf('\n', pos);
     }
-
-    if (cr === -1) {
-      // LF only. The common shapes are handled inline: a blank line, and `data:` lines, with
-      // `data: ...\n\n` (a one-line event) dispatched straight from the chunk.
-      while (lf !== -1) {
-        if (lf === pos) {
-          dispatch();
-        } else if (
-          text.charCodeAt(pos) === 0x64 &&
-          text.charCodeAt(pos + 1) === 0x61 &&
-          text.charCodeAt(pos + 2) === 0x74 &&
-          text.charCodeAt(pos + 3) === 0x61 &&
-          text.charCodeAt(pos + 4) === COLON
-        ) {
-          if (lf - pos + data.length > maxEventBytes) tooLarge(lf - pos + data.length);
-          const value = text.slice(text.charCodeAt(pos + 5) === SPACE ? pos + 6 : pos + 5, lf);
-          if (!hasData && text.charCodeAt(lf + 1) === LF) {
-            lastEventId = idBuffer;
-            const event: ParsedEvent = { type: type === '' ? 'message' : type, data: value, lastEventId };
-            type = '';
-            pos = lf + 2;
-            onEvent(event);
-            if (gen !== generation) return;
-            lf = text.indexOf('\n', pos);
-            continue;
-          }
-          appendData(value);
-        } else {
-          processLine(text, pos, lf);
-        }
-        if (gen !== generation) return;
-        pos = lf + 1;
-        lf = text.indexOf('\n', pos);
-      }
-    } else {
-      // Next CR / LF at or after pos; -1 once none is left. Remembered between lines so a chunk
-      // with many LF lines and one CR is scanned once for CR, not once per line.
-      while (cr !== -1 || lf !== -1) {
-        const end = cr === -1 ? lf : lf === -1 ? cr : Math.min(cr, lf);
-        const next = lineAfter(text, end);
-        processLine(text, pos, end);
-        if (gen !== generation) return;
-        pos = next;
-        if (cr !== -1 && cr < pos) cr = text.indexOf('\r', pos);
-        if (lf !== -1 && lf < pos) lf = text.indexOf('\n', pos);
-      }
-    }
-    if (pos < length) {
+    pos = parseLines(text, pos, lf, cr);
+    if (pos !== -1 && pos < length) {
       pending = text.slice(pos);
       if (pending.length + data.length > maxEventBytes) tooLarge(pending.length + data.length);
     }
   }
 
-  /** Where the line after the one ended at `end` begins: past a CRLF pair, or past the one CR or LF. */
-  function lineAfter(text: string, end: number): number {
-    if (text.charCodeAt(end) === LF) return end + 1;
-    if (end + 1 < text.length) return text.charCodeAt(end + 1) === LF ? end + 2 : end + 1;
-    // A CR ends the chunk: its LF, if any, opens the next one.
-    skipLF = true;
-    return end + 1;
+  /**
+   * Processes every complete line of `text` from `start`, given the first LF and CR at or after it
+   * (-1 for none), and returns where the unended rest
+   * begins, or -1 if a callback called end() or reset() (the rest of the chunk then belongs to no body).
+   * All of §9.2.6's line processing is inline here, in one loop, with the common shapes first: it
+   * runs once per line of every stream, and measured faster than a function called per line.
+   */
+  function parseLines(text: string, start: number, firstLF: number, firstCR: number): number {
+    const gen = generation;
+    let pos = start;
+    let lf = firstLF;
+    let cr = firstCR;
+    while (lf !== -1 || cr !== -1) {
+      let end: number;
+      let next: number;
+      if (cr === -1 || (lf !== -1 && lf < cr)) {
+        end = lf;
+        next = lf + 1;
+      } else {
+        end = cr;
+        next = cr + 1;
+        if (next === text.length)
+          skipLF = true; // A CR ends the chunk: its LF may open the next one.
+        else if (text.charCodeAt(next) === LF) next++;
+      }
+      if (end === pos) {
+        dispatch();
+      } else {
+        if (end - pos + data.length > maxEventBytes) tooLarge(end - pos + data.length);
+        // Fields are recognised by their literal names, compared with charCodeAt (inlined by the
+        // JIT; startsWith is a call per line); any other line (other case, a BOM before `data`,
+        // an unknown name) is ignored without looking for its colon. A name cut short by the
+        // line's end fails the compare there, as a CR or LF is no letter.
+        let value = -1;
+        switch (text.charCodeAt(pos)) {
+          case 0x64: // d
+            if (
+              text.charCodeAt(pos + 1) === 0x61 &&
+              text.charCodeAt(pos + 2) === 0x74 &&
+              text.charCodeAt(pos + 3) === 0x61
+            ) {
+              value = valueAfterName(text, pos + 4, end);
+            }
+            if (value === -1) break;
+            // A one-line event, `data: ...` then a blank line: dispatched from the chunk's slice.
+            if (!hasData && end === lf && next < text.length && text.charCodeAt(next) === LF) {
+              lastEventId = idBuffer;
+              const event: ParsedEvent = {
+                type: type === '' ? 'message' : type,
+                data: text.slice(value, end),
+                lastEventId,
+              };
+              type = '';
+              next++;
+              onEvent(event);
+              break;
+            }
+            if (hasData) data = `${data}\n${text.slice(value, end)}`;
+            else {
+              data = text.slice(value, end);
+              hasData = true;
+            }
+            break;
+          case 0x65: // e
+            if (
+              text.charCodeAt(pos + 1) === 0x76 &&
+              text.charCodeAt(pos + 2) === 0x65 &&
+              text.charCodeAt(pos + 3) === 0x6e &&
+              text.charCodeAt(pos + 4) === 0x74
+            ) {
+              value = valueAfterName(text, pos + 5, end);
+            }
+            if (value !== -1) type = text.slice(value, end);
+            break;
+          case 0x69: // i
+            if (text.charCodeAt(pos + 1) === 0x64) value = valueAfterName(text, pos + 2, end);
+            if (value !== -1) {
+              const id = text.slice(value, end);
+              // NUL makes the whole field ignored, keeping the previous id (§9.2.6 field "id").
+              if (!id.includes('\0')) idBuffer = id;
+            }
+            break;
+          case COLON:
+            if (onComment !== undefined) onComment(text.slice(valueAfterName(text, pos, end), end));
+            break;
+          case 0x72: // r
+            if (
+              text.charCodeAt(pos + 1) === 0x65 &&
+              text.charCodeAt(pos + 2) === 0x74 &&
+              text.charCodeAt(pos + 3) === 0x72 &&
+              text.charCodeAt(pos + 4) === 0x79
+            ) {
+              value = valueAfterName(text, pos + 5, end);
+            }
+            // A sign, dot, exponent or surrounding space makes clients ignore the field.
+            if (value !== -1 && isDigits(text, value, end)) {
+              reconnectionTime = Number(text.slice(value, end));
+              onRetry?.(reconnectionTime);
+            }
+            break;
+        }
+      }
+      if (gen !== generation) return -1;
+      pos = next;
+      if (lf !== -1 && lf < pos) lf = text.indexOf('\n', pos);
+      if (cr !== -1 && cr < pos) cr = text.indexOf('\r', pos);
+    }
+    return pos;
   }
 
   function end(): void {
