@@ -1,14 +1,15 @@
 // The client side's hot loop: ssekit's parser (`createParser` from the BUILT @ssekit/core) against
 // `eventsource-parser` 3 on the same 200 000 mixed events cut into the same awkward chunks, as text and
 // as bytes, runs interleaved (ours first on odd runs, theirs first on even ones). Prints a markdown
-// table: events/s of each (median) and the median of the per-run ratios.
+// table: events/s of each (median) and the median of the per-run ratios. Time is the process's CPU
+// time (user + system), not the wall clock: the parse is synchronous, so on a quiet machine the two
+// agree, and on a busy one CPU time leaves out the time other processes held the core.
 //
 //   node packages/bench/src/parser.mjs [--events 200000] [--runs 15] [--ours path/to/module.js]
 //
 // `--ours` loads `createParser` from another build (an A/B against previous code). Bytes: ssekit is
 // fed the Uint8Array chunks; eventsource-parser takes text only, so it gets each chunk through one
 // streaming TextDecoder, as its own EventSourceParserStream does.
-import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { createParser as createTheirs } from 'eventsource-parser';
 
@@ -22,6 +23,14 @@ function parseArgs(argv) {
     else throw new Error(`unknown flag ${flag}`);
   }
   return o;
+}
+
+/** CPU milliseconds `fn` takes. */
+function cpuMs(fn) {
+  const before = process.cpuUsage();
+  fn();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000;
 }
 
 /** A small seeded PRNG (mulberry32), so every run and every machine cuts the same corpus. */
@@ -75,22 +84,24 @@ function cut(whole, rand) {
 function runOurs(createParser, chunks) {
   let events = 0;
   const parser = createParser({ onEvent: () => events++, onRetry() {}, onComment() {} });
-  const started = performance.now();
-  for (const chunk of chunks) parser.feed(chunk);
-  return { events, ms: performance.now() - started };
+  const ms = cpuMs(() => {
+    for (const chunk of chunks) parser.feed(chunk);
+  });
+  return { events, ms };
 }
 
 function runTheirs(chunks) {
   let events = 0;
   const parser = createTheirs({ onEvent: () => events++, onRetry() {}, onComment() {} });
-  const started = performance.now();
-  if (typeof chunks[0] === 'string') {
-    for (const chunk of chunks) parser.feed(chunk);
-  } else {
-    const decoder = new TextDecoder();
-    for (const chunk of chunks) parser.feed(decoder.decode(chunk, { stream: true }));
-  }
-  return { events, ms: performance.now() - started };
+  const ms = cpuMs(() => {
+    if (typeof chunks[0] === 'string') {
+      for (const chunk of chunks) parser.feed(chunk);
+    } else {
+      const decoder = new TextDecoder();
+      for (const chunk of chunks) parser.feed(decoder.decode(chunk, { stream: true }));
+    }
+  });
+  return { events, ms };
 }
 
 function median(values) {
@@ -136,7 +147,7 @@ for (const [name, chunks] of cases) {
   );
 }
 console.log(
-  '| chunks | count | ssekit events/s | eventsource-parser events/s | ssekit ÷ eventsource-parser |',
+  '| chunks | count | ssekit events/s (CPU) | eventsource-parser events/s (CPU) | ssekit ÷ eventsource-parser |',
 );
 console.log('| --- | ---: | ---: | ---: | ---: |');
 for (const row of rows) console.log(row);
