@@ -250,7 +250,11 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
    * runs once per line of every stream, and measured faster than a function called per line.
    */
   function parseLines(text: string, start: number, firstLF: number, firstCR: number): number {
+    // A callback that calls end() or reset() bumps the generation: checked after each callback.
     const gen = generation;
+    // Data grows only by slices of this text, so unless the text and the data held could exceed
+    // the bound together, no line or event read from it can: then lines need no check.
+    const mayOverflow = text.length + data.length > maxEventBytes;
     let pos = start;
     let lf = firstLF;
     let cr = firstCR;
@@ -269,8 +273,9 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       }
       if (end === pos) {
         dispatch();
+        if (gen !== generation) return -1;
       } else {
-        if (end - pos + data.length > maxEventBytes) tooLarge(end - pos + data.length);
+        if (mayOverflow && end - pos + data.length > maxEventBytes) tooLarge(end - pos + data.length);
         // Fields are recognised by their literal names, compared with charCodeAt (inlined by the
         // JIT; startsWith is a call per line); any other line (other case, a BOM before `data`,
         // an unknown name) is ignored without looking for its colon. A name cut short by the
@@ -297,6 +302,7 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
               type = '';
               next++;
               onEvent(event);
+              if (gen !== generation) return -1;
               break;
             }
             if (hasData) data = `${data}\n${text.slice(value, end)}`;
@@ -325,7 +331,10 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
             }
             break;
           case COLON:
-            if (onComment !== undefined) onComment(text.slice(valueAfterName(text, pos, end), end));
+            if (onComment !== undefined) {
+              onComment(text.slice(valueAfterName(text, pos, end), end));
+              if (gen !== generation) return -1;
+            }
             break;
           case 0x72: // r
             if (
@@ -340,11 +349,11 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
             if (value !== -1 && isDigits(text, value, end)) {
               reconnectionTime = Number(text.slice(value, end));
               onRetry?.(reconnectionTime);
+              if (gen !== generation) return -1;
             }
             break;
         }
       }
-      if (gen !== generation) return -1;
       pos = next;
       if (lf !== -1 && lf < pos) lf = text.indexOf('\n', pos);
       if (cr !== -1 && cr < pos) cr = text.indexOf('\r', pos);
