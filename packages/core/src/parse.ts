@@ -85,6 +85,10 @@ const SPACE = 0x20;
 const COLON = 0x3a;
 const BOM = 0xfeff;
 const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
+// What one appended data line adds to a V8 rope (two cons strings), and how many lines an event
+// may have before its rope is flattened: see appendData.
+const ROPE_NODE_BYTES = 64;
+const FLATTEN_AFTER_LINES = 16;
 
 /**
  * Where the value starts in a line `text[start, end)` whose first `after - start` characters are a
@@ -102,7 +106,17 @@ function valueAfterName(text: string, after: number, end: number): number {
  * character of its value (before that, one space after the colon may still be stripped); -1 if not.
  */
 function dataValueAt(line: string): number {
-  if (!line.startsWith('data:')) return -1;
+  // The length first: reading past a string's end deoptimizes the JIT's code.
+  if (
+    line.length < 6 ||
+    line.charCodeAt(0) !== 0x64 ||
+    line.charCodeAt(1) !== 0x61 ||
+    line.charCodeAt(2) !== 0x74 ||
+    line.charCodeAt(3) !== 0x61 ||
+    line.charCodeAt(4) !== COLON
+  ) {
+    return -1;
+  }
   const value = line.charCodeAt(5) === SPACE ? 6 : 5;
   return value < line.length ? value : -1;
 }
@@ -161,6 +175,8 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   // so a one-line event's data is the slice of the chunk, never a concatenation.
   let data = '';
   let hasData = false;
+  // Data lines appended since the data buffer was last flat.
+  let ropeLines = 0;
   let type = '';
   let idBuffer = '';
   let lastEventId = '';
@@ -184,10 +200,19 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   }
 
   function appendData(value: string): void {
-    if (hasData) data = `${data}\n${value}`;
-    else {
+    if (!hasData) {
       data = value;
       hasData = true;
+      return;
+    }
+    data = `${data}\n${value}`;
+    // Each append adds rope nodes to the string, tens of bytes however short the line: an endless
+    // block of `data` lines would hold some 30 times maxEventBytes. Once the nodes could outweigh
+    // the text, reading a character flattens the rope into one string (V8 does so in place), which
+    // keeps memory near the text's size at a linear total cost; events of a few lines never pay it.
+    if (++ropeLines >= FLATTEN_AFTER_LINES && ropeLines * ROPE_NODE_BYTES > data.length) {
+      data.charCodeAt(0);
+      ropeLines = 0;
     }
   }
 
@@ -201,6 +226,7 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     const event: ParsedEvent = { type: type === '' ? 'message' : type, data, lastEventId };
     data = '';
     hasData = false;
+    ropeLines = 0;
     type = '';
     onEvent(event);
   }
@@ -401,6 +427,7 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     atBodyStart = true;
     data = '';
     hasData = false;
+    ropeLines = 0;
     type = '';
     // An id in the discarded block was never dispatched, so it must not be used to resume.
     idBuffer = lastEventId;
