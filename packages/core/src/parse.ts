@@ -85,10 +85,21 @@ const SPACE = 0x20;
 const COLON = 0x3a;
 const BOM = 0xfeff;
 const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
-// What one appended data line adds to a V8 rope (two cons strings), and how many lines an event
-// may have before its rope is flattened: see appendData.
+// What one append adds to a V8 rope (up to two cons strings), and how many appends a string may
+// take before it is flattened: see isRopy.
 const ROPE_NODE_BYTES = 64;
-const FLATTEN_AFTER_LINES = 16;
+const FLATTEN_AFTER = 16;
+
+/**
+ * Whether a string built by `appends` concatenations since it was last flat may hold more in rope
+ * nodes (tens of bytes each, however short the piece) than in text: an endless block of `data`
+ * lines, or an endless line in small chunks, would otherwise hold 4 to 30 times maxEventBytes.
+ * The caller then reads a character, which makes V8 flatten the rope in place: memory stays near
+ * the text's size, at a linear total cost, and a string of a few pieces never pays it.
+ */
+function isRopy(appends: number, length: number): boolean {
+  return appends >= FLATTEN_AFTER && appends * ROPE_NODE_BYTES > length;
+}
 
 /**
  * Where the value starts in a line `text[start, end)` whose first `after - start` characters are a
@@ -166,6 +177,8 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   // Where the value starts in `pending` when it is a `data` line cut after its first value
   // character (so whether one space follows the colon is known); -1 otherwise.
   let pendingData = -1;
+  // Pieces appended to `pending` since it was last flat.
+  let pendingPieces = 0;
   // The previous chunk ended in CR: an LF opening the next chunk belongs to that CRLF. The line
   // itself was already processed, so a CR-terminated block is dispatched without waiting (§9.2.5;
   // eventsource-parser 3.1.1 waits for the next byte instead).
@@ -206,11 +219,7 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       return;
     }
     data = `${data}\n${value}`;
-    // Each append adds rope nodes to the string, tens of bytes however short the line: an endless
-    // block of `data` lines would hold some 30 times maxEventBytes. Once the nodes could outweigh
-    // the text, reading a character flattens the rope into one string (V8 does so in place), which
-    // keeps memory near the text's size at a linear total cost; events of a few lines never pay it.
-    if (++ropeLines >= FLATTEN_AFTER_LINES && ropeLines * ROPE_NODE_BYTES > data.length) {
+    if (isRopy(++ropeLines, data.length)) {
       data.charCodeAt(0);
       ropeLines = 0;
     }
@@ -265,6 +274,10 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       if (end === -1) {
         pending += text.slice(pos);
         if (pending.length + data.length > maxEventBytes) tooLarge(pending.length + data.length);
+        if (isRopy(++pendingPieces, pending.length)) {
+          pending.charCodeAt(0);
+          pendingPieces = 0;
+        }
         return;
       }
       // Only the first line of this chunk joins the held text; the rest is read in place, never
@@ -296,6 +309,7 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     pos = parseLines(text, pos, lf, cr);
     if (pos !== -1 && pos < length) {
       pending = text.slice(pos);
+      pendingPieces = 0;
       if (pending.length + data.length > maxEventBytes) tooLarge(pending.length + data.length);
       pendingData = dataValueAt(pending);
     }
@@ -422,6 +436,7 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     // Bytes held for an unfinished character belonged to the discarded block.
     utf8 = undefined;
     pending = '';
+    pendingPieces = 0;
     pendingData = -1;
     skipLF = false;
     atBodyStart = true;
