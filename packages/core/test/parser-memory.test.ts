@@ -1,7 +1,8 @@
-// Issue 13, the parser: a server that sends an endless line (in large or small chunks) or an endless block (of long or of the
-// shortest data lines) makes the parser throw ERR_SSE_EVENT_TOO_LARGE once it holds maxEventBytes,
-// and it holds about that much memory, not more. Run in a child process with
-// --expose-gc (test/fixtures/endless-event.mjs), which reads live heap + arrayBuffers as it feeds.
+// Issue 13, the parser: a server that sends an endless line (in large or small chunks) or an
+// endless block (of long or of the shortest data lines) makes the parser throw
+// ERR_SSE_EVENT_TOO_LARGE once it holds maxEventBytes, and it holds about that much memory, not
+// more. Run in a child process with --expose-gc (test/fixtures/endless-event.mjs), which reads
+// live heap + arrayBuffers as it feeds.
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
