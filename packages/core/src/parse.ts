@@ -172,7 +172,7 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   }
 
   // Text of the line still being received (no line break seen yet). Appending builds a rope in V8,
-  // so a line fed in many small pieces costs linear time, and it is flattened once, when it ends.
+  // so a line fed in many small pieces costs linear time (isRopy keeps its memory near its length).
   let pending = '';
   // Where the value starts in `pending` when it is a `data` line cut after its first value
   // character (so whether one space follows the colon is known); -1 otherwise.
@@ -317,10 +317,10 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
 
   /**
    * Processes every complete line of `text` from `start`, given the first LF and CR at or after it
-   * (-1 for none), and returns where the unended rest
-   * begins, or -1 if a callback called end() or reset() (the rest of the chunk then belongs to no body).
-   * All of §9.2.6's line processing is inline here, in one loop, with the common shapes first: it
-   * runs once per line of every stream, and measured faster than a function called per line.
+   * (-1 for none), and returns where the unended rest begins, or -1 if a callback called end() or
+   * reset() (the rest of the chunk then belongs to no body). All of §9.2.6's line processing is
+   * inline here, in one loop, with the common shapes first: it runs once per line of every stream,
+   * and measured faster than a function called per line.
    */
   function parseLines(text: string, start: number, firstLF: number, firstCR: number): number {
     // A callback that calls end() or reset() bumps the generation: checked after each callback.
@@ -340,8 +340,8 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       } else {
         end = cr;
         next = cr + 1;
-        if (next === text.length)
-          skipLF = true; // A CR ends the chunk: its LF may open the next one.
+        // A CR that ends the chunk may be the first half of a CRLF: its LF would open the next one.
+        if (next === text.length) skipLF = true;
         else if (text.charCodeAt(next) === LF) next++;
       }
       if (end === pos) {
