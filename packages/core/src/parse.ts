@@ -102,14 +102,15 @@ function isRopy(appends: number, length: number): boolean {
 }
 
 /**
- * Where the value starts in a line `text[start, end)` whose first `after - start` characters are a
- * field name: after the colon and one optional space; `end` for a bare name (an empty value, so a
- * bare `data` line counts); -1 if the name goes on (`datum`), so the line is another field.
+ * Where the value starts in a line `text[start, end)`, ended by a CR or LF at `end`, whose first
+ * `after - start` characters are a field name: after the colon and one optional space; `end` for a
+ * bare name (an empty value, so a bare `data` line counts); -1 if the name goes on (`datum`).
  */
 function valueAfterName(text: string, after: number, end: number): number {
   if (after === end) return end;
   if (text.charCodeAt(after) !== COLON) return -1;
-  return text.charCodeAt(after + 1) === SPACE && after + 1 < end ? after + 2 : after + 1;
+  // The line's end is a CR or LF, never a space, so this stays inside the line.
+  return text.charCodeAt(after + 1) === SPACE ? after + 2 : after + 1;
 }
 
 /**
