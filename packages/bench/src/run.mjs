@@ -55,7 +55,9 @@ const USAGE = `pnpm bench [flags]
   --baseline DIR       A/B against another checkout of this repo (built, e.g. a git worktree of the
                        last release): every ssekit-* scenario also runs from DIR's own server as
                        NAME@baseline, interleaved with this checkout's within each repetition
-  --timeout-s 120      per-measurement timeout (20 with --quick)`;
+  --timeout-s 120      per-measurement timeout (20 with --quick)
+  --parser-only        run only the parser comparison (src/parser.mjs, ~1 min) and replace its
+                       section in BENCHMARKS.md (or --out FILE)`;
 
 function parseArgs(argv) {
   const quick = argv.includes('--quick');
@@ -135,6 +137,9 @@ function parseArgs(argv) {
         break;
       case '--timeout-s':
         o.timeoutS = num();
+        break;
+      case '--parser-only':
+        o.parserOnly = true;
         break;
       case '--help':
       case '-h':
@@ -612,6 +617,7 @@ function report(opts, results, meta) {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.parserOnly) return writeParserSection(opts.out ?? join(repoRoot, 'BENCHMARKS.md'));
   const nofile = Number(process.env.BENCH_NOFILE ?? Number.NaN);
   const biggest = Math.max(...opts.n, opts.idleN);
   if (Number.isFinite(nofile) && nofile < biggest + 200) {
@@ -682,7 +688,8 @@ async function main() {
   meta.seconds = (performance.now() - started) / 1000;
   const results = { fanout, single };
   let markdown = report(opts, results, meta);
-  if (!opts.quick) markdown += (await frameworkMemorySection()) + (await scaleOutSection());
+  if (!opts.quick)
+    markdown += (await frameworkMemorySection()) + (await scaleOutSection()) + (await parserSection());
   console.log(`\n${markdown}`);
   if (opts.out) {
     writeFileSync(opts.out, markdown);
@@ -741,6 +748,37 @@ async function scaleOutSection() {
     'events are sent round-robin through the instances, and latency runs from just before the sending call to a client of any ' +
     `instance parsing the event (\`node packages/redis/bench/latency.mjs ${args.join(' ')}\`).\n\n${table}\n`
   );
+}
+
+const PARSER_HEADING = '\n## Parser: ssekit vs eventsource-parser\n\n';
+
+/** The client side's parser against eventsource-parser 3, same chunks, interleaved (src/parser.mjs). */
+async function parserSection() {
+  const table = await childTable(fileURLToPath(new URL('parser.mjs', import.meta.url)), []);
+  if (!table) return `${PARSER_HEADING}Not measured: \`node packages/bench/src/parser.mjs\` failed.\n`;
+  return (
+    `${PARSER_HEADING}200,000 mixed events (one-line JSON messages, typed events with ids, multi-line data, ` +
+    'LLM-style tokens, comments, retry hints; LF line ends; some non-ASCII) cut at random points 1 to 1,024 units ' +
+    'apart, fed to `createParser` from the built `@ssekit/core` and to `eventsource-parser` 3.1.1 (bytes reach it ' +
+    'through one streaming `TextDecoder`, as in its `EventSourceParserStream`); 15 runs, the two interleaved; ' +
+    `events per second of CPU time (robust to other load on the machine) are medians, the ratio is the median of the per-run ratios (\`node packages/bench/src/parser.mjs\`, ` +
+    `${new Date().toISOString().slice(0, 10)}, Node ${process.versions.node}, load ${os.loadavg()[0].toFixed(2)}).\n\n${table}\n`
+  );
+}
+
+/** `--parser-only`: measures the parser section alone and puts it in place of the old one in `file`. */
+async function writeParserSection(file) {
+  const section = await parserSection();
+  console.log(section);
+  let markdown = readFileSync(file, 'utf8');
+  const at = markdown.indexOf(PARSER_HEADING);
+  if (at === -1) markdown = `${markdown.trimEnd()}\n${section}`;
+  else {
+    const next = markdown.indexOf('\n## ', at + PARSER_HEADING.length);
+    markdown = markdown.slice(0, at) + section + (next === -1 ? '' : markdown.slice(next));
+  }
+  writeFileSync(file, markdown);
+  console.log(`written to ${file}`);
 }
 
 function log(t, rep) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SSERangeError } from '../src/errors.js';
-import { createParser, type EventStreamParser, type ParsedEvent, parseEventStream } from '../src/parse.js';
+import { createParser, type EventStreamParser, type ParsedEvent } from '../src/parse.js';
+import { parseEventStream } from '../src/parse-stream.js';
 
 interface Recording {
   events: ParsedEvent[];
@@ -556,7 +557,7 @@ describe('maxEventBytes', () => {
     const { parser, events } = parserWith(100);
     parser.feed(`data: ${'x'.repeat(40)}\n\n`);
     parser.feed(`data: ${'x'.repeat(40)}\ndata: ${'x'.repeat(40)}\n`);
-    tooLarge(() => parser.feed(`data: ${'x'.repeat(40)}\n`), 128);
+    tooLarge(() => parser.feed(`data: ${'x'.repeat(40)}\n`), 127);
     expect(events).toEqual([message('x'.repeat(40))]);
   });
 
