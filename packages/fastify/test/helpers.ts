@@ -1,4 +1,3 @@
-import { type ParsedEvent, parseEventStream } from '@ssekit/core';
 import type { FastifyInstance } from 'fastify';
 
 /** A Fastify app listening on 127.0.0.1 and a free port. */
@@ -28,35 +27,7 @@ export async function listen(
   };
 }
 
-/** A client reading an event stream with `fetch` and our parser, one event at a time. */
-export interface EventClient {
-  response: Response;
-  /** The next event, or `undefined` once the body has ended. */
-  next(): Promise<ParsedEvent | undefined>;
-  /** Leaves: aborts the request and drops the connection. */
-  leave(): void;
-}
-
-export async function connect(url: string, headers: Record<string, string> = {}): Promise<EventClient> {
-  const controller = new AbortController();
-  const response = await fetch(url, { headers, signal: controller.signal });
-  if (!response.body) throw new Error(`no body from ${url}`);
-  const events = parseEventStream(response.body);
-  return {
-    response,
-    next: async () => {
-      try {
-        const result = await events.next();
-        return result.done ? undefined : result.value;
-      } catch (error) {
-        // A connection dropped by the server (rather than ended) is an end of events too.
-        if (controller.signal.aborted || (error as Error).name === 'TypeError') return undefined;
-        throw error;
-      }
-    },
-    leave: () => controller.abort(),
-  };
-}
+export { connect, type EventClient } from '@ssekit/test-kit';
 
 /** One line of Fastify's (pino's) log. */
 export interface LogEntry {
