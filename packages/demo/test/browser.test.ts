@@ -399,8 +399,14 @@ describe.runIf(mustRun)('the demo page in Chromium', () => {
       'no resume',
       3000,
     );
+    await waitFor(
+      async () => viaClientMode(await pageDemo(page)).some((e) => e.connection === 2),
+      'no resume in client mode',
+      3000,
+    );
     const lastId = await broadcast('koa', 'Dropped and resumed: nothing missed, nothing twice.');
     await receivedIds(page, [lastId]);
+    await receivedIds(page, [lastId], viaClientMode);
 
     await mkdir(dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT });
