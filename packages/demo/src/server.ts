@@ -74,6 +74,7 @@ const PAGE_FILES: Record<string, { file: string; type: string }> = {
 // The same relative path works from src/ (tests) and from dist/ (the built `pnpm demo`).
 const PUBLIC_DIR = new URL('../public/', import.meta.url);
 
+// Found the way Node finds the demo's dependencies, so it is the package the demo depends on.
 const packageDist = (name: string) =>
   new URL('dist/', pathToFileURL(createRequire(import.meta.url).resolve(`${name}/package.json`)));
 /**

@@ -343,6 +343,23 @@ describe.runIf(mustRun)('the demo page in Chromium', () => {
     expectUnbrokenRunOfSent(viaClient);
   });
 
+  it('serves the built client and core modules to the page, and nothing else from their folders', async () => {
+    for (const path of ['client/index.js', 'core/index.js', 'core/internal.js']) {
+      const response = await fetch(`${demo.url}modules/${path}`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    }
+    for (const path of [
+      'client/%2e%2e%2fpackage.json',
+      'client/..%2fpackage.json',
+      'client/index.d.ts',
+      'other/x.js',
+    ]) {
+      const response = await fetch(`${demo.url}modules/${path}`);
+      expect(response.status, path).toBe(404);
+    }
+  });
+
   it('keeps what was typed while a broadcast was on its way, and sends broadcasts in order', async () => {
     const page = await openPage('hono');
     // Hold the first POST in the browser until the second text is typed: the page must not lose it.
