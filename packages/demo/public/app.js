@@ -1,8 +1,10 @@
 // The demo page: one native EventSource on /<framework>/events, and the controls around it.
-// Plain script, no build step: what you read here is what the browser runs.
+// A plain module, no build step: what you read here is what the browser runs. The controls also
+// steer the page's client mode (client-mode.js): each tells it by a `demo:<action>` event on window.
+
+import { appendTo, messageItem, noteItem } from './feed.js';
 
 const FRAMEWORKS = { express: 'Express', koa: 'Koa', hono: 'Hono' };
-const FEED_LIMIT = 200;
 const TICK_LIMIT = 24;
 
 const $ = (id) => document.getElementById(id);
@@ -100,21 +102,7 @@ function onTick(event) {
 
 function onMessage(event) {
   record(event);
-  const item = document.createElement('li');
-  item.className = 'message';
-  item.dataset.id = event.lastEventId;
-  const meta = document.createElement('div');
-  meta.className = 'meta';
-  const id = document.createElement('code');
-  id.textContent = event.lastEventId;
-  const time = document.createElement('time');
-  time.textContent = new Date().toLocaleTimeString();
-  meta.append(time, id);
-  const data = document.createElement('pre');
-  data.className = 'data';
-  data.textContent = event.data;
-  item.append(meta, data);
-  append(item);
+  appendTo($('feed'), messageItem(event.lastEventId, event.data));
 }
 
 function onGap(event) {
@@ -126,24 +114,12 @@ function onGap(event) {
 
 /** Adds a line about the connection to the feed, with an optional id in code style. */
 function note(text, code) {
-  const item = document.createElement('li');
-  item.className = 'note';
-  item.append(text);
-  if (code !== undefined) {
-    const id = document.createElement('code');
-    id.textContent = code;
-    item.append(id);
-  }
-  append(item);
+  appendTo($('feed'), noteItem(text, code));
 }
 
-function append(item) {
-  const feed = $('feed');
-  // Follow the newest entry only if the reader has not scrolled up to read older ones.
-  const atBottom = feed.scrollHeight - feed.scrollTop - feed.clientHeight < 40;
-  feed.append(item);
-  while (feed.children.length > FEED_LIMIT) feed.firstElementChild.remove();
-  if (atBottom) feed.scrollTop = feed.scrollHeight;
+/** Tells the client mode what the page's controls just did: `switch`, `drop`, `close` or `open`. */
+function tell(action) {
+  window.dispatchEvent(new Event(`demo:${action}`));
 }
 
 function setState(state) {
@@ -165,6 +141,7 @@ function switchTo(framework) {
   }
   $('broadcast').action = `/${framework}/broadcast`;
   connect(demo.lastEventId);
+  tell('switch');
 }
 
 async function post(url, body) {
@@ -216,16 +193,19 @@ $('drop').addEventListener('click', () => {
   post(`/${demo.framework}/drop?client=${encodeURIComponent(demo.clientId)}`).catch(() =>
     note('The server had no open stream for this tab.'),
   );
+  tell('drop');
 });
 
 $('toggle').addEventListener('click', () => {
   if (demo.state === 'closed') {
     connect(demo.lastEventId);
+    tell('open');
     return;
   }
   demo.source.close();
   setState('closed');
   note('Closed by the page with EventSource.close()');
+  tell('close');
 });
 
 const form = $('broadcast');

@@ -23,6 +23,8 @@ export interface SentEvent {
 export interface ConnectionRecord {
   framework: Framework;
   client: string;
+  /** `GET` for the page's native `EventSource`, `POST` for its client mode (`@ssekit/client`). */
+  method: string;
   /** The `Last-Event-ID` request header as it arrived, or `undefined` when the browser sent none. */
   lastEventIdHeader: string | undefined;
   /** When the stream opened (ms since epoch). */
@@ -108,23 +110,31 @@ export class Hub {
    *
    * @param rawClient the page's `client` query parameter; an invalid one is replaced by a random id
    * @param lastEventIdHeader the `Last-Event-ID` header as the framework read it, recorded for the tests
+   * @param method the request's method: `GET` from an `EventSource`, `POST` from the page's client mode
    */
   connect(
     framework: Framework,
     rawClient: unknown,
     lastEventIdHeader: string | undefined,
     stream: SSEStream,
+    method: string,
   ) {
     const client =
       typeof rawClient === 'string' && CLIENT_ID.test(rawClient)
         ? rawClient
         : `anon-${Math.random().toString(36).slice(2, 10)}`;
-    const record: ConnectionRecord = { framework, client, lastEventIdHeader, openedAt: Date.now() };
+    const record: ConnectionRecord = {
+      framework,
+      client,
+      method,
+      lastEventIdHeader,
+      openedAt: Date.now(),
+    };
     keep(this.connections, record);
     this.streams.set(client, stream);
     this.channel.add(stream);
     this.log(
-      `connect    ${framework.padEnd(7)} client=${client} last-event-id=${lastEventIdHeader ?? '(none)'} · ${this.channel.size} open`,
+      `connect    ${framework.padEnd(7)} client=${client}${method === 'GET' ? '' : ` ${method}`} last-event-id=${lastEventIdHeader ?? '(none)'} · ${this.channel.size} open`,
     );
     stream.onClose(() => {
       // A newer stream of the same client (a reconnect racing this close) keeps its entry.

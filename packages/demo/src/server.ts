@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
 import { getRequestListener } from '@hono/node-server';
 import { type Channel, createChannel } from '@ssekit/core';
 import { redisChannel } from '@ssekit/redis';
@@ -65,10 +67,26 @@ export interface Demo {
 const PAGE_FILES: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/client-mode.js': { file: 'client-mode.js', type: 'text/javascript; charset=utf-8' },
+  '/feed.js': { file: 'feed.js', type: 'text/javascript; charset=utf-8' },
   '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
 };
 // The same relative path works from src/ (tests) and from dist/ (the built `pnpm demo`).
 const PUBLIC_DIR = new URL('../public/', import.meta.url);
+
+// Found the way Node finds the demo's dependencies, so it is the package the demo depends on.
+const packageDist = (name: string) =>
+  new URL('dist/', pathToFileURL(createRequire(import.meta.url).resolve(`${name}/package.json`)));
+/**
+ * The built ES modules the page's import map points at: `@ssekit/client` and `@ssekit/core` (which
+ * the client imports), as `pnpm build` left them, so the page runs the packages users install.
+ */
+const MODULE_DIRS: Record<string, URL> = {
+  '/modules/client/': packageDist('@ssekit/client'),
+  '/modules/core/': packageDist('@ssekit/core'),
+};
+/** A built file's name: no slash, so a request cannot leave its package's dist folder. */
+const MODULE_FILE = /^[\w.-]+\.js(\.map)?$/;
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -102,6 +120,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     } else if (path === '/instance.json' && req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(JSON.stringify(info));
+    } else if (path.startsWith('/modules/')) {
+      void serveModule(path, req, res);
     } else {
       void servePage(path, req, res);
     }
@@ -200,18 +220,39 @@ export function redactedUrl(url: string): string {
   return parsed.toString();
 }
 
-async function servePage(path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+function servePage(path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const entry = PAGE_FILES[path === '/index.html' ? '/' : path];
-  if (!entry || (req.method !== 'GET' && req.method !== 'HEAD')) {
-    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found');
+  return serveFile(entry && new URL(entry.file, PUBLIC_DIR), entry?.type, req, res);
+}
+
+/** One file of a package's build, e.g. `/modules/client/index.js`; a package not built yet answers 404. */
+function serveModule(path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const prefix = Object.keys(MODULE_DIRS).find((dir) => path.startsWith(dir));
+  const name = prefix === undefined ? '' : path.slice(prefix.length);
+  const file =
+    prefix !== undefined && MODULE_FILE.test(name) ? new URL(name, MODULE_DIRS[prefix]) : undefined;
+  const type = name.endsWith('.map') ? 'application/json' : 'text/javascript; charset=utf-8';
+  return serveFile(file, type, req, res, 'Not found (run `pnpm build` to build the packages)');
+}
+
+async function serveFile(
+  file: URL | undefined,
+  type: string | undefined,
+  req: IncomingMessage,
+  res: ServerResponse,
+  missing = 'Not found',
+): Promise<void> {
+  const notFound = () => res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end(missing);
+  if (!file || !type || (req.method !== 'GET' && req.method !== 'HEAD')) return void notFound();
+  let body: Buffer;
+  try {
+    body = await readFile(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return void notFound();
+    res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(String(error));
     return;
   }
-  try {
-    const body = await readFile(new URL(entry.file, PUBLIC_DIR));
-    // Read from disk on every request and never cached, so an edit shows on reload.
-    res.writeHead(200, { 'content-type': entry.type, 'cache-control': 'no-store' });
-    res.end(req.method === 'HEAD' ? undefined : body);
-  } catch (error) {
-    res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(String(error));
-  }
+  // Read from disk on every request and never cached, so an edit (or a rebuild) shows on reload.
+  res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
+  res.end(req.method === 'HEAD' ? undefined : body);
 }

@@ -1,5 +1,6 @@
 // The demo page in a real Chromium, against the demo server in this process: what the browser's
-// native EventSource receives, how it reconnects, and what the server saw (Last-Event-ID, channel size).
+// native EventSource and the page's client mode (@ssekit/client, a POST with a token) receive, how
+// they reconnect, and what the server saw (Last-Event-ID, channel size).
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -52,6 +53,8 @@ interface PageDemo {
   clientId: string;
   state: string;
   received: Received[];
+  /** The client mode: the same fields for its `connect()` stream. */
+  clientMode: { clientId: string; state: string; received: Received[] };
 }
 
 describe.runIf(mustRun)('the demo page in Chromium', () => {
@@ -88,16 +91,28 @@ describe.runIf(mustRun)('the demo page in Chromium', () => {
 
   const pageDemo = (page: Page) =>
     page.evaluate(() => {
-      const { clientId, state, received } = (window as unknown as { demo: PageDemo }).demo;
-      return { clientId, state, received } as PageDemo;
+      const { clientId, state, received, clientMode } = (window as unknown as { demo: PageDemo }).demo;
+      const { clientId: modeId, state: modeState, received: modeReceived } = clientMode;
+      return {
+        clientId,
+        state,
+        received,
+        clientMode: { clientId: modeId, state: modeState, received: modeReceived },
+      } as PageDemo;
     });
 
-  /** Waits until the page has received the events with these ids; returns everything it received. */
-  async function receivedIds(page: Page, ids: string[]): Promise<Received[]> {
+  const viaEventSource = (demo: PageDemo) => demo.received;
+  const viaClientMode = (demo: PageDemo) => demo.clientMode.received;
+
+  /**
+   * Waits until the page has received the events with these ids (through its EventSource, or through
+   * the client mode with `via = viaClientMode`); returns everything that connection received.
+   */
+  async function receivedIds(page: Page, ids: string[], via = viaEventSource): Promise<Received[]> {
     let received: Received[] = [];
     await waitFor(
       async () => {
-        received = (await pageDemo(page)).received;
+        received = via(await pageDemo(page));
         return ids.every((id) => received.some((event) => event.id === id));
       },
       `events ${ids.join(', ')} never reached the page`,
@@ -112,6 +127,9 @@ describe.runIf(mustRun)('the demo page in Chromium', () => {
 
   const connectionsOf = (client: string): ConnectionRecord[] =>
     demo.hub.connections.filter((record) => record.client === client);
+  /** The server's log lines of one kind (`connect`, `disconnect`) for exactly this client id. */
+  const logLines = (kind: string, client: string): string[] =>
+    logs.filter((line) => line.startsWith(kind) && line.includes(`client=${client} `));
 
   /**
    * What the page received is a run of consecutive events from what the server sent, each with the
@@ -126,15 +144,23 @@ describe.runIf(mustRun)('the demo page in Chromium', () => {
   }
 
   describe.each(FRAMEWORKS)('through %s', (framework) => {
-    it('opens the EventSource, and the server logs one connect line for it', async () => {
+    it('opens the EventSource and the client mode, and the server logs one connect line for each', async () => {
       const page = await openPage(framework);
-      const { clientId } = await pageDemo(page);
+      const { clientId, clientMode } = await pageDemo(page);
 
       await expect.poll(() => page.locator('#endpoint').textContent()).toBe(`/${framework}/events`);
-      const [record] = connectionsOf(clientId);
-      expect(record).toMatchObject({ framework, lastEventIdHeader: undefined });
-      expect(logs.filter((line) => line.startsWith('connect') && line.includes(clientId))).toHaveLength(1);
-      expect(demo.hub.channel.size).toBe(1);
+      await expect
+        .poll(() => page.locator('#client-endpoint').textContent())
+        .toBe(`POST /${framework}/events`);
+      expect(connectionsOf(clientId)).toMatchObject([
+        { framework, method: 'GET', lastEventIdHeader: undefined },
+      ]);
+      expect(connectionsOf(clientMode.clientId)).toMatchObject([
+        { framework, method: 'POST', lastEventIdHeader: undefined },
+      ]);
+      expect(logLines('connect', clientId)).toHaveLength(1);
+      expect(logLines('connect', clientMode.clientId)).toEqual([expect.stringContaining(' POST ')]);
+      expect(demo.hub.channel.size).toBe(2);
     });
 
     it('delivers data-only, named and multi-line events exactly as sent', async () => {
@@ -205,23 +231,26 @@ describe.runIf(mustRun)('the demo page in Chromium', () => {
       ]);
     });
 
-    it('leaves the channel within a second of close() in the page', async () => {
+    it('leaves the channel within a second of close() in the page, both streams', async () => {
       const page = await openPage(framework);
-      const { clientId } = await pageDemo(page);
-      expect(demo.hub.channel.size).toBe(1);
+      const { clientId, clientMode } = await pageDemo(page);
+      expect(demo.hub.channel.size).toBe(2);
 
       await page.locator('#toggle').click();
       const closedAt = Date.now();
-      await waitFor(() => demo.hub.channel.size === 0, 'the stream outlived close() by over a second', 1000);
+      await waitFor(() => demo.hub.channel.size === 0, 'a stream outlived close() by over a second', 1000);
       expect(Date.now() - closedAt).toBeLessThan(1000);
-      expect(connectionsOf(clientId)[0]?.closeReason).toBe('client');
-      expect(logs.filter((line) => line.startsWith('disconnect') && line.includes(clientId))).toHaveLength(1);
-      expect((await pageDemo(page)).state).toBe('closed');
+      for (const client of [clientId, clientMode.clientId]) {
+        expect(connectionsOf(client)[0]?.closeReason).toBe('client');
+        expect(logLines('disconnect', client)).toHaveLength(1);
+      }
+      const after = await pageDemo(page);
+      expect([after.state, after.clientMode.state]).toEqual(['closed', 'closed']);
     });
 
     it('shows one broadcast in two pages', async () => {
       const [first, second] = await Promise.all([openPage(framework), openPage(framework)]);
-      expect(demo.hub.channel.size).toBe(2);
+      expect(demo.hub.channel.size).toBe(4);
       const text = `to both tabs via ${framework}`;
       await first.locator('#broadcast textarea').fill(text);
       await first.locator('#broadcast button[type="submit"]').click();
@@ -233,6 +262,58 @@ describe.runIf(mustRun)('the demo page in Chromium', () => {
         [first, second].map((page) => page.locator('#feed .message').getAttribute('data-id')),
       );
       expect(ids[0]).toBe(ids[1]);
+    });
+
+    it('client mode: after a server drop the POST resumes with Last-Event-ID and misses nothing', async () => {
+      const page = await openPage(framework);
+      const { clientMode } = await pageDemo(page);
+      const client = clientMode.clientId;
+      await waitFor(async () => viaClientMode(await pageDemo(page)).length >= 3, 'no ticks arrived', 3000);
+
+      // The one button drops both of the page's streams.
+      await page.locator('#drop').click();
+      await page.locator('#client-state[data-state="reconnecting"]').waitFor({ timeout: 2000 });
+      const away = await demo.hub.broadcast('sent while the client was away');
+      if (!away.ok) throw new Error(away.error);
+      await waitFor(() => connectionsOf(client).length === 2, 'the client never came back', RETRY_MS + 2000);
+
+      const [dropped, resumed] = connectionsOf(client) as [ConnectionRecord, ConnectionRecord];
+      expect(dropped.closeReason).toBe('server');
+      expect(resumed.method).toBe('POST');
+      const received = await receivedIds(page, [away.id], viaClientMode);
+      const lastBeforeDrop = received.filter((event) => event.connection === 1).at(-1);
+      expect(resumed.lastEventIdHeader).toBe(lastBeforeDrop?.id);
+      expect(received.some((event) => event.connection === 2)).toBe(true);
+      expect(new Set(received.map((event) => event.id)).size).toBe(received.length);
+      expectUnbrokenRunOfSent(received);
+      await expect.poll(() => page.locator('#client-reconnects').textContent()).toBe('1');
+      expect(await page.locator('#client-feed .message .data').allTextContents()).toEqual([
+        'sent while the client was away',
+      ]);
+      // The EventSource came back as well: the drop button dropped it too.
+      expect(connectionsOf((await pageDemo(page)).clientId)).toHaveLength(2);
+    });
+
+    it('client mode: the POST route answers 401 without the token and opens no stream', async () => {
+      for (const authorization of [undefined, 'Bearer wrong', 'Basic ZGVtbzpkZW1v']) {
+        const response = await fetch(`${demo.url}${framework}/events?client=no-token`, {
+          method: 'POST',
+          headers: authorization === undefined ? {} : { authorization },
+        });
+        expect(response.status).toBe(401);
+        expect(response.headers.get('www-authenticate')).toMatch(/^Bearer /);
+        expect(await response.text()).toContain('Authorization: Bearer demo');
+      }
+      // In the page, connect() without the token closes with the 401 instead of retrying.
+      const page = await openPage(framework);
+      // A string, not a function: Vitest would rewrite a dynamic import() in a function's source.
+      const outcome = await page.evaluate(`(async () => {
+        const { connect } = await import('@ssekit/client');
+        const error = await connect('/${framework}/events?client=no-token', { method: 'POST' }).done;
+        return { code: error.code, status: error.status };
+      })()`);
+      expect(outcome).toEqual({ code: 'ERR_SSE_HTTP_STATUS', status: 401 });
+      expect(connectionsOf('no-token')).toEqual([]);
     });
   });
 
@@ -252,6 +333,31 @@ describe.runIf(mustRun)('the demo page in Chromium', () => {
     // A new EventSource has no last event id, so no header: the page passes it in the query instead.
     expect(switched).toMatchObject({ framework: 'hono', lastEventIdHeader: undefined });
     expectUnbrokenRunOfSent(received);
+
+    // The client mode switches with the page, and resumes by the Last-Event-ID header it can send.
+    const { clientMode } = await pageDemo(page);
+    const viaClient = await receivedIds(page, [laterId], viaClientMode);
+    const clientSwitched = connectionsOf(clientMode.clientId).at(-1);
+    expect(clientSwitched).toMatchObject({ framework: 'hono', method: 'POST' });
+    expect(viaClient.some((event) => event.id === clientSwitched?.lastEventIdHeader)).toBe(true);
+    expectUnbrokenRunOfSent(viaClient);
+  });
+
+  it('serves the built client and core modules to the page, and nothing else from their folders', async () => {
+    for (const path of ['client/index.js', 'core/index.js', 'core/internal.js']) {
+      const response = await fetch(`${demo.url}modules/${path}`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    }
+    for (const path of [
+      'client/%2e%2e%2fpackage.json',
+      'client/..%2fpackage.json',
+      'client/index.d.ts',
+      'other/x.js',
+    ]) {
+      const response = await fetch(`${demo.url}modules/${path}`);
+      expect(response.status, path).toBe(404);
+    }
   });
 
   it('keeps what was typed while a broadcast was on its way, and sends broadcasts in order', async () => {
@@ -310,8 +416,14 @@ describe.runIf(mustRun)('the demo page in Chromium', () => {
       'no resume',
       3000,
     );
+    await waitFor(
+      async () => viaClientMode(await pageDemo(page)).some((e) => e.connection === 2),
+      'no resume in client mode',
+      3000,
+    );
     const lastId = await broadcast('koa', 'Dropped and resumed: nothing missed, nothing twice.');
     await receivedIds(page, [lastId]);
+    await receivedIds(page, [lastId], viaClientMode);
 
     await mkdir(dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT });

@@ -8,7 +8,7 @@ export { CHROMIUM, launchChromium, requireInstalled } from '@ssekit/test-kit/chr
 
 /**
  * Opens the demo page on `framework` in a fresh browser context (added to `contexts`, for the caller to
- * close) and waits for its stream to be open.
+ * close) and waits for both its streams to be open: the EventSource's and the client mode's.
  */
 export async function openDemoPage(
   browser: Browser,
@@ -21,6 +21,7 @@ export async function openDemoPage(
   const page = await context.newPage();
   await page.goto(`${demo.url}?fw=${framework}`);
   await page.locator('#state[data-state="open"]').waitFor({ timeout: 5000 });
+  await page.locator('#client-state[data-state="open"]').waitFor({ timeout: 5000 });
   return page;
 }
 
