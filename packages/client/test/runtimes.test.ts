@@ -2,7 +2,7 @@
 // receives typed events and resumes by Last-Event-ID after the server drops it, in every runtime.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { runtimeBinary, waitFor } from '@ssekit/test-kit';
+import { childRuntimes, runtimeBinary, waitFor } from '@ssekit/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppState, createState, type RunningApp, startApp } from './servers.js';
 
@@ -10,24 +10,9 @@ const packageRoot = fileURLToPath(new URL('..', import.meta.url));
 const script = 'test/fixtures/client.mjs';
 
 const runtimes = [
-  { name: 'node 24', command: () => runtimeBinary('node24'), args: [script] },
-  { name: 'bun', command: () => runtimeBinary('bun'), args: ['--no-install', script] },
-  {
-    name: 'deno',
-    command: () => runtimeBinary('deno'),
-    args: [
-      'run',
-      '--no-config',
-      '--no-lock',
-      '--no-remote',
-      '--cached-only',
-      '--node-modules-dir=manual',
-      '--allow-net=127.0.0.1',
-      '--allow-read',
-      '--allow-env',
-      script,
-    ],
-  },
+  { name: 'node 24', command: () => runtimeBinary('node24'), args: (...args: string[]) => args },
+  childRuntimes.bun,
+  childRuntimes.deno,
 ];
 
 describe.each(runtimes)('the built client on $name', (runtime) => {
@@ -40,7 +25,7 @@ describe.each(runtimes)('the built client on $name', (runtime) => {
   afterAll(() => app?.close());
 
   it('reads events and resumes after the server drops the connection', async () => {
-    const child = spawn(runtime.command(), [...runtime.args, `${app.url}/events`, '2'], {
+    const child = spawn(runtime.command(), runtime.args(script, `${app.url}/events`, '2'), {
       cwd: packageRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1' },

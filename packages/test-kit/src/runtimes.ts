@@ -19,6 +19,9 @@ export function runtimeBinary(runtime: Runtime): string {
   return path;
 }
 
+/** A tsconfig without "paths", for Bun children (see `childRuntimes.bun`). */
+const RUNTIME_TSCONFIG = fileURLToPath(new URL('../fixtures/tsconfig.runtime.json', import.meta.url));
+
 /**
  * How the tests start a script (TypeScript, run from a package root) on Bun or Deno, offline and
  * from the installed node_modules only (`pnpm runtimes` installs the binaries).
@@ -32,7 +35,7 @@ export const childRuntimes = {
       '--no-install',
       // Bun honours tsconfig "paths", and the root tsconfig maps @ssekit/* to their sources: this one
       // has none, so the child loads the built packages, as users do.
-      '--tsconfig-override=test/fixtures/tsconfig.runtime.json',
+      `--tsconfig-override=${RUNTIME_TSCONFIG}`,
       script,
       ...rest,
     ],
