@@ -220,15 +220,11 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   }
 
   /**
-   * Takes the value of a `data` line. When the blank line that ends the block follows at once (the
-   * usual `data: ...` then LF LF), the event is dispatched here, skipping a pass through the line
-   * loop, and with a one-line event's data the value itself, never a concatenation.
+   * Dispatches the block whose last `data` line has the value `value` and is followed at once by
+   * the blank line (the usual `data: ...` then LF LF): the line loop's pass over the blank line is
+   * skipped, and a one-line event's data is the value itself, never a concatenation.
    */
-  function dataLine(value: string, endsBlock: boolean): void {
-    if (!endsBlock) {
-      appendData(value);
-      return;
-    }
+  function dispatchWith(value: string): void {
     // Step 1 of dispatch: the buffer is copied, never reset, so an id persists until the next one.
     lastEventId = idBuffer;
     emit(hasData ? `${data}\n${value}` : value);
@@ -313,7 +309,9 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       }
       // Only the first line of this chunk joins the held text; the rest is read in place, never
       // copied. Most held lines are `data:` lines cut inside their value: the value's two parts
-      // are joined and appended, without reading the line again (measured 3% faster overall).
+      // are joined and taken as is, without reading the line again. No method is called on
+      // `pending`: it has been strings of many kinds (flat, sliced, rope), which makes the JIT's
+      // lookups on it generic (holding the value, classified on the chunk, measured 7% faster).
       const rest = text.slice(pos, end);
       pos = end + 1;
       if (pendingName !== 0) {
@@ -322,11 +320,14 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
         pending = '';
         pendingName = 0;
         if (size > maxEventBytes) tooLarge(size);
-        const endsBlock = end === lf && pos < length && text.charCodeAt(pos) === LF;
-        const gen = generation;
-        dataLine(value, endsBlock);
-        if (gen !== generation) return;
-        if (endsBlock) pos++;
+        if (end === lf && pos < length && text.charCodeAt(pos) === LF) {
+          pos++;
+          const gen = generation;
+          dispatchWith(value);
+          if (gen !== generation) return;
+        } else {
+          appendData(value);
+        }
       } else {
         // join gives a flat string where + gives a rope: the loop then reads one kind of string
         // and measured 10% faster. The LF ends the line inside the string: reading past a
@@ -405,7 +406,7 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
             if (value === -1) break;
             if (end === lf && next < text.length && text.charCodeAt(next) === LF) {
               next++;
-              dataLine(text.slice(value, end), true);
+              dispatchWith(text.slice(value, end));
               if (gen !== generation) return -1;
             } else {
               appendData(text.slice(value, end));
@@ -455,7 +456,8 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
         }
       }
       pos = next;
-      if (lf !== -1 && lf < pos) lf = text.indexOf('\n', pos);
+      // Chunks often end with their last line (servers flush whole events): no search past the end.
+      if (lf !== -1 && lf < pos) lf = pos < text.length ? text.indexOf('\n', pos) : -1;
       if (cr !== -1 && cr < pos) cr = text.indexOf('\r', pos);
     }
     return pos;
