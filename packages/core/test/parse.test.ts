@@ -349,6 +349,20 @@ describe('dispatch and end of body', () => {
     parser.feed('data: c\n\n');
     expect(events).toEqual([message('a'), message('c')]);
   });
+
+  it('stops the current chunk when a callback resets the parser on an event whose data line was cut', () => {
+    const events: ParsedEvent[] = [];
+    const parser = createParser({
+      onEvent(event) {
+        events.push(event);
+        parser.reset();
+      },
+    });
+    parser.feed('data: a');
+    parser.feed('b\n\ndata: b\n\n');
+    parser.feed('data: c\n\n');
+    expect(events).toEqual([message('ab'), message('c')]);
+  });
 });
 
 describe('any chunking gives the same events', () => {
