@@ -51,10 +51,12 @@ export type {
   TerminalState,
 } from './resumable/log.js';
 export { memoryLog } from './resumable/memory-log.js';
+export type { NodeAnswerResponse } from './resumable/node-answer.js';
+export { answerNode } from './resumable/node-answer.js';
 export type { ResumableOptions } from './resumable/options.js';
 export { DEFAULT_END_EVENT, DEFAULT_GONE_EVENT } from './resumable/options.js';
 export type { Producer, ProducerContext } from './resumable/producer.js';
-export type { CancelResult, Resumable, ResumableAnswer } from './resumable/resumable.js';
+export type { CancelResult, Resumable, ResumableAnswer, ResumableRoute } from './resumable/resumable.js';
 export { createResumable } from './resumable/resumable.js';
 export type { ClosableStream } from './run-handler.js';
 export { runHandler } from './run-handler.js';

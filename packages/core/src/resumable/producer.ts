@@ -77,7 +77,9 @@ export async function runProducer(
   } catch (error) {
     failure = { error };
   } finally {
+    // The producer has returned: its own end below must not abort the signal it was given.
     clearTimeout(timer);
+    unwatch();
   }
   try {
     if (failure) {
@@ -95,7 +97,5 @@ export async function runProducer(
     if ((await end(terminal)) && failure) options.onError(failure.error, streamId);
   } catch (error) {
     options.onError(error, streamId);
-  } finally {
-    unwatch();
   }
 }

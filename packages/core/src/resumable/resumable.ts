@@ -19,14 +19,23 @@ export type ResumableAnswer =
   | { readonly status: 200; readonly follow: (stream: SSEStream) => Promise<void> }
   | { readonly status: 200 | 204 | 404; readonly json: Readonly<Record<string, unknown>> | undefined };
 
+/** One of the three routes of a resumable stream, as an adapter's helper names it. */
+export type ResumableRoute =
+  /** `POST /chat`: creates the stream (once) and streams it. */
+  | { readonly kind: 'start'; readonly streamId: string; readonly producer: Producer }
+  /** `GET /chat/:id/stream`: follows it from the request's Last-Event-ID. */
+  | { readonly kind: 'resume'; readonly streamId: string }
+  /** `POST /chat/:id/cancel`: stops it. */
+  | { readonly kind: 'cancel'; readonly streamId: string };
+
 /** What `cancel` found. */
 export type CancelResult = 'cancelled' | 'finished' | 'gone';
 
 /**
  * Streams that outlive their connections: a producer runs once per stream id, writing to a log;
  * any number of readers (on any instance sharing the log) follow it from the start or from their
- * Last-Event-ID, and `cancel` stops it from anywhere. Adapters' helpers call `start`, `resume` and
- * `cancelAnswer`; `follow` and `cancel` serve apps that route by hand.
+ * Last-Event-ID, and `cancel` stops it from anywhere. Adapters' helpers call `answer`; `start`, `resume`
+ * and `cancel` serve apps that route by hand.
  */
 export interface Resumable {
   /**
@@ -42,8 +51,11 @@ export interface Resumable {
   resume(streamId: string, lastEventId?: string): Promise<ResumableAnswer>;
   /** Ends stream `streamId` with `cancelled` from any instance: its producer's signal aborts, every reader gets the terminal event. */
   cancel(streamId: string): Promise<CancelResult>;
-  /** `cancel` as a route's answer: 200 `{"cancelled":true|false}`, or 404 when gone. */
-  cancelAnswer(streamId: string): Promise<ResumableAnswer>;
+  /**
+   * The answer of one of the three routes, for adapters: `start` (as `start`), `resume` (as
+   * `resume`), `cancel` (200 `{"cancelled":true|false}`, or 404 when gone).
+   */
+  answer(route: ResumableRoute, lastEventId?: string): Promise<ResumableAnswer>;
   /** Lets go of the log (its connections and timers). */
   close(): Promise<void>;
 }
@@ -103,10 +115,12 @@ export function createResumable(options: ResumableOptions = {}): Resumable {
       const page = await log.read(streamId, { after: 0, limit: 1 });
       return page.kind === 'gone' ? 'gone' : 'finished';
     },
-    async cancelAnswer(streamId) {
-      const result = await this.cancel(streamId);
+    async answer(route, lastEventId) {
+      if (route.kind === 'start') return this.start(route.streamId, route.producer, lastEventId);
+      if (route.kind === 'resume') return this.resume(route.streamId, lastEventId);
+      const result = await this.cancel(route.streamId);
       return result === 'gone'
-        ? gone(streamId)
+        ? gone(route.streamId)
         : { status: 200, json: { cancelled: result === 'cancelled' } };
     },
     close: () => log.close(),
