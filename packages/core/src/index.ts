@@ -52,7 +52,7 @@ export type {
 } from './resumable/log.js';
 export { memoryLog } from './resumable/memory-log.js';
 export type { NodeAnswerResponse } from './resumable/node-answer.js';
-export { answerNode } from './resumable/node-answer.js';
+export { nodeAnswer } from './resumable/node-answer.js';
 export type { ResumableOptions } from './resumable/options.js';
 export { DEFAULT_END_EVENT, DEFAULT_GONE_EVENT } from './resumable/options.js';
 export type { Producer, ProducerContext } from './resumable/producer.js';
