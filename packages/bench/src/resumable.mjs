@@ -116,10 +116,9 @@ async function main() {
   }
 
   function generation(n) {
-    const opened = fetch(`${base}/chat?id=g${n}`, {
-      method: 'POST',
-      signal: (controllers[n] = new AbortController()).signal,
-    });
+    const controller = new AbortController();
+    controllers[n] = controller;
+    const opened = fetch(`${base}/chat?id=g${n}`, { method: 'POST', signal: controller.signal });
     return { opened, promise: opened.then((response) => follow(n, response)) };
   }
   const controllers = [];
