@@ -55,7 +55,10 @@ async function server() {
     if (path === '/stats') {
       globalThis.gc();
       const { rss, heapUsed, arrayBuffers } = process.memoryUsage();
-      return res.end(JSON.stringify({ rss, heapUsed, arrayBuffers, abortDelays }));
+      const { user, system } = process.cpuUsage();
+      return res.end(
+        JSON.stringify({ rss, heapUsed, arrayBuffers, abortDelays, cpuMs: (user + system) / 1000 }),
+      );
     }
     let route;
     if (chat === 'chat' && id === undefined) route = { kind: 'start', streamId: query.slice(3), producer };
@@ -205,6 +208,10 @@ async function main() {
   );
   console.log(
     `| cancel request received → producer's signal aborted, p50 / p99 | ${ms(pct(done.abortDelays, 50))} / ${ms(pct(done.abortDelays, 99))} |`,
+  );
+  const cpuPerToken = ((done.cpuMs - idle.cpuMs) * 1000) / latencies.length;
+  console.log(
+    `| server CPU per token delivered (independent of the machine's load) | ${cpuPerToken.toFixed(1)} µs |`,
   );
   console.log(`| readers with a token lost or repeated | ${duplicatesOrLosses} |`);
 }
