@@ -54,7 +54,7 @@ export async function followStream(
       }
       // Trimmed (the client goes on from the oldest event kept), or a position this stream never
       // reached (a forged id: it goes on from the newest): the gap event's id says from where.
-      const from = after < page.first - 1 ? page.first - 1 : after > page.last ? page.last : after;
+      const from = after < page.first - 1 ? page.first - 1 : Math.min(after, page.last);
       if (from !== after) {
         const reason = from < after ? 'unknown' : 'expired';
         stream.send(JSON.stringify({ lastEventId: start.lastEventId ?? null, reason }), {
