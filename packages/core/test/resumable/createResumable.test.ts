@@ -219,6 +219,24 @@ describe('createResumable', () => {
     expect(aborted).toBe(true);
   });
 
+  it('ends with error a stream whose producing instance died, once past maxDuration and producerLostAfter', async () => {
+    const log = memoryLog();
+    const { follow } = await setUp({ log, maxDuration: 100, producerLostAfter: 100 });
+    // Created by an instance that then died: no producer runs, nobody else will end it.
+    const { generation } = await log.create('orphan', {
+      maxEvents: 10,
+      maxBytes: 1024,
+      ttl: 60_000,
+      maxDuration: 100,
+    });
+    await log.append('orphan', generation, { data: 'before the crash' });
+    const reader = await follow('orphan');
+    expect(datas(await reader.rest())).toEqual([
+      'before the crash',
+      '{"state":"error","message":"The producer stopped answering."}',
+    ]);
+  });
+
   it('lets go of the watcher of a reader that leaves, while the producer goes on', async () => {
     const counting = countingLog();
     const { producers, post, follow } = await setUp({ log: counting.log });
