@@ -3,6 +3,7 @@
  * helper passes (reload mid-answer, a second reader, cancel, leaving, gone). An adapter's test file
  * calls `describeResumable` with a harness that mounts its helper's three routes.
  */
+import { connect } from '@ssekit/client';
 import { createResumable, type Producer, type Resumable, type ResumableStart } from '@ssekit/core';
 import { EventSource } from 'eventsource';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -126,6 +127,25 @@ export function describeResumable(harness: ResumableHarness): void {
       );
       expect(data).toEqual(names(5));
       expect(JSON.parse(end)).toEqual({ state: 'done' });
+    });
+
+    test('@ssekit/client follows to the terminal event, and stops when its reconnect is answered 204', async () => {
+      const id = newStream(tokens(5, 5).producer);
+      await resumable.start(id, producers.get(id) as Producer);
+      const states: string[] = [];
+      const client = connect(`${base()}/chat/${id}/stream`, { parse: 'text', backoff: { initial: 50 } });
+      client.onState(({ state }) => states.push(state));
+      const received: Array<{ type: string; data: unknown }> = [];
+      for await (const event of client) received.push({ type: event.type, data: event.data });
+      expect(await client.done).toBeUndefined();
+      expect(received).toEqual([
+        ...names(5).map((data) => ({ type: 'message', data })),
+        { type: END, data: '{"state":"done"}' },
+      ]);
+      // The server ended the response after the terminal event; the client's one reconnect, with the
+      // terminal event's id, got 204 and closed it.
+      expect(client.lastEventId.endsWith(':end')).toBe(true);
+      expect(states.at(-1)).toBe('closed');
     });
 
     test('cancel from another request ends every reader with cancelled and aborts the producer', async () => {
