@@ -2,3 +2,4 @@
 export * from '@ssekit/core';
 export type { SSEHandler, SSEHandlerOptions } from './handler.js';
 export { sse, sseResponse } from './handler.js';
+export { resumableRoutes } from './resumable.js';

@@ -5,3 +5,4 @@ export * from '@ssekit/core';
 
 export type { SSEKoaHandler, SSEKoaOptions } from './middleware.js';
 export { sse } from './middleware.js';
+export { resumableRoutes } from './resumable.js';

@@ -1,0 +1,48 @@
+import {
+  type Resumable,
+  type ResumableHandlers,
+  type ResumableRoute,
+  type ResumableRoutesOptions,
+  type ResumableStart,
+  validateSSEOptions,
+} from '@ssekit/core';
+import { answerRequest } from '@ssekit/fetch/internal';
+import type { Context, Handler } from 'hono';
+
+/**
+ * Hono handlers for a resumable stream (see `createResumable`): a generation that outlives its
+ * connection, that any number of clients follow and resume, and that stops only on cancel. They
+ * answer as `@ssekit/fetch` does, so they run wherever Hono runs.
+ *
+ * ```ts
+ * const answers = createResumable();
+ * const chat = resumableRoutes(answers, async (c) => {
+ *   const { id, prompt } = await c.req.json();
+ *   return { streamId: id, producer: ({ signal }) => generateTokens(prompt, signal) };
+ * });
+ * app.post('/chat', chat.start);
+ * app.get('/chat/:id/stream', chat.resume);
+ * app.post('/chat/:id/cancel', chat.cancel);
+ * ```
+ *
+ * What `start` throws or rejects with (an invalid stream id: `SSEFieldError`) goes to Hono's
+ * `onError`: nothing has been sent yet.
+ *
+ * @throws SSERangeError / SSEFieldError here, when called, for an invalid option
+ */
+export function resumableRoutes(
+  resumable: Resumable,
+  start: (c: Context) => ResumableStart | Promise<ResumableStart>,
+  options: ResumableRoutesOptions<Context> = {},
+): ResumableHandlers<Handler> {
+  const { streamId = (c: Context) => c.req.param('id') ?? '', ...streamOptions } = options;
+  validateSSEOptions(streamOptions);
+  // With `export default app` or `Bun.serve({ fetch: app.fetch })` Hono's env is the Bun server.
+  const answer = (c: Context, route: ResumableRoute) =>
+    answerRequest(resumable, route, c.req.raw, streamOptions, c.env);
+  return {
+    start: async (c) => answer(c, { kind: 'start', ...(await start(c)) }),
+    resume: (c) => answer(c, { kind: 'resume', streamId: streamId(c) }),
+    cancel: (c) => answer(c, { kind: 'cancel', streamId: streamId(c) }),
+  };
+}
