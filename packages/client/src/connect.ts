@@ -1,5 +1,6 @@
-import { createParser, DEFAULT_GAP_EVENT, type EventStreamParser, type ParsedEvent } from '@ssekit/core';
-import { checkNumberOption, invalidOption } from '@ssekit/core/internal';
+import type { EventStreamParser, ParsedEvent } from '@ssekit/core';
+// The internal entry, not the main one: see its doc comment (a browser bundle keeps only what it uses).
+import { checkNumberOption, createParser, DEFAULT_GAP_EVENT, invalidOption } from '@ssekit/core/internal';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import {
   type BackoffOptions,
@@ -10,8 +11,9 @@ import {
 } from './backoff.js';
 import { decodeEvent, type ParseOption } from './decode.js';
 import { refusal, SSEClientError } from './errors.js';
+import type { Pauser } from './pause.js';
 import { buildRequest, type RequestOptions } from './request.js';
-import { joinTabs, type TabShare } from './tabs.js';
+import type { TabShare, TabSharing } from './tabs.js';
 import type {
   ClientEvent,
   ClientEventOf,
@@ -76,22 +78,17 @@ export interface ConnectOptions<Events extends Record<string, unknown> = Record<
    */
   maxEventBytes?: number;
   /**
-   * Close the connection while the page is hidden (`document.visibilityState`) and resume by
-   * `Last-Event-ID` once it is visible again. Only a request that may be sent again pauses (GET and
-   * other idempotent methods, one with a last event id, or `replay: true`): a POST that cannot resume
-   * is never cut. Does nothing where there is no `document`. Default `false`: nothing closes implicitly.
+   * What pauses the client: `pauseWhenHidden()` closes the connection while the page is hidden and
+   * resumes by `Last-Event-ID` once it is visible. Only a request that may be sent again pauses (GET
+   * and other idempotent methods, one with a last event id, or `replay: true`): a POST that cannot
+   * resume is never cut. Default: none, nothing closes implicitly.
    */
-  pauseWhenHidden?: boolean;
+  pause?: Pauser;
   /**
-   * Share one connection among the tabs of this origin (a browser allows about six HTTP/1.1
-   * connections per host): the tab holding a Web Lock named after the URL (or this string) connects
-   * and relays every event to the others over a `BroadcastChannel`; when it closes, another tab takes
-   * the lock and resumes by `Last-Event-ID` from the last event it relayed, so no event is lost or
-   * doubled (with a server that replays, such as an ssekit channel with a history). Every tab's client
-   * reads the same events and the leader's states. Ignored where Web Locks or BroadcastChannel are
-   * missing. Default `false`.
+   * How the tabs of this origin share one connection: `shareAcrossTabs()` (Web Locks and a
+   * `BroadcastChannel`; see there). Default: none, every tab connects.
    */
-  shareAcrossTabs?: boolean | string;
+  share?: TabSharing;
   /** The server's gap event name (ssekit's `gapEvent` option), delivered as `gap`. `false` turns it off. Default `'ssekit-gap'`. */
   gapEvent?: string | false;
 }
@@ -150,6 +147,10 @@ const LEFT: Outcome = { retryable: false, opened: true };
 /** No stream, and no other attempt: a 204, or the client closed meanwhile. */
 const STOPPED: Outcome = { retryable: false, opened: false };
 
+/** Keys of the `onState` and `onInvalid` listeners among those of event types (strings). */
+const STATE = 0;
+const INVALID = 1;
+
 /** One `for await` loop's queue. */
 interface Subscriber<Event> {
   queue: Event[];
@@ -168,8 +169,11 @@ function checkOptions(options: ConnectOptions<Record<string, unknown>>): void {
     throw invalidOption('parse', parse, "'json', 'text' or a function", 'type');
   if (signal !== undefined && !(signal instanceof AbortSignal))
     throw invalidOption('signal', signal, 'an AbortSignal', 'type');
-  if (options.fetch !== undefined && typeof options.fetch !== 'function')
-    throw invalidOption('fetch', options.fetch, 'a function taking a Request', 'type');
+  for (const name of ['fetch', 'pause', 'share'] as const) {
+    const value = options[name];
+    if (value !== undefined && typeof value !== 'function')
+      throw invalidOption(name, value, 'a function (see its doc comment)', 'type');
+  }
 }
 
 /**
@@ -202,9 +206,8 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
   readonly #parser: EventStreamParser;
   /** Events the parser dispatched from the current chunk, delivered once it is parsed. */
   readonly #parsed: ParsedEvent[] = [];
-  readonly #listeners = new Map<string, Set<(event: never) => void>>();
-  readonly #stateListeners = new Set<(change: StateChange) => void>();
-  readonly #invalidListeners = new Set<(invalid: InvalidEvent) => void>();
+  /** The listeners of each event type, and those of `onState` and `onInvalid` (number keys). */
+  readonly #listeners = new Map<string | number, Set<(value: never) => void>>();
   readonly #subscribers = new Set<Subscriber<ClientEvent<Events>>>();
   /** Aborts the current attempt (request and body); replaced for every attempt. */
   #attempt: AbortController | undefined;
@@ -217,23 +220,12 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
   #settle!: (value: unknown) => void;
   readonly done: Promise<unknown>;
   readonly #onAbort = () => this.close();
-  /** With `shareAcrossTabs`: this client's end of the sharing. */
+  /** With `share`: this client's end of the sharing. */
   #tabs: TabShare<ClientEvent<Events>> | undefined;
-  /** Set while paused by `pauseWhenHidden`; `resume` ends the wait once the page is visible. */
+  /** Set while paused (the `pause` option); `resume` ends the wait of the read loop. */
   #pause: { resume?: () => void } | undefined;
-  readonly #onVisibility = () => {
-    if (document.visibilityState === 'hidden') {
-      if (this.#pause || this.#closed || !this.#canResend) return;
-      this.#pause = {};
-      this.#attempt?.abort();
-      this.#endSleep?.();
-      this.#setState('reconnecting', { paused: true });
-    } else if (this.#pause) {
-      const { resume } = this.#pause;
-      this.#pause = undefined;
-      resume?.();
-    }
-  };
+  /** Stops the `pause` option's trigger. */
+  #stopPauser: (() => void) | undefined;
 
   constructor(input: string | URL | Request, options: ConnectOptions<Events>) {
     checkOptions(options as ConnectOptions<Record<string, unknown>>);
@@ -276,13 +268,23 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
       return;
     }
     signal?.addEventListener('abort', this.#onAbort);
-    if (options.pauseWhenHidden && typeof document !== 'undefined')
-      document.addEventListener('visibilitychange', this.#onVisibility);
-    const share = options.shareAcrossTabs;
-    if (share) {
-      const name =
-        typeof share === 'string' ? share : `ssekit:${input instanceof Request ? input.url : input}`;
-      this.#tabs = joinTabs<ClientEvent<Events>>(name, {
+    this.#stopPauser = options.pause?.({
+      pause: () => {
+        if (this.#pause || this.#closed || !this.#canResend) return;
+        this.#pause = {};
+        this.#attempt?.abort();
+        this.#endSleep?.();
+        this.#setState('reconnecting', { paused: true });
+      },
+      resume: () => {
+        const resume = this.#pause?.resume;
+        this.#pause = undefined;
+        resume?.();
+      },
+    });
+    this.#tabs = options.share?.<ClientEvent<Events>>(
+      `ssekit:${input instanceof Request ? input.url : input}`,
+      {
         lead: () => {
           void this.#run();
           return this.done;
@@ -293,8 +295,8 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
         },
         receiveState: (state) => this.#setState(state),
         closed: () => this.#closed,
-      });
-    }
+      },
+    );
     if (!this.#tabs) void this.#run();
   }
 
@@ -320,29 +322,32 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
     type: Type,
     listener: (event: ClientEventOf<Events, Type>) => void,
   ): () => void {
-    let set = this.#listeners.get(type);
-    if (!set) {
-      set = new Set();
-      this.#listeners.set(type, set);
-    }
-    set.add(listener as (event: never) => void);
-    return () => {
-      set.delete(listener as (event: never) => void);
-    };
+    return this.#listen(type, listener);
   }
 
   onState(listener: (change: StateChange) => void): () => void {
-    this.#stateListeners.add(listener);
-    return () => {
-      this.#stateListeners.delete(listener);
-    };
+    return this.#listen(STATE, listener);
   }
 
   onInvalid(listener: (invalid: InvalidEvent) => void): () => void {
-    this.#invalidListeners.add(listener);
+    return this.#listen(INVALID, listener);
+  }
+
+  #listen<T>(key: string | number, listener: (value: T) => void): () => void {
+    let set = this.#listeners.get(key);
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(key, set);
+    }
+    set.add(listener);
     return () => {
-      this.#invalidListeners.delete(listener);
+      set.delete(listener);
     };
+  }
+
+  /** Calls the listeners of `key` with `value`. */
+  #notify(key: string | number, value: unknown): void {
+    notify(this.#listeners.get(key) as Set<(value: unknown) => void> | undefined, value);
   }
 
   close(): void {
@@ -387,7 +392,7 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
   #setState(state: ClientState, change: Omit<StateChange, 'state'> = {}): void {
     this.#state = state;
     this.#tabs?.relayState(state);
-    notify(this.#stateListeners, { state, ...change });
+    this.#notify(STATE, { state, ...change });
   }
 
   #finish(error: unknown): void {
@@ -398,7 +403,7 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#options.signal?.removeEventListener('abort', this.#onAbort);
-    if (typeof document !== 'undefined') document.removeEventListener('visibilitychange', this.#onVisibility);
+    this.#stopPauser?.();
     this.#pause?.resume?.();
     this.#tabs?.close();
     this.#setState('closed', error === undefined ? {} : { error });
@@ -598,14 +603,14 @@ class Client<Events extends Record<string, unknown>> implements SSEClient<Events
 
   #invalid(raw: ParsedEvent, issues: unknown): void {
     const invalid: InvalidEvent = { ...raw, issues };
-    if (this.#invalidListeners.size === 0) console.error('ssekit client: invalid event', invalid);
-    notify(this.#invalidListeners, invalid);
+    if (!this.#listeners.get(INVALID)?.size) console.error('ssekit client: invalid event', invalid);
+    this.#notify(INVALID, invalid);
   }
 
   #deliver(event: ClientEvent<Events>): void {
     // A value the other tabs cannot receive (not structured-cloneable) is reported like a listener's error.
     if (this.#tabs) notify([(relayed: ClientEvent<Events>) => this.#tabs?.relay(relayed)], event);
-    notify(this.#listeners.get(event.type) as Set<(event: ClientEvent<Events>) => void> | undefined, event);
+    this.#notify(event.type, event);
     for (const subscriber of this.#subscribers) {
       subscriber.queue.push(event);
       subscriber.wake?.();

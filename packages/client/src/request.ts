@@ -1,4 +1,4 @@
-import { DEFAULT_LAST_EVENT_ID_QUERY } from '@ssekit/core';
+import { DEFAULT_LAST_EVENT_ID_QUERY } from '@ssekit/core/internal';
 
 /** What the per-attempt functions of `headers` and `body` are told. */
 export interface AttemptContext {
