@@ -8,10 +8,11 @@ import { expect, it } from 'vitest';
 import { BUNDLES, bundleSize } from '../scripts/size.mjs';
 
 // The target is 5 KiB for connect() (BENCHMARKS.md, "Client bundle size"). The budgets hold
-// today's size with ~100 B of room, so growth is a decision.
-it('bundles connect() in at most 6.0 KiB min+gzip, and the whole entry in at most 6.75 KiB', async () => {
+// today's size (6,061 and 6,836 B) with ~100 B of room, plus ~150 B for core's faster parser (a
+// change under way), so other growth is a decision.
+it('bundles connect() in at most 6.2 KiB min+gzip, and the whole entry in at most 6.9 KiB', async () => {
   const connectOnly = await bundleSize(BUNDLES['@ssekit/client (connect only)']);
   const whole = await bundleSize(BUNDLES['@ssekit/client (whole entry)']);
-  expect(connectOnly.gzip).toBeLessThanOrEqual(6.0 * 1024);
-  expect(whole.gzip).toBeLessThanOrEqual(6.75 * 1024);
+  expect(connectOnly.gzip).toBeLessThanOrEqual(6.2 * 1024);
+  expect(whole.gzip).toBeLessThanOrEqual(6.9 * 1024);
 });
