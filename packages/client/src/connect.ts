@@ -390,11 +390,12 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
           return finish(error);
         }
         for (const raw of parsed.splice(0)) {
-          const decoded = await decodeEvent<Events>(raw, decodeOptions);
-          if (closed()) return;
-          if ('event' in decoded) deliver(decoded.event);
-          else {
-            const invalid: InvalidEvent = { ...raw, issues: decoded.issues };
+          try {
+            const event = await decodeEvent<Events>(raw, decodeOptions);
+            if (closed()) return;
+            deliver(event);
+          } catch (issues) {
+            const invalid: InvalidEvent = { ...raw, issues };
             if (!listeners.get(INVALID)?.size) console.error('ssekit client: invalid event', invalid);
             emit(INVALID, invalid);
           }
@@ -430,37 +431,29 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
     onState: (listener) => listen(STATE, listener),
     onInvalid: (listener) => listen(INVALID, listener),
     close,
-    [Symbol.asyncIterator]() {
+    // Breaking out of the loop (`return()` at a `yield`) runs `finally`: the client closes.
+    async *[Symbol.asyncIterator]() {
       const subscriber: Subscriber<ClientEvent<Events>> = { queue: [] };
       if (!closed()) subscribers.add(subscriber);
-      let thrown = false;
-      return {
-        async next() {
-          while (true) {
-            const value = subscriber.queue.shift();
-            if (value) {
-              // The read loop waits for every loop to empty its queue: tell it this one has.
-              if (subscriber.queue.length === 0) caughtUp?.();
-              return { value, done: false };
-            }
-            if (closed()) {
-              if (fatal !== undefined && !thrown) {
-                thrown = true;
-                throw fatal;
-              }
-              return { value, done: true };
-            }
+      try {
+        while (true) {
+          const event = subscriber.queue.shift();
+          if (event) {
+            // The read loop waits for every loop to empty its queue: tell it this one has.
+            if (subscriber.queue.length === 0) caughtUp?.();
+            yield event;
+          } else if (closed()) {
+            if (fatal !== undefined) throw fatal;
+            return;
+          } else
             await new Promise<void>((resolve) => {
               subscriber.wake = resolve;
             });
-          }
-        },
-        async return() {
-          subscribers.delete(subscriber);
-          close();
-          return { value: undefined, done: true };
-        },
-      };
+        }
+      } finally {
+        subscribers.delete(subscriber);
+        close();
+      }
     },
   };
 
