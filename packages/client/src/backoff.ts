@@ -56,9 +56,8 @@ export function backoffDelay(
  * @see https://www.rfc-editor.org/rfc/rfc9110#name-retry-after
  */
 export function retryAfterMs(headers: Headers, now: number): number | undefined {
-  const value = headers.get('retry-after')?.trim();
-  if (!value) return undefined;
-  if (/^\d+$/.test(value)) return Number(value) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  const value = headers.get('retry-after') ?? '';
+  const ms = /^\s*\d+\s*$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now;
+  // NaN (absent or unreadable) is neither: undefined.
+  return ms > 0 ? ms : ms <= 0 ? 0 : undefined;
 }

@@ -1,9 +1,8 @@
 import type { ParsedEvent } from '@ssekit/core';
 // The internal entry, not the main one: see its doc comment (a browser bundle keeps only what it uses).
 import { createParser, DEFAULT_GAP_EVENT } from '@ssekit/core/internal';
-import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { type BackoffOptions, backoffDelay, resolveBackoff, retryAfterMs } from './backoff.js';
-import { decodeEvent, type ParseOption } from './decode.js';
+import { type DecodeOptions, decodeEvent, type ParseOption } from './decode.js';
 import { refusal, SSEClientError } from './errors.js';
 import { checkTypes, MAX_DELAY, numberOption } from './options.js';
 import type { Pauser } from './pause.js';
@@ -169,7 +168,7 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
   // One closure rather than a class: private fields and `this.` do not minify, and the bundle size
   // is a feature of this package (BENCHMARKS.md, "Client bundle size").
   checkTypes(options);
-  const { signal, parse, replay } = options;
+  const { signal, replay } = options;
   const backoff = resolveBackoff(options.backoff);
   const maxAttempts = numberOption('maxAttempts', options.maxAttempts, Infinity, 1, Infinity);
   const maxRetryTime = numberOption('maxRetryTime', options.maxRetryTime, Infinity, 0, Infinity);
@@ -177,19 +176,12 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
     options.stallTimeout !== false &&
     numberOption('stallTimeout', options.stallTimeout, false, 1, MAX_DELAY, ', or false');
   const idempotent = IDEMPOTENT.test(options.method ?? (input instanceof Request ? input.method : 'GET'));
-  const decodeOptions = {
-    parse,
-    schemas: options.schemas as Record<string, StandardSchemaV1> | undefined,
-    gapEvent: options.gapEvent ?? DEFAULT_GAP_EVENT,
-  };
-  const send = options.fetch ?? ((request: Request) => fetch(request));
+  const gapEvent = options.gapEvent ?? DEFAULT_GAP_EVENT;
+  const send = options.fetch ?? fetch;
   /** Events the parser dispatched from the current chunk, delivered once it is parsed. */
   const parsed: ParsedEvent[] = [];
   // The parser is the one place the last event id and the server's `retry` live.
-  const parser = createParser(
-    { onEvent: (event) => parsed.push(event) },
-    { maxEventBytes: options.maxEventBytes },
-  );
+  const parser = createParser({ onEvent: (event) => parsed.push(event) }, options);
   /** The listeners of each event type, and those of `onState` and `onInvalid` (number keys). */
   const listeners = new Map<string | number, Set<(value: never) => void>>();
   const subscribers = new Set<Subscriber<ClientEvent<Events>>>();
@@ -199,10 +191,12 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
   let attempt: AbortController | undefined;
   /** The backoff wait's timer, or the stall timer while reading. */
   let timer: ReturnType<typeof setTimeout> | undefined;
-  /** Ends the read loop's wait: the backoff delay, or a pause (close, pause and resume call it). */
+  /**
+   * Ends the read loop's wait: the backoff delay, a pause, or (while reading) the wait for the `for
+   * await` loops to take their events. One for all three: the loop waits for one thing at a time,
+   * the queues are empty whenever it is not reading, and it checks again after each wake.
+   */
   let wake: (() => void) | undefined;
-  /** Resumes the read loop once every `for await` loop has taken its events (or the client closes). */
-  let caughtUp: (() => void) | undefined;
   let paused = false;
   /** Stops the `pause` option's trigger. */
   let stopPauser: (() => void) | undefined;
@@ -258,7 +252,6 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
     tabs?.close();
     setState('closed', error === undefined ? {} : { error });
     wake?.();
-    caughtUp?.();
     for (const subscriber of subscribers) subscriber.wake?.();
     subscribers.clear();
     settle(error);
@@ -391,7 +384,7 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
         }
         for (const raw of parsed.splice(0)) {
           try {
-            const event = await decodeEvent<Events>(raw, decodeOptions);
+            const event = await decodeEvent<Events>(raw, options as DecodeOptions, gapEvent);
             if (closed()) return;
             deliver(event);
           } catch (issues) {
@@ -403,7 +396,7 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
         // Holds the read loop (so TCP pushes back on the server) while a `for await` loop is behind.
         while (!closed() && [...subscribers].some((subscriber) => subscriber.queue.length > 0))
           await new Promise<void>((resolve) => {
-            caughtUp = resolve;
+            wake = resolve;
           });
       }
     } catch (error) {
@@ -427,7 +420,7 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
       return parser.lastEventId;
     },
     done,
-    on: (type, listener) => listen(type, listener),
+    on: listen,
     onState: (listener) => listen(STATE, listener),
     onInvalid: (listener) => listen(INVALID, listener),
     close,
@@ -440,7 +433,7 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
           const event = subscriber.queue.shift();
           if (event) {
             // The read loop waits for every loop to empty its queue: tell it this one has.
-            if (subscriber.queue.length === 0) caughtUp?.();
+            if (subscriber.queue.length === 0) wake?.();
             yield event;
           } else if (closed()) {
             if (fatal !== undefined) throw fatal;

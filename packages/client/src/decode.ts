@@ -5,12 +5,10 @@ import type { ClientEvent, GapInfo } from './types.js';
 /** How `connect` turns event text into values (its `parse` option). */
 export type ParseOption = 'json' | 'text' | ((data: string, type: string) => unknown);
 
-/** What decoding one event needs: the options of `connect` that bear on it. */
+/** The options of `connect` that bear on decoding one event. */
 export interface DecodeOptions {
   parse?: ParseOption;
   schemas?: Record<string, StandardSchemaV1> | undefined;
-  /** The server's gap event name, or `false`. */
-  gapEvent: string | false;
 }
 
 /** JSON when the text is JSON, else the text: ssekit sends strings verbatim and other values as JSON. */
@@ -29,7 +27,9 @@ function decodeJson(data: string): unknown {
  */
 export async function decodeEvent<Events extends Record<string, unknown>>(
   { type, data, lastEventId }: ParsedEvent,
-  { parse = 'json', schemas, gapEvent }: DecodeOptions,
+  { parse = 'json', schemas }: DecodeOptions,
+  /** The server's gap event name, or `false`. */
+  gapEvent: string | false,
 ): Promise<ClientEvent<Events>> {
   if (type === gapEvent) {
     const gap = decodeJson(data) as GapInfo | null;
