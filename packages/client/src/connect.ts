@@ -250,7 +250,7 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
     signal?.removeEventListener('abort', close);
     stopPauser?.();
     tabs?.close();
-    setState('closed', error === undefined ? {} : { error });
+    setState('closed', { error });
     wake?.();
     for (const subscriber of subscribers) subscriber.wake?.();
     subscribers.clear();
@@ -259,7 +259,7 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
 
   const close = () => finish();
 
-  /** A wait `wake` ends: after `ms`, or (no `ms`) only then. */
+  /** A wait `wake` ends: after `ms`, or (no `ms`) only then; the caller checks again why it waited. */
   const wait = (ms?: number) =>
     new Promise<void>((resolve) => {
       wake = resolve;
@@ -394,10 +394,7 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
           }
         }
         // Holds the read loop (so TCP pushes back on the server) while a `for await` loop is behind.
-        while (!closed() && [...subscribers].some((subscriber) => subscriber.queue.length > 0))
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-          });
+        while (!closed() && [...subscribers].some((subscriber) => subscriber.queue.length > 0)) await wait();
       }
     } catch (error) {
       if (!stalled) return error;

@@ -7,12 +7,12 @@ import { expect, it } from 'vitest';
 // @ts-expect-error a plain .mjs script without declarations
 import { BUNDLES, bundleSize } from '../scripts/size.mjs';
 
-// The target is 5 KiB for connect() (BENCHMARKS.md, "Client bundle size"). The budgets hold
-// today's size (6,061 and 6,836 B) with ~100 B of room, plus ~150 B for core's faster parser (a
-// change under way), so other growth is a decision.
-it('bundles connect() in at most 6.2 KiB min+gzip, and the whole entry in at most 6.9 KiB', async () => {
+// The target is 5 KiB for connect() (BENCHMARKS.md, "Client bundle size"), not reached yet:
+// the budgets hold today's size (5,360 and 6,157 B from the built packages) with ~170 B of room,
+// for core's faster parser (a change under way), so other growth is a decision.
+it('bundles connect() in at most 5.4 KiB min+gzip, and the whole entry in at most 6.2 KiB', async () => {
   const connectOnly = await bundleSize(BUNDLES['@ssekit/client (connect only)']);
   const whole = await bundleSize(BUNDLES['@ssekit/client (whole entry)']);
-  expect(connectOnly.gzip).toBeLessThanOrEqual(6.2 * 1024);
-  expect(whole.gzip).toBeLessThanOrEqual(6.9 * 1024);
+  expect(connectOnly.gzip).toBeLessThanOrEqual(5.4 * 1024);
+  expect(whole.gzip).toBeLessThanOrEqual(6.2 * 1024);
 });
