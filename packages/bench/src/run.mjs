@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { awaitEvents, closeClients, openClients } from './client.mjs';
+import { clientMemoryTable } from './client-memory.mjs';
 import { MARKER } from './payload.mjs';
 import { SCENARIOS } from './scenarios.mjs';
 
@@ -57,7 +58,9 @@ const USAGE = `pnpm bench [flags]
                        NAME@baseline, interleaved with this checkout's within each repetition
   --timeout-s 120      per-measurement timeout (20 with --quick)
   --parser-only        run only the parser comparison (src/parser.mjs, ~1 min) and replace its
-                       section in BENCHMARKS.md (or --out FILE)`;
+                       section in BENCHMARKS.md (or --out FILE)
+  --client-memory      run only the client memory comparison (src/client-memory.mjs, ~1 min) and
+                       replace its section in BENCHMARKS.md (or --out FILE)`;
 
 function parseArgs(argv) {
   const quick = argv.includes('--quick');
@@ -140,6 +143,9 @@ function parseArgs(argv) {
         break;
       case '--parser-only':
         o.parserOnly = true;
+        break;
+      case '--client-memory':
+        o.clientMemoryOnly = true;
         break;
       case '--help':
       case '-h':
@@ -617,7 +623,14 @@ function report(opts, results, meta) {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
-  if (opts.parserOnly) return writeParserSection(opts.out ?? join(repoRoot, 'BENCHMARKS.md'));
+  if (opts.parserOnly)
+    return writeSection(opts.out ?? join(repoRoot, 'BENCHMARKS.md'), PARSER_HEADING, await parserSection());
+  if (opts.clientMemoryOnly)
+    return writeSection(
+      opts.out ?? join(repoRoot, 'BENCHMARKS.md'),
+      CLIENT_MEMORY_HEADING,
+      await clientMemorySection(),
+    );
   const nofile = Number(process.env.BENCH_NOFILE ?? Number.NaN);
   const biggest = Math.max(...opts.n, opts.idleN);
   if (Number.isFinite(nofile) && nofile < biggest + 200) {
@@ -689,7 +702,11 @@ async function main() {
   const results = { fanout, single };
   let markdown = report(opts, results, meta);
   if (!opts.quick)
-    markdown += (await frameworkMemorySection()) + (await scaleOutSection()) + (await parserSection());
+    markdown +=
+      (await frameworkMemorySection()) +
+      (await scaleOutSection()) +
+      (await parserSection()) +
+      (await clientMemorySection());
   console.log(`\n${markdown}`);
   if (opts.out) {
     writeFileSync(opts.out, markdown);
@@ -766,15 +783,35 @@ async function parserSection() {
   );
 }
 
-/** `--parser-only`: measures the parser section alone and puts it in place of the old one in `file`. */
-async function writeParserSection(file) {
-  const section = await parserSection();
+const CLIENT_MEMORY_HEADING = '\n## Client memory over a 1,000,000-event stream\n\n';
+
+/** @ssekit/client against eventsource 4 reading the same long stream (src/client-memory.mjs). */
+async function clientMemorySection() {
+  let table;
+  try {
+    table = await clientMemoryTable();
+  } catch (error) {
+    return `${CLIENT_MEMORY_HEADING}Not measured: \`node packages/bench/src/client-memory.mjs\` failed (${error.message.split('\n')[0]}).\n`;
+  }
+  return (
+    `${CLIENT_MEMORY_HEADING}One client reads 1,000,000 events of ~100 B (an \`id\` and a JSON \`data\` line) from a ` +
+    '`node:http` server that writes them 1,000 at a time as fast as the client takes them; the client runs in its own ' +
+    'process (`--expose-gc`, the built package) and records live heap + arrayBuffers after a forced GC every 100,000 ' +
+    'events. Growth: the median of the last three samples minus that of the first three (flat means the client keeps ' +
+    'nothing per event; keeping one byte per event would show as ~1 MiB). Events/s is wall-clock, including the ' +
+    `GCs (\`node packages/bench/src/client-memory.mjs\`, ${new Date().toISOString().slice(0, 10)}, Node ${process.versions.node}, ` +
+    `load ${os.loadavg()[0].toFixed(2)}).\n\n${table}\n`
+  );
+}
+
+/** `--parser-only`, `--client-memory`: puts `section` (under `heading`) in place of the old one in `file`. */
+function writeSection(file, heading, section) {
   console.log(section);
   let markdown = readFileSync(file, 'utf8');
-  const at = markdown.indexOf(PARSER_HEADING);
+  const at = markdown.indexOf(heading);
   if (at === -1) markdown = `${markdown.trimEnd()}\n${section}`;
   else {
-    const next = markdown.indexOf('\n## ', at + PARSER_HEADING.length);
+    const next = markdown.indexOf('\n## ', at + heading.length);
     markdown = markdown.slice(0, at) + section + (next === -1 ? '' : markdown.slice(next));
   }
   writeFileSync(file, markdown);

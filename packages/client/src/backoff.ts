@@ -1,4 +1,4 @@
-import { checkNumberOption } from '@ssekit/core/internal';
+import { MAX_DELAY, numberOption } from './options.js';
 
 /** How long a client waits before each new attempt. Times in milliseconds. */
 export interface BackoffOptions {
@@ -19,26 +19,12 @@ export type ResolvedBackoff = Required<BackoffOptions>;
  * @throws SSERangeError (`ERR_SSE_INVALID_OPTION`) for a negative, NaN or inverted value.
  */
 export function resolveBackoff(options: BackoffOptions = {}): ResolvedBackoff {
-  const ms = 'a number of milliseconds from';
-  const initial = checkNumberOption('backoff.initial', options.initial, {
-    fallback: 1000,
-    min: 0,
-    max: 2_147_483_647,
-    requirement: `${ms} 0 to 2147483647`,
-  });
-  const max = checkNumberOption('backoff.max', options.max, {
-    fallback: Math.max(30_000, initial),
-    min: initial,
-    max: 2_147_483_647,
-    requirement: `${ms} backoff.initial (${initial}) to 2147483647`,
-  });
-  const factor = checkNumberOption('backoff.factor', options.factor, {
-    fallback: 2,
-    min: 1,
-    max: 1000,
-    requirement: 'a number from 1 to 1000',
-  });
-  return { initial, max, factor };
+  const initial = numberOption('backoff.initial', options.initial, 1000, 0, MAX_DELAY);
+  return {
+    initial,
+    max: numberOption('backoff.max', options.max, Math.max(30_000, initial), initial, MAX_DELAY),
+    factor: numberOption('backoff.factor', options.factor, 2, 1, 1000),
+  };
 }
 
 /**
@@ -70,9 +56,8 @@ export function backoffDelay(
  * @see https://www.rfc-editor.org/rfc/rfc9110#name-retry-after
  */
 export function retryAfterMs(headers: Headers, now: number): number | undefined {
-  const value = headers.get('retry-after')?.trim();
-  if (!value) return undefined;
-  if (/^\d+$/.test(value)) return Number(value) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  const value = headers.get('retry-after') ?? '';
+  const ms = /^\s*\d+\s*$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now;
+  // NaN (absent or unreadable) is neither: undefined.
+  return ms > 0 ? ms : ms <= 0 ? 0 : undefined;
 }

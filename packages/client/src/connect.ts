@@ -1,17 +1,13 @@
-import { createParser, DEFAULT_GAP_EVENT, type EventStreamParser, type ParsedEvent } from '@ssekit/core';
-import { checkNumberOption, invalidOption } from '@ssekit/core/internal';
-import type { StandardSchemaV1 } from '@standard-schema/spec';
-import {
-  type BackoffOptions,
-  backoffDelay,
-  type ResolvedBackoff,
-  resolveBackoff,
-  retryAfterMs,
-} from './backoff.js';
-import { decodeEvent, type ParseOption } from './decode.js';
+import type { ParsedEvent } from '@ssekit/core';
+// The internal entry, not the main one: see its doc comment (a browser bundle keeps only what it uses).
+import { createParser, DEFAULT_GAP_EVENT } from '@ssekit/core/internal';
+import { type BackoffOptions, backoffDelay, resolveBackoff, retryAfterMs } from './backoff.js';
+import { type DecodeOptions, decodeEvent, type ParseOption } from './decode.js';
 import { refusal, SSEClientError } from './errors.js';
+import { checkTypes, MAX_DELAY, numberOption } from './options.js';
+import type { Pauser } from './pause.js';
 import { buildRequest, type RequestOptions } from './request.js';
-import { joinTabs, type TabShare } from './tabs.js';
+import type { TabShare, TabSharing } from './tabs.js';
 import type {
   ClientEvent,
   ClientEventOf,
@@ -76,22 +72,17 @@ export interface ConnectOptions<Events extends Record<string, unknown> = Record<
    */
   maxEventBytes?: number;
   /**
-   * Close the connection while the page is hidden (`document.visibilityState`) and resume by
-   * `Last-Event-ID` once it is visible again. Only a request that may be sent again pauses (GET and
-   * other idempotent methods, one with a last event id, or `replay: true`): a POST that cannot resume
-   * is never cut. Does nothing where there is no `document`. Default `false`: nothing closes implicitly.
+   * What pauses the client: `pauseWhenHidden()` closes the connection while the page is hidden and
+   * resumes by `Last-Event-ID` once it is visible. Only a request that may be sent again pauses (GET
+   * and other idempotent methods, one with a last event id, or `replay: true`): a POST that cannot
+   * resume is never cut. Default: none, nothing closes implicitly.
    */
-  pauseWhenHidden?: boolean;
+  pause?: Pauser;
   /**
-   * Share one connection among the tabs of this origin (a browser allows about six HTTP/1.1
-   * connections per host): the tab holding a Web Lock named after the URL (or this string) connects
-   * and relays every event to the others over a `BroadcastChannel`; when it closes, another tab takes
-   * the lock and resumes by `Last-Event-ID` from the last event it relayed, so no event is lost or
-   * doubled (with a server that replays, such as an ssekit channel with a history). Every tab's client
-   * reads the same events and the leader's states. Ignored where Web Locks or BroadcastChannel are
-   * missing. Default `false`.
+   * How the tabs of this origin share one connection: `shareAcrossTabs()` (Web Locks and a
+   * `BroadcastChannel`; see there). Default: none, every tab connects.
    */
-  shareAcrossTabs?: boolean | string;
+  share?: TabSharing;
   /** The server's gap event name (ssekit's `gapEvent` option), delivered as `gap`. `false` turns it off. Default `'ssekit-gap'`. */
   gapEvent?: string | false;
 }
@@ -128,27 +119,11 @@ export interface SSEClient<Events extends Record<string, unknown> = Record<strin
 }
 
 /** Methods that may be sent again without changing anything twice (RFC 9110 §9.2.2). */
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+const IDEMPOTENT = /^(GET|HEAD|OPTIONS|PUT|DELETE|TRACE)$/i;
 
-/** What one attempt came to. */
-interface Outcome {
-  /** Why it ended; `undefined` for a stream the server closed cleanly. */
-  error?: unknown;
-  /** Whether another attempt may follow. */
-  retryable: boolean;
-  /** Whether the request got an event stream (so its work started on the server). */
-  opened: boolean;
-  /** The server's `Retry-After`, in milliseconds. */
-  retryAfter?: number;
-  /** Whether the server said it did not process the request (408, 429, 503). */
-  notProcessed?: boolean;
-}
-
-/** The stream ended: by the server (retryable), or because the client closed (not). */
-const ENDED: Outcome = { retryable: true, opened: true };
-const LEFT: Outcome = { retryable: false, opened: true };
-/** No stream, and no other attempt: a 204, or the client closed meanwhile. */
-const STOPPED: Outcome = { retryable: false, opened: false };
+/** Keys of the `onState` and `onInvalid` listeners among those of event types (strings). */
+const STATE = 0;
+const INVALID = 1;
 
 /** One `for await` loop's queue. */
 interface Subscriber<Event> {
@@ -157,20 +132,7 @@ interface Subscriber<Event> {
   wake?: () => void;
 }
 
-function checkOptions(options: ConnectOptions<Record<string, unknown>>): void {
-  const id = options.lastEventId;
-  if (id !== undefined && (typeof id !== 'string' || /[\r\n\0]/.test(id)))
-    throw invalidOption('lastEventId', id, 'a string without CR, LF or NUL', 'type');
-  const { gapEvent, parse, signal } = options;
-  if (gapEvent !== undefined && gapEvent !== false && (typeof gapEvent !== 'string' || gapEvent === ''))
-    throw invalidOption('gapEvent', gapEvent, 'an event name or false', 'type');
-  if (parse !== undefined && parse !== 'json' && parse !== 'text' && typeof parse !== 'function')
-    throw invalidOption('parse', parse, "'json', 'text' or a function", 'type');
-  if (signal !== undefined && !(signal instanceof AbortSignal))
-    throw invalidOption('signal', signal, 'an AbortSignal', 'type');
-  if (options.fetch !== undefined && typeof options.fetch !== 'function')
-    throw invalidOption('fetch', options.fetch, 'a function taking a Request', 'type');
-}
+const ignore = () => {};
 
 /**
  * Calls every listener with `value`. A listener's error is thrown again outside the read loop, where
@@ -184,431 +146,6 @@ function notify<T>(listeners: Iterable<(value: T) => void> | undefined, value: T
       setTimeout(() => {
         throw error;
       });
-    }
-  }
-}
-
-class Client<Events extends Record<string, unknown>> implements SSEClient<Events> {
-  #state: ClientState = 'connecting';
-  readonly #input: string | URL | Request;
-  readonly #options: ConnectOptions<Events>;
-  readonly #backoff: ResolvedBackoff;
-  readonly #maxAttempts: number;
-  readonly #maxRetryTime: number;
-  readonly #stallTimeout: number | false;
-  readonly #idempotent: boolean;
-  readonly #gapEvent: string | false;
-  readonly #fetch: (request: Request) => Promise<Response>;
-  readonly #parser: EventStreamParser;
-  /** Events the parser dispatched from the current chunk, delivered once it is parsed. */
-  readonly #parsed: ParsedEvent[] = [];
-  readonly #listeners = new Map<string, Set<(event: never) => void>>();
-  readonly #stateListeners = new Set<(change: StateChange) => void>();
-  readonly #invalidListeners = new Set<(invalid: InvalidEvent) => void>();
-  readonly #subscribers = new Set<Subscriber<ClientEvent<Events>>>();
-  /** Aborts the current attempt (request and body); replaced for every attempt. */
-  #attempt: AbortController | undefined;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  /** Ends the backoff wait early when the client closes. */
-  #endSleep: (() => void) | undefined;
-  /** Resumes the read loop once every `for await` loop has taken its events (or the client closes). */
-  #loopsCaughtUp: (() => void) | undefined;
-  #fatal: unknown;
-  #settle!: (value: unknown) => void;
-  readonly done: Promise<unknown>;
-  readonly #onAbort = () => this.close();
-  /** With `shareAcrossTabs`: this client's end of the sharing. */
-  #tabs: TabShare<ClientEvent<Events>> | undefined;
-  /** Set while paused by `pauseWhenHidden`; `resume` ends the wait once the page is visible. */
-  #pause: { resume?: () => void } | undefined;
-  readonly #onVisibility = () => {
-    if (document.visibilityState === 'hidden') {
-      if (this.#pause || this.#closed || !this.#canResend) return;
-      this.#pause = {};
-      this.#attempt?.abort();
-      this.#endSleep?.();
-      this.#setState('reconnecting', { paused: true });
-    } else if (this.#pause) {
-      const { resume } = this.#pause;
-      this.#pause = undefined;
-      resume?.();
-    }
-  };
-
-  constructor(input: string | URL | Request, options: ConnectOptions<Events>) {
-    checkOptions(options as ConnectOptions<Record<string, unknown>>);
-    this.#input = input;
-    this.#options = options;
-    this.#backoff = resolveBackoff(options.backoff);
-    this.#maxAttempts = checkNumberOption('maxAttempts', options.maxAttempts, {
-      fallback: Infinity,
-      min: 1,
-      requirement: 'a number >= 1',
-    });
-    this.#maxRetryTime = checkNumberOption('maxRetryTime', options.maxRetryTime, {
-      fallback: Infinity,
-      min: 0,
-      requirement: 'milliseconds >= 0',
-    });
-    this.#stallTimeout =
-      options.stallTimeout === false || options.stallTimeout === undefined
-        ? false
-        : checkNumberOption('stallTimeout', options.stallTimeout, {
-            above: 0,
-            max: 2_147_483_647,
-            requirement: 'milliseconds > 0, or false',
-          });
-    const method = (options.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
-    this.#idempotent = IDEMPOTENT.has(method);
-    this.#gapEvent = options.gapEvent ?? DEFAULT_GAP_EVENT;
-    this.#fetch = options.fetch ?? ((request) => fetch(request));
-    this.#parser = createParser(
-      { onEvent: (event) => this.#parsed.push(event) },
-      { maxEventBytes: options.maxEventBytes },
-    );
-    if (options.lastEventId) this.#resumeFrom(options.lastEventId);
-    this.done = new Promise((resolve) => {
-      this.#settle = resolve;
-    });
-    const { signal } = options;
-    if (signal?.aborted) {
-      this.#finish(undefined);
-      return;
-    }
-    signal?.addEventListener('abort', this.#onAbort);
-    if (options.pauseWhenHidden && typeof document !== 'undefined')
-      document.addEventListener('visibilitychange', this.#onVisibility);
-    const share = options.shareAcrossTabs;
-    if (share) {
-      const name =
-        typeof share === 'string' ? share : `ssekit:${input instanceof Request ? input.url : input}`;
-      this.#tabs = joinTabs<ClientEvent<Events>>(name, {
-        lead: () => {
-          void this.#run();
-          return this.done;
-        },
-        receive: (event) => {
-          this.#resumeFrom(event.lastEventId);
-          this.#deliver(event);
-        },
-        receiveState: (state) => this.#setState(state),
-        closed: () => this.#closed,
-      });
-    }
-    if (!this.#tabs) void this.#run();
-  }
-
-  /**
-   * Sets the id to resume from. The parser is the one place the last event id lives: a data-less block
-   * sets it exactly as the server's own `id:` would, and `end()` readies the parser for a body.
-   */
-  #resumeFrom(id: string): void {
-    if (id === this.lastEventId) return;
-    this.#parser.feed(`id:${id}\n\n`);
-    this.#parser.end();
-  }
-
-  get readyState(): ClientState {
-    return this.#state;
-  }
-
-  get lastEventId(): string {
-    return this.#parser.lastEventId;
-  }
-
-  on<Type extends (keyof Events & string) | 'gap'>(
-    type: Type,
-    listener: (event: ClientEventOf<Events, Type>) => void,
-  ): () => void {
-    let set = this.#listeners.get(type);
-    if (!set) {
-      set = new Set();
-      this.#listeners.set(type, set);
-    }
-    set.add(listener as (event: never) => void);
-    return () => {
-      set.delete(listener as (event: never) => void);
-    };
-  }
-
-  onState(listener: (change: StateChange) => void): () => void {
-    this.#stateListeners.add(listener);
-    return () => {
-      this.#stateListeners.delete(listener);
-    };
-  }
-
-  onInvalid(listener: (invalid: InvalidEvent) => void): () => void {
-    this.#invalidListeners.add(listener);
-    return () => {
-      this.#invalidListeners.delete(listener);
-    };
-  }
-
-  close(): void {
-    this.#finish(undefined);
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<ClientEvent<Events>> {
-    const subscriber: Subscriber<ClientEvent<Events>> = { queue: [] };
-    if (this.#state !== 'closed') this.#subscribers.add(subscriber);
-    let thrown = false;
-    const next = async (): Promise<IteratorResult<ClientEvent<Events>>> => {
-      while (true) {
-        const event = subscriber.queue.shift();
-        if (event) {
-          // The read loop waits for every loop to empty its queue: tell it this one has.
-          if (subscriber.queue.length === 0) this.#loopsCaughtUp?.();
-          return { value: event, done: false };
-        }
-        if (this.#state === 'closed') {
-          if (this.#fatal !== undefined && !thrown) {
-            thrown = true;
-            throw this.#fatal;
-          }
-          return { value: undefined, done: true };
-        }
-        await new Promise<void>((resolve) => {
-          subscriber.wake = resolve;
-        });
-        subscriber.wake = undefined;
-      }
-    };
-    return {
-      next,
-      return: async () => {
-        this.#subscribers.delete(subscriber);
-        this.close();
-        return { value: undefined, done: true };
-      },
-    };
-  }
-
-  #setState(state: ClientState, change: Omit<StateChange, 'state'> = {}): void {
-    this.#state = state;
-    this.#tabs?.relayState(state);
-    notify(this.#stateListeners, { state, ...change });
-  }
-
-  #finish(error: unknown): void {
-    if (this.#state === 'closed') return;
-    this.#fatal = error;
-    this.#attempt?.abort();
-    this.#attempt = undefined;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#options.signal?.removeEventListener('abort', this.#onAbort);
-    if (typeof document !== 'undefined') document.removeEventListener('visibilitychange', this.#onVisibility);
-    this.#pause?.resume?.();
-    this.#tabs?.close();
-    this.#setState('closed', error === undefined ? {} : { error });
-    this.#endSleep?.();
-    this.#loopsCaughtUp?.();
-    for (const subscriber of this.#subscribers) subscriber.wake?.();
-    this.#subscribers.clear();
-    this.#settle(error);
-  }
-
-  get #closed(): boolean {
-    return this.#state === 'closed';
-  }
-
-  /** Whether the request may be sent again without running twice on the server. */
-  get #canResend(): boolean {
-    return this.#idempotent || this.#options.replay === true || this.lastEventId !== '';
-  }
-
-  async #run(): Promise<void> {
-    let failures = 0;
-    let failingSince = Date.now();
-    for (let attempt = 1; !this.#closed; attempt++) {
-      const pause = this.#pause;
-      if (pause) {
-        await new Promise<void>((resolve) => {
-          pause.resume = resolve;
-        });
-        if (this.#closed) return;
-      }
-      const outcome = await this.#attemptOnce(attempt);
-      if (this.#closed) return;
-      // Cut on purpose while hidden: no failure, the next attempt waits for the page to be visible.
-      if (this.#pause) {
-        failures = 0;
-        failingSince = Date.now();
-        continue;
-      }
-      if (outcome.opened) {
-        failures = 0;
-        failingSince = Date.now();
-      }
-      const error = outcome.error;
-      if (!outcome.retryable) return this.#finish(error);
-      // A request that started work on the server is sent again only if it resumes from an id.
-      if (!this.#idempotent && !this.#options.replay && this.lastEventId === '' && !outcome.notProcessed) {
-        if (outcome.opened && error === undefined) return this.#finish(undefined);
-        return this.#finish(
-          new SSEClientError(
-            'ERR_SSE_NOT_REPLAYABLE',
-            'A POST with no last event id is not sent again (replay: true allows it).',
-            { cause: error },
-          ),
-        );
-      }
-      failures++;
-      const delay = backoffDelay(this.#backoff, failures, this.#parser.reconnectionTime, outcome.retryAfter);
-      if (failures >= this.#maxAttempts || Date.now() + delay - failingSince > this.#maxRetryTime) {
-        return this.#finish(
-          new SSEClientError(
-            'ERR_SSE_RETRIES_EXHAUSTED',
-            `Gave up after ${failures} failed attempts (maxAttempts, maxRetryTime).`,
-            { cause: error },
-          ),
-        );
-      }
-      this.#setState('reconnecting', { error, delay, attempt: attempt + 1 });
-      await this.#sleep(delay);
-    }
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      this.#endSleep = resolve;
-      this.#timer = setTimeout(resolve, ms);
-    }).then(() => {
-      this.#endSleep = undefined;
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-    });
-  }
-
-  async #attemptOnce(attempt: number): Promise<Outcome> {
-    const controller = new AbortController();
-    this.#attempt = controller;
-    let response: Response;
-    try {
-      const context = { attempt, lastEventId: this.lastEventId };
-      response = await this.#fetch(
-        await buildRequest(this.#input, this.#options, context, controller.signal),
-      );
-    } catch (error) {
-      // A network error, or a failing `headers`/`body` function: both are worth another try.
-      return { error, retryable: true, opened: false };
-    }
-    if (this.#closed) {
-      response.body?.cancel().catch(() => {});
-      return STOPPED;
-    }
-    // 204 No Content: the server says "do not reconnect" (§9.2.1).
-    if (response.status === 204) return STOPPED;
-    const refused = await refusal(response);
-    if (refused) {
-      const { status } = refused;
-      const retryAfter =
-        status === 429 || status === 503 ? retryAfterMs(response.headers, Date.now()) : undefined;
-      return {
-        error: refused,
-        retryable: refused.code === 'ERR_SSE_RETRYABLE_STATUS',
-        opened: false,
-        retryAfter,
-        notProcessed: status === 408 || status === 429 || status === 503,
-      };
-    }
-    this.#setState('open');
-    return this.#read(response, controller);
-  }
-
-  async #read(response: Response, controller: AbortController): Promise<Outcome> {
-    // A 200 with no body is an empty stream that ended at once.
-    if (!response.body) return ENDED;
-    const reader = response.body.getReader();
-    let stalled = false;
-    const armStall = () => {
-      if (this.#stallTimeout === false) return;
-      clearTimeout(this.#timer);
-      this.#timer = setTimeout(() => {
-        stalled = true;
-        controller.abort();
-        reader.cancel().catch(() => {});
-      }, this.#stallTimeout);
-    };
-    const onAbort = () => reader.cancel().catch(() => {});
-    controller.signal.addEventListener('abort', onAbort);
-    try {
-      armStall();
-      while (true) {
-        const { done, value } = await reader.read();
-        if (this.#closed) return LEFT;
-        if (stalled) break;
-        if (done) return ENDED;
-        clearTimeout(this.#timer);
-        try {
-          // Bytes go in as they come: the parser decodes UTF-8 across chunks and strips the BOM.
-          this.#parser.feed(value);
-        } catch (error) {
-          // An event past maxEventBytes: the same server would send it again, so this is the end.
-          return { error, retryable: false, opened: true };
-        }
-        await this.#deliverParsed();
-        await this.#waitForLoops();
-        if (this.#closed) return LEFT;
-        armStall();
-      }
-    } catch (error) {
-      if (this.#closed) return LEFT;
-      if (!stalled) return { error, retryable: true, opened: true };
-    } finally {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-      controller.signal.removeEventListener('abort', onAbort);
-      // What was not ended by a blank line is discarded; the last id and retry are kept (§9.2.6).
-      this.#parser.end();
-      this.#parsed.length = 0;
-    }
-    return {
-      error: new SSEClientError('ERR_SSE_STALLED', `No byte for ${this.#stallTimeout} ms (stallTimeout).`),
-      retryable: true,
-      opened: true,
-    };
-  }
-
-  /** Holds the read loop (so TCP pushes back on the server) while a `for await` loop is behind. */
-  async #waitForLoops(): Promise<void> {
-    while (!this.#closed && [...this.#subscribers].some((subscriber) => subscriber.queue.length > 0)) {
-      await new Promise<void>((resolve) => {
-        this.#loopsCaughtUp = resolve;
-      });
-      this.#loopsCaughtUp = undefined;
-    }
-  }
-
-  async #deliverParsed(): Promise<void> {
-    const { parse, schemas } = this.#options;
-    const options = {
-      parse,
-      schemas: schemas as Record<string, StandardSchemaV1> | undefined,
-      gapEvent: this.#gapEvent,
-    };
-    for (const raw of this.#parsed.splice(0)) {
-      const decoded = await decodeEvent<Events>(raw, options);
-      if (this.#closed) return;
-      if ('event' in decoded) this.#deliver(decoded.event);
-      else this.#invalid(raw, decoded.issues);
-    }
-  }
-
-  #invalid(raw: ParsedEvent, issues: unknown): void {
-    const invalid: InvalidEvent = { ...raw, issues };
-    if (this.#invalidListeners.size === 0) console.error('ssekit client: invalid event', invalid);
-    notify(this.#invalidListeners, invalid);
-  }
-
-  #deliver(event: ClientEvent<Events>): void {
-    // A value the other tabs cannot receive (not structured-cloneable) is reported like a listener's error.
-    if (this.#tabs) notify([(relayed: ClientEvent<Events>) => this.#tabs?.relay(relayed)], event);
-    notify(this.#listeners.get(event.type) as Set<(event: ClientEvent<Events>) => void> | undefined, event);
-    for (const subscriber of this.#subscribers) {
-      subscriber.queue.push(event);
-      subscriber.wake?.();
     }
   }
 }
@@ -628,5 +165,320 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
   input: string | URL | Request,
   options: ConnectOptions<Events> = {},
 ): SSEClient<Events> {
-  return new Client<Events>(input, options);
+  // One closure rather than a class: private fields and `this.` do not minify, and the bundle size
+  // is a feature of this package (BENCHMARKS.md, "Client bundle size").
+  checkTypes(options);
+  const { signal, replay } = options;
+  const backoff = resolveBackoff(options.backoff);
+  const maxAttempts = numberOption('maxAttempts', options.maxAttempts, Infinity, 1, Infinity);
+  const maxRetryTime = numberOption('maxRetryTime', options.maxRetryTime, Infinity, 0, Infinity);
+  const stallTimeout =
+    options.stallTimeout !== false &&
+    numberOption('stallTimeout', options.stallTimeout, false, 1, MAX_DELAY, ', or false');
+  const idempotent = IDEMPOTENT.test(options.method ?? (input instanceof Request ? input.method : 'GET'));
+  const gapEvent = options.gapEvent ?? DEFAULT_GAP_EVENT;
+  const send = options.fetch ?? fetch;
+  /** Events the parser dispatched from the current chunk, delivered once it is parsed. */
+  const parsed: ParsedEvent[] = [];
+  // The parser is the one place the last event id and the server's `retry` live.
+  const parser = createParser({ onEvent: (event) => parsed.push(event) }, options);
+  /** The listeners of each event type, and those of `onState` and `onInvalid` (number keys). */
+  const listeners = new Map<string | number, Set<(value: never) => void>>();
+  const subscribers = new Set<Subscriber<ClientEvent<Events>>>();
+  let state: ClientState = 'connecting';
+  let fatal: unknown;
+  /** Aborts the current attempt (request and body); replaced for every attempt. */
+  let attempt: AbortController | undefined;
+  /** The backoff wait's timer, or the stall timer while reading. */
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * Ends the read loop's wait: the backoff delay, a pause, or (while reading) the wait for the `for
+   * await` loops to take their events. One for all three: the loop waits for one thing at a time,
+   * the queues are empty whenever it is not reading, and it checks again after each wake.
+   */
+  let wake: (() => void) | undefined;
+  let paused = false;
+  /** Stops the `pause` option's trigger. */
+  let stopPauser: (() => void) | undefined;
+  /** With `share`: this client's end of the sharing. */
+  let tabs: TabShare<ClientEvent<Events>> | undefined;
+  let settle!: (value: unknown) => void;
+  const done = new Promise<unknown>((resolve) => {
+    settle = resolve;
+  });
+
+  const closed = () => state === 'closed';
+  /** Whether the request may be sent again without running twice on the server. */
+  const canResend = () => idempotent || replay === true || parser.lastEventId !== '';
+
+  /**
+   * Sets the id to resume from. A data-less block sets it exactly as the server's own `id:` would,
+   * and `end()` readies the parser for a body.
+   */
+  const resumeFrom = (id: string) => {
+    if (id === parser.lastEventId) return;
+    parser.feed(`id:${id}\n\n`);
+    parser.end();
+  };
+
+  const listen = (key: string | number, listener: (value: never) => void) => {
+    let set = listeners.get(key);
+    if (!set) {
+      set = new Set();
+      listeners.set(key, set);
+    }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+    };
+  };
+
+  const emit = (key: string | number, value: unknown) =>
+    notify(listeners.get(key) as Set<(value: unknown) => void> | undefined, value);
+
+  const setState = (next: ClientState, change?: Omit<StateChange, 'state'>) => {
+    state = next;
+    tabs?.relayState(next);
+    emit(STATE, { state: next, ...change });
+  };
+
+  const finish = (error?: unknown) => {
+    if (closed()) return;
+    fatal = error;
+    attempt?.abort();
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', close);
+    stopPauser?.();
+    tabs?.close();
+    setState('closed', { error });
+    wake?.();
+    for (const subscriber of subscribers) subscriber.wake?.();
+    subscribers.clear();
+    settle(error);
+  };
+
+  const close = () => finish();
+
+  /** A wait `wake` ends: after `ms`, or (no `ms`) only then; the caller checks again why it waited. */
+  const wait = (ms?: number) =>
+    new Promise<void>((resolve) => {
+      wake = resolve;
+      if (ms !== undefined) timer = setTimeout(resolve, ms);
+    }).then(() => clearTimeout(timer));
+
+  const deliver = (event: ClientEvent<Events>) => {
+    // A value the other tabs cannot receive (not structured-cloneable) is reported like a listener's error.
+    if (tabs) notify([(relayed: ClientEvent<Events>) => tabs?.relay(relayed)], event);
+    emit(event.type, event);
+    for (const subscriber of subscribers) {
+      subscriber.queue.push(event);
+      subscriber.wake?.();
+    }
+  };
+
+  const run = async () => {
+    let failures = 0;
+    let failingSince = Date.now();
+    for (let count = 1; ; count++) {
+      while (paused && !closed()) await wait();
+      if (closed()) return;
+      const controller = new AbortController();
+      attempt = controller;
+      let error: unknown;
+      let opened = false;
+      let retryAfter: number | undefined;
+      let notProcessed = false;
+      try {
+        const response = await send(
+          await buildRequest(
+            input,
+            options,
+            { attempt: count, lastEventId: parser.lastEventId },
+            controller.signal,
+          ),
+        );
+        // 204 No Content: the server says "do not reconnect" (§9.2.1).
+        if (closed() || response.status === 204) {
+          response.body?.cancel().catch(ignore);
+          return finish();
+        }
+        const refused = await refusal(response);
+        if (refused) {
+          const { status } = refused;
+          if (refused.code !== 'ERR_SSE_RETRYABLE_STATUS') return finish(refused);
+          error = refused;
+          notProcessed = status === 408 || status === 429 || status === 503;
+          if (status === 429 || status === 503) retryAfter = retryAfterMs(response.headers, Date.now());
+        } else {
+          opened = true;
+          setState('open');
+          error = await read(response, controller);
+        }
+      } catch (thrown) {
+        // A network error, or a failing `headers`/`body` function: both are worth another try.
+        error = thrown;
+      }
+      if (closed()) return;
+      // Cut on purpose while hidden: no failure, the next attempt waits for the page to be visible.
+      if (opened || paused) {
+        failures = 0;
+        failingSince = Date.now();
+      }
+      if (paused) continue;
+      // A request that started work on the server is sent again only if it resumes from an id.
+      if (!canResend() && !notProcessed)
+        return finish(
+          opened && error === undefined
+            ? undefined
+            : new SSEClientError(
+                'ERR_SSE_NOT_REPLAYABLE',
+                'A POST with no last event id is not sent again (replay: true allows it).',
+                { cause: error },
+              ),
+        );
+      const delay = backoffDelay(backoff, ++failures, parser.reconnectionTime, retryAfter);
+      if (failures >= maxAttempts || Date.now() + delay - failingSince > maxRetryTime)
+        return finish(
+          new SSEClientError(
+            'ERR_SSE_RETRIES_EXHAUSTED',
+            `Gave up after ${failures} failed attempts (maxAttempts, maxRetryTime).`,
+            { cause: error },
+          ),
+        );
+      setState('reconnecting', { error, delay, attempt: count + 1 });
+      await wait(delay);
+    }
+  };
+
+  /**
+   * Reads one stream to its end. Resolves to why it ended (`undefined` for a clean end or a closed
+   * client); an event past `maxEventBytes` closes the client, since the same server would send it again.
+   */
+  const read = async (response: Response, controller: AbortController): Promise<unknown> => {
+    // A 200 with no body is an empty stream that ended at once.
+    const reader = response.body?.getReader();
+    if (!reader) return;
+    let stalled = false;
+    const cancel = () => reader.cancel().catch(ignore);
+    const armStall = () => {
+      clearTimeout(timer);
+      if (stallTimeout)
+        timer = setTimeout(() => {
+          stalled = true;
+          controller.abort();
+        }, stallTimeout);
+    };
+    controller.signal.addEventListener('abort', cancel);
+    try {
+      while (true) {
+        armStall();
+        const { done, value } = await reader.read();
+        if (done || stalled || closed()) break;
+        clearTimeout(timer);
+        // Bytes go in as they come: the parser decodes UTF-8 across chunks and strips the BOM.
+        try {
+          parser.feed(value);
+        } catch (error) {
+          // An event past maxEventBytes: the same server would send it again, so this is the end.
+          return finish(error);
+        }
+        for (const raw of parsed.splice(0)) {
+          try {
+            const event = await decodeEvent<Events>(raw, options as DecodeOptions, gapEvent);
+            if (closed()) return;
+            deliver(event);
+          } catch (issues) {
+            const invalid: InvalidEvent = { ...raw, issues };
+            if (!listeners.get(INVALID)?.size) console.error('ssekit client: invalid event', invalid);
+            emit(INVALID, invalid);
+          }
+        }
+        // Holds the read loop (so TCP pushes back on the server) while a `for await` loop is behind.
+        while (!closed() && [...subscribers].some((subscriber) => subscriber.queue.length > 0)) await wait();
+      }
+    } catch (error) {
+      if (!stalled) return error;
+    } finally {
+      clearTimeout(timer);
+      controller.signal.removeEventListener('abort', cancel);
+      // What was not ended by a blank line is discarded; the last id and retry are kept (§9.2.6).
+      parser.end();
+      parsed.length = 0;
+    }
+    if (stalled)
+      return new SSEClientError('ERR_SSE_STALLED', `No byte for ${stallTimeout} ms (stallTimeout).`);
+  };
+
+  const client: SSEClient<Events> = {
+    get readyState() {
+      return state;
+    },
+    get lastEventId() {
+      return parser.lastEventId;
+    },
+    done,
+    on: listen,
+    onState: (listener) => listen(STATE, listener),
+    onInvalid: (listener) => listen(INVALID, listener),
+    close,
+    // Breaking out of the loop (`return()` at a `yield`) runs `finally`: the client closes.
+    async *[Symbol.asyncIterator]() {
+      const subscriber: Subscriber<ClientEvent<Events>> = { queue: [] };
+      if (!closed()) subscribers.add(subscriber);
+      try {
+        while (true) {
+          const event = subscriber.queue.shift();
+          if (event) {
+            // The read loop waits for every loop to empty its queue: tell it this one has.
+            if (subscriber.queue.length === 0) wake?.();
+            yield event;
+          } else if (closed()) {
+            if (fatal !== undefined) throw fatal;
+            return;
+          } else
+            await new Promise<void>((resolve) => {
+              subscriber.wake = resolve;
+            });
+        }
+      } finally {
+        subscribers.delete(subscriber);
+        close();
+      }
+    },
+  };
+
+  if (options.lastEventId) resumeFrom(options.lastEventId);
+  if (signal?.aborted) {
+    finish();
+    return client;
+  }
+  signal?.addEventListener('abort', close);
+  stopPauser = options.pause?.({
+    pause() {
+      if (paused || closed() || !canResend()) return;
+      paused = true;
+      attempt?.abort();
+      wake?.();
+      setState('reconnecting', { paused: true });
+    },
+    resume() {
+      if (!paused) return;
+      paused = false;
+      wake?.();
+    },
+  });
+  tabs = options.share?.<ClientEvent<Events>>(`ssekit:${input instanceof Request ? input.url : input}`, {
+    lead() {
+      void run();
+      return done;
+    },
+    receive(event) {
+      resumeFrom(event.lastEventId);
+      deliver(event);
+    },
+    receiveState: (next) => setState(next),
+    closed,
+  });
+  if (!tabs) void run();
+  return client;
 }

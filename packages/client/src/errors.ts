@@ -16,7 +16,7 @@ export type SSEClientErrorCode =
 /** Base of every error the client reports: a `code` to match on and a message a user can act on. */
 export class SSEClientError extends Error {
   /** Why the client stopped or retried. */
-  readonly code: SSEClientErrorCode;
+  declare readonly code: SSEClientErrorCode;
 
   constructor(code: SSEClientErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
@@ -35,13 +35,13 @@ export const BODY_EXCERPT_CHARS = 512;
  */
 export class SSEResponseError extends SSEClientError {
   /** The HTTP status. */
-  readonly status: number;
+  declare readonly status: number;
   /** The response headers. */
-  readonly headers: Headers;
+  declare readonly headers: Headers;
   /** The first 512 characters of the body (`''` if it had none or could not be read). */
-  readonly bodyExcerpt: string;
+  declare readonly bodyExcerpt: string;
   /** The URL that answered. */
-  readonly url: string;
+  declare readonly url: string;
 
   constructor(code: SSEClientErrorCode, response: Response, bodyExcerpt: string, message: string) {
     super(code, message);
@@ -72,26 +72,15 @@ export async function bodyExcerpt(response: Response): Promise<string> {
 /** Checks a response and returns the error that refuses it, or `undefined` for an event stream. */
 export async function refusal(response: Response): Promise<SSEResponseError | undefined> {
   const { status } = response;
-  if (status >= 200 && status < 300) {
-    const type = response.headers.get('content-type') ?? '';
-    if (/^text\/event-stream\s*(;|$)/i.test(type)) return undefined;
-    return new SSEResponseError(
-      'ERR_SSE_NOT_EVENT_STREAM',
-      response,
-      await bodyExcerpt(response),
-      `Expected text/event-stream, got ${status} "${type}": check the URL and the route.`,
-    );
-  }
-  const retryable = isRetryableStatus(status);
+  const type = response.headers.get('content-type');
+  const ok = status >= 200 && status < 300;
+  if (ok && /^text\/event-stream\s*(;|$)/i.test(type ?? '')) return undefined;
+  // 408, 429 and 5xx are worth another attempt; any other non-2xx is the request's fault.
+  const retryable = status === 408 || status === 429 || status >= 500;
   return new SSEResponseError(
-    retryable ? 'ERR_SSE_RETRYABLE_STATUS' : 'ERR_SSE_HTTP_STATUS',
+    ok ? 'ERR_SSE_NOT_EVENT_STREAM' : retryable ? 'ERR_SSE_RETRYABLE_STATUS' : 'ERR_SSE_HTTP_STATUS',
     response,
     await bodyExcerpt(response),
-    `The server answered ${status}${retryable ? '' : ', which is not retried: fix the request (URL, credentials, headers)'}.`,
+    `The server answered ${status} (${type}), ${ok ? 'not text/event-stream: check the URL and the route' : retryable ? 'retried' : 'not retried: fix the request (URL, credentials, headers)'}.`,
   );
-}
-
-/** 408, 429 and 5xx are worth another attempt; any other non-2xx is the request's fault. */
-export function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
 }

@@ -6,7 +6,11 @@ export type { SSEClientErrorCode } from './errors.js';
 export { SSEClientError, SSEResponseError } from './errors.js';
 export type { EventSourceInit } from './event-source.js';
 export { EventSource } from './event-source.js';
+export type { PauseControl, Pauser } from './pause.js';
+export { pauseWhenHidden } from './pause.js';
 export type { AttemptContext, BodyValue, RequestOptions } from './request.js';
+export type { TabHandlers, TabShare, TabSharing } from './tabs.js';
+export { shareAcrossTabs } from './tabs.js';
 export type {
   ClientEvent,
   ClientEventOf,

@@ -1,4 +1,4 @@
-import { DEFAULT_LAST_EVENT_ID_QUERY } from '@ssekit/core';
+import { DEFAULT_LAST_EVENT_ID_QUERY } from '@ssekit/core/internal';
 
 /** What the per-attempt functions of `headers` and `body` are told. */
 export interface AttemptContext {
@@ -36,11 +36,10 @@ export interface RequestOptions {
   lastEventIdQuery?: boolean | string;
 }
 
+/** A plain object or array, which goes out as JSON; anything else is a body `fetch` takes as it is. */
 function isPlainJson(value: unknown): value is Record<string, unknown> | readonly unknown[] {
-  if (Array.isArray(value)) return true;
-  if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  const proto = typeof value === 'object' && value !== null && Object.getPrototypeOf(value);
+  return Array.isArray(value) || proto === null || proto === Object.prototype;
 }
 
 /** Builds the request of one attempt: the user's input and options, plus what resuming needs. */
@@ -77,23 +76,31 @@ export async function buildRequest(
     body = JSON.stringify(body);
     if (!headers.has('content-type')) headers.set('content-type', 'application/json');
   }
-  const init: RequestInit & { duplex?: 'half' } = { headers, signal };
-  if (options.method !== undefined) init.method = options.method;
-  if (options.credentials !== undefined) init.credentials = options.credentials;
-  if (body !== undefined) init.body = body as BodyInit | null;
-  // Node's fetch needs it to send a stream body.
-  if (body instanceof ReadableStream) init.duplex = 'half';
-  if (!base) return new Request(url, init);
-  // The original Request is never read, so its body can be cloned again for every attempt.
-  if (url.href === base.url) return new Request(base.clone(), init);
-  // The query changed: a Request's URL is fixed, so copy the rest of it into a new one.
-  const copy: RequestInit & { duplex?: 'half' } = {
-    method: base.method,
-    credentials: base.credentials,
-    body: base.body && base.clone().body,
+  // An `undefined` member counts as absent, so the given Request's method and body stay. `duplex`
+  // is what Node's fetch needs to send a stream body; other runtimes ignore it.
+  const init = {
+    method: options.method,
+    credentials: options.credentials,
+    headers,
+    signal,
+    body: body as BodyInit | null | undefined,
     duplex: 'half',
   };
-  return new Request(url, { ...copy, ...init });
+  // The original Request is never read, so its body can be cloned again for every attempt. A
+  // Request's URL is fixed: when the query changed, its method, credentials and body go to a new one.
+  return new Request(
+    !base
+      ? url
+      : url.href === base.url
+        ? base.clone()
+        : new Request(url, {
+            method: base.method,
+            credentials: base.credentials,
+            body: base.body && base.clone().body,
+            duplex: 'half',
+          } as RequestInit),
+    init as RequestInit,
+  );
 }
 
 /** A string's UTF-8 bytes as one character per byte: how `Headers` carries non-ASCII values. */

@@ -1,6 +1,10 @@
+import { checkStringOption } from '@ssekit/core/internal';
 import type { ClientState } from './types.js';
 
-/** What a client gives the tab sharing: a private handler object, never part of the client's API. */
+/**
+ * What a client gives its tab sharing: a handler object the client makes, which only a `TabSharing`
+ * (such as `shareAcrossTabs()`) calls.
+ */
 export interface TabHandlers<Event> {
   /** This tab holds the lock now: connect. Resolves once the client closes, releasing the lock. */
   lead(): Promise<unknown>;
@@ -23,11 +27,35 @@ export interface TabShare<Event> {
 }
 
 /**
- * Joins the tabs sharing one connection under `name`: the tab holding the Web Lock `name` leads
- * (connects and relays over the `BroadcastChannel` `name`), the others follow. Returns `undefined`
- * where Web Locks or BroadcastChannel are missing, so the client connects by itself.
+ * How a client shares its connection (the `share` option of `connect`): called once, with the name
+ * the URL gives (`ssekit:` + the URL) and the client's handlers. Returns `undefined` where sharing is
+ * impossible, and the client then connects by itself.
  */
-export function joinTabs<Event extends { lastEventId: string }>(
+export type TabSharing = <Event extends { lastEventId: string }>(
+  defaultName: string,
+  handlers: TabHandlers<Event>,
+) => TabShare<Event> | undefined;
+
+/**
+ * Shares one connection among the tabs of this origin (the `share` option of `connect`): a browser
+ * allows about six HTTP/1.1 connections per host, so an app open in many tabs would hang. The tab
+ * holding the Web Lock `name` (default: `ssekit:` + the URL) connects and relays every event over the
+ * `BroadcastChannel` `name`; when it closes, the next tab in line takes the lock and resumes by
+ * `Last-Event-ID` from the last event it relayed, so no event is lost or doubled (with a server that
+ * replays, such as an ssekit channel with a history). Every tab's client reads the same events and the
+ * leader's states. Does nothing where Web Locks or BroadcastChannel are missing.
+ *
+ * A function of its own, not a flag, so that a bundle without it leaves its code out.
+ *
+ * @example
+ * const client = connect('/feed', { share: shareAcrossTabs() });
+ */
+export function shareAcrossTabs(name?: string): TabSharing {
+  if (name !== undefined) checkStringOption('shareAcrossTabs(name)', name, 'a non-empty string');
+  return (defaultName, handlers) => joinTabs(name ?? defaultName, handlers);
+}
+
+function joinTabs<Event extends { lastEventId: string }>(
   name: string,
   handlers: TabHandlers<Event>,
 ): TabShare<Event> | undefined {

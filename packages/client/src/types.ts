@@ -51,7 +51,7 @@ export interface StateChange {
   delay?: number;
   /** `connecting`/`reconnecting`: the attempt number, 1 for the first request. */
   attempt?: number;
-  /** `reconnecting`: `true` when `pauseWhenHidden` closed the connection because the page is hidden. */
+  /** `reconnecting`: `true` when the `pause` option (such as `pauseWhenHidden()`) closed the connection. */
   paused?: boolean;
 }
 

@@ -30,7 +30,7 @@ const DIST = {
 const PAGE = `<!doctype html><meta charset="utf-8">
 <script type="importmap">{ "imports": { "@ssekit/core": "/core/index.js", "@ssekit/core/internal": "/core/internal.js" } }</script>
 <script type="module">
-import { connect, EventSource as SSEKitEventSource } from '/client/index.js';
+import { connect, EventSource as SSEKitEventSource, pauseWhenHidden, shareAcrossTabs } from '/client/index.js';
 const viaEventSource = (Source, types, count) => new Promise((resolve) => {
   const source = new Source('/sse/messages');
   const got = [];
@@ -54,14 +54,15 @@ window.setVisibility = (state) => {
   Object.defineProperty(document, 'visibilityState', { value: state, configurable: true });
   document.dispatchEvent(new Event('visibilitychange'));
 };
-window.startPaused = (pauseWhenHidden) => {
-  const client = connect('/sse/counter', { pauseWhenHidden, parse: 'text', backoff: { initial: 10 } });
+window.startPaused = (paused) => {
+  const pause = paused ? pauseWhenHidden() : undefined;
+  const client = connect('/sse/counter', { pause, parse: 'text', backoff: { initial: 10 } });
   window.paused = { client, received: [], states: [] };
   client.on('message', (event) => window.paused.received.push(event.data));
   client.onState(({ state, paused }) => window.paused.states.push(paused ? state + ' (paused)' : state));
 };
 window.startShared = () => {
-  const client = connect('/sse/shared', { shareAcrossTabs: true, parse: 'text' });
+  const client = connect('/sse/shared', { share: shareAcrossTabs(), parse: 'text' });
   window.shared = { received: [] };
   client.on('message', (event) => window.shared.received.push(event.data));
 };
@@ -156,7 +157,7 @@ describe.runIf(mustRun)('the built client in Chromium', () => {
     await page.close();
   });
 
-  it('pauseWhenHidden closes the connection while the page is hidden and resumes by Last-Event-ID', async () => {
+  it('pause: pauseWhenHidden() closes the connection while the page is hidden and resumes by Last-Event-ID', async () => {
     const page = await browser.newPage();
     await page.goto(url);
     await page.waitForFunction(() => (window as { ready?: boolean }).ready === true);
@@ -185,7 +186,7 @@ describe.runIf(mustRun)('the built client in Chromium', () => {
     await waitFor(() => counter.open.size === 0, 'the closed page left');
   });
 
-  it('keeps the connection of a hidden page without pauseWhenHidden', async () => {
+  it('keeps the connection of a hidden page without the pause option', async () => {
     const page = await browser.newPage();
     await page.goto(url);
     await page.waitForFunction(() => (window as { ready?: boolean }).ready === true);
@@ -204,7 +205,7 @@ describe.runIf(mustRun)('the built client in Chromium', () => {
     await waitFor(() => counter.open.size === 0, 'the closed page left');
   });
 
-  it('shareAcrossTabs: 8 tabs share one connection; when the leader closes, another resumes with nothing lost or doubled', async () => {
+  it('share: shareAcrossTabs(): 8 tabs share one connection; when the leader closes, another resumes with nothing lost or doubled', async () => {
     const context = await browser.newContext();
     const pages: Page[] = [];
     for (let i = 0; i < 8; i++) {

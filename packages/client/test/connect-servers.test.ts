@@ -1,7 +1,14 @@
 // connect() against real servers: ssekit's Express, Koa and Hono adapters and a bare node:http
 // server, over real sockets. Each test body runs on every kind.
 import { getEventListeners } from 'node:events';
-import { type ClientEvent, connect, type SSEClient, SSEResponseError } from '@ssekit/client';
+import {
+  type ClientEvent,
+  connect,
+  type PauseControl,
+  type SSEClient,
+  SSEResponseError,
+  type StateChange,
+} from '@ssekit/client';
 import { until, waitFor } from '@ssekit/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -185,6 +192,40 @@ describe.each(SERVER_KINDS)('connect() against %s', (kind) => {
     );
     await waitFor(() => (state.hits.chat ?? 0) >= before + 2, 'the resumable replay');
     resumable.close();
+  });
+
+  it('pauses and resumes through a custom pause option, and stops it on close', async () => {
+    state = createState();
+    const { url } = await start();
+    let control: PauseControl | undefined;
+    let stopped = 0;
+    const client = open(
+      connect<TestEvents>(`${url}/events`, {
+        pause: (given) => {
+          control = given;
+          return () => stopped++;
+        },
+      }),
+    );
+    const states: StateChange[] = [];
+    client.onState((change) => states.push(change));
+    const events = drain(client);
+    await waitFor(() => state.channel.size === 1, 'the client joined');
+    await state.channel.send({ n: 1 }, { event: 'tick' });
+    await waitFor(() => events.length === 1, 'the first event');
+
+    control?.pause();
+    await waitFor(() => state.open.size === 0, 'the server saw the paused client leave');
+    expect(states.at(-1)).toEqual({ state: 'reconnecting', paused: true });
+    await state.channel.send({ n: 2 }, { event: 'tick' });
+    control?.resume();
+    await waitFor(() => events.length === 2, 'the event missed while paused');
+    expect(events.map((event) => event.data)).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(state.lastEventIds).toEqual([null, events[0]?.lastEventId]);
+
+    expect(stopped).toBe(0);
+    client.close();
+    expect(stopped).toBe(1);
   });
 
   it('leaves nothing behind when aborted mid-stream: no stream, timer or listener', async () => {

@@ -1,7 +1,14 @@
 // Backoff, jitter, the server's retry, Retry-After and stall detection on a fake clock: the client
 // talks to the Hono app through `app.request` (its `fetch` option), so no socket or real timer is
 // involved and every delay is exact.
-import { connect, type SSEClientError, SSEResponseError, type StateChange } from '@ssekit/client';
+import {
+  connect,
+  type SSEClientError,
+  SSEResponseError,
+  type StateChange,
+  shareAcrossTabs,
+} from '@ssekit/client';
+import { SSEFieldError } from '@ssekit/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { backoffDelay, resolveBackoff, retryAfterMs } from '../src/backoff.js';
 import { type AppState, createState, honoApp } from './servers.js';
@@ -50,6 +57,22 @@ describe('backoffDelay', () => {
     );
     expect(() => connect('http://x/', { lastEventId: 'a\nb' })).toThrow(
       expect.objectContaining({ code: 'ERR_SSE_INVALID_OPTION', field: 'lastEventId' }),
+    );
+  });
+
+  it('refuses a pause or share that is not a function (the flags they replace), naming the fix', () => {
+    for (const [field, value] of [
+      ['pause', true],
+      ['share', 'tabs'],
+      ['fetch', {}],
+    ] as const) {
+      const call = () => connect('http://x/', { [field]: value } as never);
+      expect(call).toThrow(SSEFieldError);
+      expect(call).toThrow(expect.objectContaining({ code: 'ERR_SSE_INVALID_OPTION', field, value }));
+      expect(call).toThrow(`${field} must be a function (see its doc comment)`);
+    }
+    expect(() => shareAcrossTabs('')).toThrow(
+      expect.objectContaining({ code: 'ERR_SSE_INVALID_OPTION', field: 'shareAcrossTabs(name)', value: '' }),
     );
   });
 });

@@ -10,7 +10,8 @@ export class EncodedBroadcast extends Uint8Array {
   framed: Uint8Array | undefined = undefined;
 }
 
-const encoder = new TextEncoder();
+// Pure (as in slab.ts): a bundle that uses no broadcast, such as @ssekit/client's, drops it.
+const encoder = /* @__PURE__ */ new TextEncoder();
 
 /** Encodes the text of a broadcast (complete event blocks) once, for every stream it goes to. */
 export function encodeBroadcast(text: string): EncodedBroadcast {

@@ -4,6 +4,7 @@ import { checkNumberOption, invalidOption } from './check-option.js';
 import { createDrain, type Drain, type DrainOptions } from './drain.js';
 import { checkEventName, checkId, dataToText, encodeEvent, jsonSerializer } from './encode.js';
 import { SSEFieldError } from './errors.js';
+import { DEFAULT_GAP_EVENT } from './gap-event.js';
 import {
   type ChannelMessage,
   type DeliveringHistory,
@@ -23,9 +24,6 @@ const encoder = /* @__PURE__ */ new TextEncoder();
 const MAX_REPLAY_PAGE = 256;
 /** The first page, read before the size of messages is known. */
 const FIRST_REPLAY_PAGE = 16;
-
-/** Default name of the in-band event a reconnecting client gets when its missed events cannot be replayed. */
-export const DEFAULT_GAP_EVENT = 'ssekit-gap';
 
 /** Options of `createChannel`. */
 export interface ChannelOptions {

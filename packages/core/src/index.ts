@@ -6,12 +6,13 @@ export type {
   ChannelSendOptions,
   ChannelStats,
 } from './channel.js';
-export { Channel, createChannel, DEFAULT_GAP_EVENT } from './channel.js';
+export { Channel, createChannel } from './channel.js';
 export type { DrainOptions } from './drain.js';
 export { MAX_DRAIN_MS } from './drain.js';
 export { commentLines, encodeEvent, jsonSerializer, MAX_RETRY_MS } from './encode.js';
 export type { SSEErrorCode, SSEField } from './errors.js';
 export { SSEFieldError, SSERangeError } from './errors.js';
+export { DEFAULT_GAP_EVENT } from './gap-event.js';
 export type { HeaderOptions } from './headers.js';
 export { eventStreamHeaders } from './headers.js';
 export { heartbeatStats } from './heartbeat.js';

@@ -10,8 +10,10 @@ const SLAB_SIZE = 64 * 1024;
 /** Larger arrays get their own memory: they would waste most of a slab. */
 const MAX_SLAB_ALLOCATION = 8 * 1024;
 
-const encoder = new TextEncoder();
-let slab = new Uint8Array(SLAB_SIZE);
+// Pure: the build puts this module in the chunk `@ssekit/core/internal` shares with the main entry,
+// so @ssekit/client's bundle (which imports the parser from there) drops what it does not use.
+const encoder = /* @__PURE__ */ new TextEncoder();
+let slab = /* @__PURE__ */ new Uint8Array(SLAB_SIZE);
 let offset = 0;
 
 /** A zero-filled array of `size` bytes, on a slab when it is small. */
