@@ -1,4 +1,4 @@
-import { DEFAULT_GAP_EVENT } from '../channel.js';
+import { DEFAULT_GAP_EVENT } from '../gap-event.js';
 import { checkNumberOption } from '../check-option.js';
 import { checkEventName, jsonSerializer } from '../encode.js';
 import type { Serializer } from '../types.js';
