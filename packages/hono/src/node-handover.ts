@@ -17,7 +17,10 @@ export interface NodeBindingsLike {
     url?: string;
     socket?: { setTimeout?(ms: number): unknown; setNoDelay?(noDelay?: boolean): unknown } | null;
   };
-  outgoing: NodeResponseLike;
+  outgoing: NodeResponseLike & {
+    on(event: 'prefinish', listener: () => void): unknown;
+    removeListener(event: 'prefinish', listener: () => void): unknown;
+  };
 }
 
 /**
@@ -42,14 +45,19 @@ type HandOver = NonNullable<WebStreamTransportOptions['handOver']>;
  * algorithm (events are small writes, each to leave at once).
  *
  * The hand-over does two things:
- * - It ends the stream when the Node response closes, whatever the server did with our body. The
- *   bridge cancels a body it reads when the client leaves, but a body it never reads it never
- *   cancels: a response whose `writeHead` threw on a header Node refuses (it answers 500), or one a
- *   middleware replaced. The request's AbortSignal does not tell either: the bridge aborts it only
- *   when the response did not finish.
+ * - It ends the stream when the Node response ends before our body was handed over, whatever the
+ *   server did with the body. The bridge cancels a body it reads when the client leaves, but a
+ *   body it never reads it never cancels: a response whose `writeHead` threw on a header Node
+ *   refuses (it answers 500), or one a middleware replaced. The request's AbortSignal does not tell
+ *   either: the bridge aborts it only when the response did not finish. On HTTP/1 the response's
+ *   `prefinish` tells (Node emits it from `end()`, before a `destroy()` that may follow); it has no
+ *   other listener, where a third `close` listener would grow that list's array by 144 bytes for
+ *   the life of the response. On HTTP/2, `close`.
  * - On HTTP/1.1, once the bridge has sent the head and waits on our body, having written all it
  *   read, events go straight to the socket (`continueNodeResponse`), skipping the body stream and
  *   the bridge's read loop. Status and headers stay the bridge's, so middleware headers go out.
+ *   From then on no listener is needed: the bridge goes on reading the body, and cancels it when
+ *   the response closes.
  *
  * @param ourResponse the response the handler returned, once it exists
  */
@@ -64,9 +72,10 @@ export function nodeServerHandOver(
     incoming.socket?.setTimeout?.(0);
     incoming.socket?.setNoDelay?.(true);
   }
+  const ended = http1 ? 'prefinish' : 'close';
   return (handlers) => {
-    const onClose = disconnectOnClose(handlers);
-    outgoing.on('close', onClose);
+    const onEnded = disconnectOnEnd(handlers);
+    outgoing.on(ended as 'close', onEnded);
     let verdict: boolean | undefined;
     return () => {
       // Before the head is out the body is still being sniffed (the bridge reads up to 3 chunks
@@ -75,20 +84,19 @@ export function nodeServerHandOver(
       // Decided once, when the head is out and every middleware has run.
       verdict ??= sendsOurBody(c, ourResponse());
       const direct = verdict ? continueNodeResponse(outgoing, handlers) : undefined;
-      // The direct transport watches the response itself.
-      if (direct !== undefined) outgoing.removeListener('close', onClose);
+      if (direct !== undefined) outgoing.removeListener(ended as 'close', onEnded);
       return direct;
     };
   };
 }
 
 /**
- * The response's `close` listener, made out here so that it holds the stream's handlers only:
- * made inside `nodeServerHandOver` it would keep the whole Hono context alive with the stream.
- * After the stream ends the body closes and the bridge ends the response, so the listener goes
- * with the response; on a closed stream `onDisconnect` does nothing.
+ * The response's `prefinish` (or `close`) listener, made out here so that it holds the stream's
+ * handlers only: made inside `nodeServerHandOver` it would keep the whole Hono context alive with
+ * the stream. After the stream ends the body closes and the bridge ends the response, so the
+ * listener goes with the response; on a closed stream `onDisconnect` does nothing.
  */
-function disconnectOnClose(handlers: TransportHandlers): () => void {
+function disconnectOnEnd(handlers: TransportHandlers): () => void {
   return () => handlers.onDisconnect();
 }
 
