@@ -134,8 +134,6 @@ class NodeResponseTransport implements SSETransport, BurstSink {
   private backedUp = false;
   /** Whether `write` reported backpressure and the stream waits for `onDrain`. */
   private waitingForDrain = false;
-  /** Bytes held, kept and queued on the connection past which a direct `write` reports backpressure. */
-  private limit = MAX_BATCH_BYTES;
   /** Listens for `drain` while the connection is backed up; made the first time it is. */
   private drainListener: (() => void) | undefined;
   /**
@@ -159,18 +157,13 @@ class NodeResponseTransport implements SSETransport, BurstSink {
    */
   continueDirect(socket: DirectSocket, handlers: TransportHandlers): void {
     this.direct = socket;
-    this.listen(handlers);
+    this.handlers = handlers;
   }
 
   attach(handlers: TransportHandlers): void {
-    this.listen(handlers);
+    this.handlers = handlers;
     this.onClose = this.disconnected.bind(this);
     this.response.on('close', this.onClose);
-  }
-
-  private listen(handlers: TransportHandlers): void {
-    this.handlers = handlers;
-    this.limit = writeLimit(handlers, MAX_BATCH_BYTES);
   }
 
   open(headers: Record<string, string>): void {
@@ -189,7 +182,9 @@ class NodeResponseTransport implements SSETransport, BurstSink {
     this.batch.add(chunk);
     // The connection's own count (a socket's on the direct path: one getter, not the response's two).
     const queued = (this.direct ?? this.response).writableLength ?? 0;
-    if (queued + this.batch.bytes + (this.backlog === undefined ? 0 : this.backlog.bytes) < this.limit)
+    // Computed here rather than kept: one field less on every open stream.
+    const limit = this.handlers === undefined ? MAX_BATCH_BYTES : writeLimit(this.handlers, MAX_BATCH_BYTES);
+    if (queued + this.batch.bytes + (this.backlog === undefined ? 0 : this.backlog.bytes) < limit)
       return true;
     this.waitingForDrain = true;
     return false;
