@@ -3,11 +3,17 @@
 // scenario's memory per connection is the framework's own and how much is ssekit's. Each variant
 // runs in a child process started with --expose-gc.
 //
-//   node packages/bench/src/framework-memory.mjs [connections=3000]
+//   node packages/bench/src/framework-memory.mjs [connections=3000] [variant...]
+//
+// The last column is ssekit's own heap per connection: a `*-ssekit` variant minus its `*-bare` one
+// (`node-ssekit` minus `floor`), when both ran.
 import { fork } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+
+/** Rounds of 50 connections opened and closed before the baseline. */
+const WARM_UP_ROUNDS = Number(process.env.WARM ?? 10);
 
 const VARIANTS = [
   'floor',
@@ -137,7 +143,10 @@ async function measure(variant, count) {
   const child = fork(fileURLToPath(import.meta.url), ['--serve', variant], { execArgv: ['--expose-gc'] });
   const ask = () => new Promise((resolve) => child.once('message', resolve) && child.send('mem'));
   const { port } = await new Promise((resolve) => child.once('message', resolve));
-  for (const socket of await Promise.all(Array.from({ length: 50 }, () => open(port)))) socket.destroy();
+  // Enough requests that the code on the path is compiled and optimized before the baseline: what
+  // the JIT allocates while the connections are measured is noise of up to 0.1 KiB per connection.
+  for (let round = 0; round < WARM_UP_ROUNDS; round++)
+    for (const socket of await Promise.all(Array.from({ length: 50 }, () => open(port)))) socket.destroy();
   await new Promise((resolve) => setTimeout(resolve, 300));
   const before = await ask();
   const sockets = [];
@@ -152,10 +161,22 @@ async function measure(variant, count) {
 if (process.argv[2] === '--serve') await serve(process.argv[3]);
 else {
   const count = Number(process.argv[2] ?? 3000);
-  const results = [];
-  for (const variant of VARIANTS) results.push([variant, await measure(variant, count)]);
-  const floor = results[0][1];
-  console.log(`| variant (${count} idle connections) | heap KiB/conn | vs floor |\n| --- | ---: | ---: |`);
+  const asked = process.argv.slice(3);
+  const unknown = asked.filter((variant) => !VARIANTS.includes(variant));
+  if (unknown.length > 0)
+    throw new Error(`unknown variant ${unknown.join(', ')}; one of ${VARIANTS.join(', ')}`);
+  const results = new Map();
+  for (const variant of asked.length > 0 ? asked : VARIANTS)
+    results.set(variant, await measure(variant, count));
+  const floor = results.get('floor');
+  const ratio = (kib) => (floor === undefined ? '' : `${(kib / floor).toFixed(2)}×`);
+  const own = (variant, kib) => {
+    const bare = results.get(variant === 'node-ssekit' ? 'floor' : variant.replace('-ssekit', '-bare'));
+    return variant.endsWith('-ssekit') && bare !== undefined ? (kib - bare).toFixed(2) : '';
+  };
+  console.log(
+    `| variant (${count} idle connections) | heap KiB/conn | vs floor | ssekit's own KiB/conn |\n| --- | ---: | ---: | ---: |`,
+  );
   for (const [variant, kib] of results)
-    console.log(`| ${variant} | ${kib.toFixed(2)} | ${(kib / floor).toFixed(2)}× |`);
+    console.log(`| ${variant} | ${kib.toFixed(2)} | ${ratio(kib)} | ${own(variant, kib)} |`);
 }

@@ -16,8 +16,15 @@ export interface NodeBindingsLike {
     /** Path and query. */
     url?: string;
     socket?: { setTimeout?(ms: number): unknown; setNoDelay?(noDelay?: boolean): unknown } | null;
+    /** Set once the request has closed, or is about to emit `close`. */
+    readonly destroyed?: boolean;
+    on(event: 'close', listener: () => void): unknown;
+    removeListener(event: 'close', listener: () => void): unknown;
   };
-  outgoing: NodeResponseLike;
+  outgoing: NodeResponseLike & {
+    on(event: 'prefinish', listener: () => void): unknown;
+    removeListener(event: 'prefinish', listener: () => void): unknown;
+  };
 }
 
 /**
@@ -42,14 +49,19 @@ type HandOver = NonNullable<WebStreamTransportOptions['handOver']>;
  * algorithm (events are small writes, each to leave at once).
  *
  * The hand-over does two things:
- * - It ends the stream when the Node response closes, whatever the server did with our body. The
- *   bridge cancels a body it reads when the client leaves, but a body it never reads it never
- *   cancels: a response whose `writeHead` threw on a header Node refuses (it answers 500), or one a
- *   middleware replaced. The request's AbortSignal does not tell either: the bridge aborts it only
- *   when the response did not finish.
+ * - It ends the stream when the Node response ends before our body was handed over, whatever the
+ *   server did with the body. The bridge cancels a body it reads when the client leaves, but a
+ *   body it never reads it never cancels: a response whose `writeHead` threw on a header Node
+ *   refuses (it answers 500), or one a middleware replaced. The request's AbortSignal does not tell
+ *   either: the bridge aborts it only when the response did not finish. On HTTP/2 the response's
+ *   `close` tells. On HTTP/1, so as to add no listener to the response (a third `close` listener
+ *   grows that list's array by 144 bytes, a new event name its table by about 96, for the life of
+ *   the response), the request's `close` (see `disconnectWhenEnded`).
  * - On HTTP/1.1, once the bridge has sent the head and waits on our body, having written all it
  *   read, events go straight to the socket (`continueNodeResponse`), skipping the body stream and
  *   the bridge's read loop. Status and headers stay the bridge's, so middleware headers go out.
+ *   From then on no listener is needed: the bridge goes on reading the body, and cancels it when
+ *   the response closes.
  *
  * @param ourResponse the response the handler returned, once it exists
  */
@@ -65,31 +77,58 @@ export function nodeServerHandOver(
     incoming.socket?.setNoDelay?.(true);
   }
   return (handlers) => {
-    const onClose = disconnectOnClose(handlers);
-    outgoing.on('close', onClose);
+    if (!http1) {
+      outgoing.on('close', disconnectOnClose(handlers));
+      // No hand-over on HTTP/2: the listener goes with the response.
+      return () => undefined;
+    }
+    const onEnded = disconnectWhenEnded(handlers, outgoing);
+    // A request whose body a middleware read to its end has closed already.
+    if (incoming.destroyed === true) outgoing.on('prefinish', onEnded);
+    else incoming.on('close', onEnded);
     let verdict: boolean | undefined;
     return () => {
       // Before the head is out the body is still being sniffed (the bridge reads up to 3 chunks
       // to set a Content-Length) and bytes may not go to the socket.
-      if (!http1 || outgoing.headersSent !== true) return undefined;
+      if (outgoing.headersSent !== true) return undefined;
       // Decided once, when the head is out and every middleware has run.
       verdict ??= sendsOurBody(c, ourResponse());
       const direct = verdict ? continueNodeResponse(outgoing, handlers) : undefined;
-      // The direct transport watches the response itself.
-      if (direct !== undefined) outgoing.removeListener('close', onClose);
+      if (direct !== undefined) {
+        incoming.removeListener('close', onEnded);
+        outgoing.removeListener('prefinish', onEnded);
+      }
       return direct;
     };
   };
 }
 
 /**
- * The response's `close` listener, made out here so that it holds the stream's handlers only:
- * made inside `nodeServerHandOver` it would keep the whole Hono context alive with the stream.
- * After the stream ends the body closes and the bridge ends the response, so the listener goes
- * with the response; on a closed stream `onDisconnect` does nothing.
+ * The HTTP/2 response's `close` listener. Made out here, as `disconnectWhenEnded`, so that it holds
+ * the stream's handlers only: made inside `nodeServerHandOver` it would keep the whole Hono context
+ * alive with the stream. On a closed stream `onDisconnect` does nothing.
  */
 function disconnectOnClose(handlers: TransportHandlers): () => void {
   return () => handlers.onDisconnect();
+}
+
+/**
+ * The HTTP/1 request's `close` listener. Node 20 and 24 close a GET request when its response
+ * ends or is destroyed (the 500 above is ended, then destroyed: its `finish` never comes on Node
+ * 24) and when the connection drops, never while the response is open. A request whose body was
+ * read to its end (a POST) closes as soon as it is read, though: from then on (or from the start,
+ * when a middleware read it before the stream opened) the response's `prefinish` tells, which Node
+ * emits from `end()`, before any `destroy()`.
+ */
+function disconnectWhenEnded(
+  handlers: TransportHandlers,
+  outgoing: NodeBindingsLike['outgoing'],
+): () => void {
+  const onEnded = () => {
+    if (outgoing.writableEnded === true || outgoing.destroyed === true) handlers.onDisconnect();
+    else outgoing.on('prefinish', onEnded);
+  };
+  return onEnded;
 }
 
 /**

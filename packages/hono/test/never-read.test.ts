@@ -19,8 +19,8 @@ interface Answer {
   localPort: number | undefined;
 }
 
-/** One request on `agent` (keep-alive, one socket), read to the end. */
-function ask(agent: Agent, url: string, method = 'GET'): Promise<Answer> {
+/** One request on `agent` (keep-alive, one socket), read to the end; `body` is sent with it. */
+function ask(agent: Agent, url: string, method = 'GET', body?: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, agent }, (res) => {
       const localPort = res.socket.localPort;
@@ -34,7 +34,7 @@ function ask(agent: Agent, url: string, method = 'GET'): Promise<Answer> {
     });
     req.on('error', reject);
     req.setTimeout(2000, () => req.destroy(new Error(`${method} ${url} got no complete answer in 2 s`)));
-    req.end();
+    req.end(body);
   });
 }
 
@@ -52,17 +52,22 @@ async function waitUntil(condition: () => boolean, withinMs: number): Promise<vo
   }
 }
 
-/** An app whose `/events` route joins a channel; `opened` lists the streams its handler got. */
-function channelApp(middleware?: MiddlewareHandler) {
+/**
+ * An app whose `/events` route (GET and POST) joins a channel; `opened` lists the streams its
+ * handler got. With `readBody` the handler reads the request body (to its end) after joining.
+ */
+function channelApp(middleware?: MiddlewareHandler, readBody = false) {
   const channel = createChannel();
   const opened: SSEStream[] = [];
   const app = new Hono();
   if (middleware) app.use(middleware);
-  app.get(
+  app.on(
+    ['GET', 'POST'],
     '/events',
-    sse((stream) => {
+    sse(async (stream, c) => {
       opened.push(stream);
       channel.add(stream);
+      if (readBody) await c.req.text();
     }),
   );
   app.get('/plain', (c) => c.text('plain'));
@@ -119,4 +124,30 @@ describe('sse() on @hono/node-server, when the server will not send the body', (
     expect(channel.size).toBe(0);
     expect(heartbeatStats()).toEqual(baseline);
   });
+
+  // The request closes once its body is read: its `close` no longer tells when the response ends.
+  for (const [who, middlewareReads] of [
+    ['a middleware read before the stream opened', true],
+    ['the handler read', false],
+  ] as const) {
+    it(`closes the stream of a POST whose body ${who}, when middleware replaces the response`, async () => {
+      const baseline = heartbeatStats();
+      const { app, channel, opened } = channelApp(async (c, next) => {
+        if (middlewareReads) await c.req.text();
+        await next();
+        // Once the handler has read the body: the request has closed before the response ends.
+        if (!middlewareReads) await waitUntil(() => opened.length === 1, 1000);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        c.res = new Response('replaced');
+      }, !middlewareReads);
+      const url = await start(app);
+      const agent = keepAliveAgent();
+      expect((await ask(agent, `${url}/events`, 'POST', 'hello')).body).toBe('replaced');
+      expect(opened).toHaveLength(1);
+      await waitUntil(() => opened[0]?.closed === true, 1000);
+      expect(opened[0]?.closeReason).toBe('client');
+      expect(channel.size).toBe(0);
+      expect(heartbeatStats()).toEqual(baseline);
+    });
+  }
 });

@@ -107,7 +107,9 @@ export function nodeResponseTransport(
  * @internal Goes on writing, straight to the socket, on a response whose head a fetch-to-Node bridge
  * (@hono/node-server) has sent from a web `Response` whose body it has written so far, so that
  * events skip the bridge's body stream. Returns `undefined` when that is not safe: the head has not
- * gone out, the body is not sent in plain chunks, or bytes of the response are still queued.
+ * gone out, the body is not sent in plain chunks, or bytes of the response are still queued. The
+ * transport does not watch the response: the bridge keeps reading the body, and the caller hears
+ * of the client leaving when the bridge cancels it (one `close` listener fewer on every response).
  */
 export function continueNodeResponse(
   response: NodeResponseLike,
@@ -132,33 +134,35 @@ class NodeResponseTransport implements SSETransport, BurstSink {
   private backedUp = false;
   /** Whether `write` reported backpressure and the stream waits for `onDrain`. */
   private waitingForDrain = false;
-  /** Bytes held, kept and queued on the connection past which a direct `write` reports backpressure. */
-  private limit = MAX_BATCH_BYTES;
   /** Listens for `drain` while the connection is backed up; made the first time it is. */
   private drainListener: (() => void) | undefined;
-  /** The response's `close` listener: a bound method, smaller than a closure on every open stream. */
-  private readonly onClose: () => void;
+  /**
+   * The response's `close` listener: a bound method, smaller than a closure on every open stream.
+   * None when the events continue a bridge's response, whose body reader hears of the client leaving.
+   */
+  private onClose: (() => void) | undefined;
 
   constructor(
     private readonly response: NodeResponseLike,
     private readonly socket: NodeSocketLike | undefined,
-  ) {
-    this.onClose = this.disconnected.bind(this);
-  }
+  ) {}
 
   private disconnected(): void {
     this.handlers?.onDisconnect();
   }
 
-  /** Writes directly from now on, to a response whose head was sent by someone else. */
+  /**
+   * Writes directly from now on, to a response whose head was sent by someone else. Adds no `close`
+   * listener: that someone reads the body these events skip, and cancels it when the client leaves.
+   */
   continueDirect(socket: DirectSocket, handlers: TransportHandlers): void {
     this.direct = socket;
-    this.attach(handlers);
+    this.handlers = handlers;
   }
 
   attach(handlers: TransportHandlers): void {
     this.handlers = handlers;
-    this.limit = writeLimit(handlers, MAX_BATCH_BYTES);
+    this.onClose = this.disconnected.bind(this);
     this.response.on('close', this.onClose);
   }
 
@@ -178,7 +182,9 @@ class NodeResponseTransport implements SSETransport, BurstSink {
     this.batch.add(chunk);
     // The connection's own count (a socket's on the direct path: one getter, not the response's two).
     const queued = (this.direct ?? this.response).writableLength ?? 0;
-    if (queued + this.batch.bytes + (this.backlog === undefined ? 0 : this.backlog.bytes) < this.limit)
+    // Computed here rather than kept: one field less on every open stream.
+    const limit = this.handlers === undefined ? MAX_BATCH_BYTES : writeLimit(this.handlers, MAX_BATCH_BYTES);
+    if (queued + this.batch.bytes + (this.backlog === undefined ? 0 : this.backlog.bytes) < limit)
       return true;
     this.waitingForDrain = true;
     return false;
@@ -257,7 +263,7 @@ class NodeResponseTransport implements SSETransport, BurstSink {
       this.writeBacklog();
     }
     this.backlog = undefined;
-    response.removeListener('close', this.onClose);
+    if (this.onClose !== undefined) response.removeListener('close', this.onClose);
     if (this.drainListener !== undefined)
       (this.direct ?? response).removeListener('drain', this.drainListener);
     this.handlers = undefined;
