@@ -24,13 +24,14 @@ export interface EventStreamReader {
 }
 
 /**
- * Requests `url` with `fetch` and reads its body as an event stream. Fails if no response
- * (status and headers) arrives within `timeoutMs`.
+ * Requests `url` with `fetch` (a GET unless `method` says otherwise) and reads its body as an
+ * event stream. Fails if no response (status and headers) arrives within `timeoutMs`.
  */
 export async function openEventStream(
   url: string,
   headers: Record<string, string> = {},
   timeoutMs = 3000,
+  method = 'GET',
 ): Promise<EventStreamReader> {
   const controller = new AbortController();
   const timer = setTimeout(
@@ -39,7 +40,7 @@ export async function openEventStream(
   );
   let response: Response;
   try {
-    response = await fetch(url, { headers, signal: controller.signal });
+    response = await fetch(url, { method, headers, signal: controller.signal });
   } finally {
     clearTimeout(timer);
   }

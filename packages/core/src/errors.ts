@@ -6,7 +6,8 @@ export type SSEErrorCode =
   | 'ERR_SSE_INVALID_RETRY'
   | 'ERR_SSE_UNSERIALIZABLE_DATA'
   | 'ERR_SSE_INVALID_OPTION'
-  | 'ERR_SSE_EVENT_TOO_LARGE';
+  | 'ERR_SSE_EVENT_TOO_LARGE'
+  | 'ERR_SSE_INVALID_STREAM_ID';
 
 /** The part of an event (or the option) a refused value was given for. */
 export type SSEField = 'data' | 'event' | 'id' | 'retry' | 'comment' | (string & {});

@@ -121,7 +121,7 @@ interface Entry {
 }
 
 /** UTF-8 length of a string without encoding it. */
-function utf8Length(text: string): number {
+export function utf8Length(text: string): number {
   let bytes = text.length;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);

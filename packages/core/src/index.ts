@@ -38,6 +38,26 @@ export type { EventStreamParser, ParsedEvent, ParserCallbacks, ParserOptions } f
 export { createParser } from './parse.js';
 export { parseEventStream } from './parse-stream.js';
 export type { PipeSource } from './pipe.js';
+export type { ResumablePosition } from './resumable/event-id.js';
+export { isStreamId, parseResumableEventId, resumableEventId } from './resumable/event-id.js';
+export type {
+  CreateResult,
+  LogChange,
+  LogEntry,
+  LogEvent,
+  LogPage,
+  ResumableLimits,
+  ResumableLog,
+  TerminalState,
+} from './resumable/log.js';
+export { memoryLog } from './resumable/memory-log.js';
+export type { NodeAnswerResponse } from './resumable/node-answer.js';
+export { answerNode } from './resumable/node-answer.js';
+export type { ResumableOptions } from './resumable/options.js';
+export { DEFAULT_END_EVENT, DEFAULT_GONE_EVENT } from './resumable/options.js';
+export type { Producer, ProducerContext } from './resumable/producer.js';
+export type { CancelResult, Resumable, ResumableAnswer, ResumableRoute } from './resumable/resumable.js';
+export { createResumable } from './resumable/resumable.js';
 export type { ClosableStream } from './run-handler.js';
 export { runHandler } from './run-handler.js';
 export type { CloseReason, SSEStream, StreamRequest } from './stream.js';

@@ -5,3 +5,10 @@ export * from '@ssekit/core';
 
 export type { SSEHandler, SSEHandlerOptions, SSEMiddleware, SSENext, SSERequestLike } from './middleware.js';
 export { sse } from './middleware.js';
+export type {
+  ResumableRequestLike,
+  ResumableRoutes,
+  ResumableRoutesOptions,
+  ResumableStart,
+} from './resumable.js';
+export { resumableRoutes } from './resumable.js';
