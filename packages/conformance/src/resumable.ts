@@ -7,13 +7,20 @@ import { createResumable, type Producer, type Resumable } from '@ssekit/core';
 import { EventSource } from 'eventsource';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { closeClients } from './cleanup.js';
-import type { RunningServer } from './harness.js';
 import { openEventStream } from './reader.js';
 
 /** What the start route's code decides, as every adapter's helper takes it. */
 export interface ResumableStartSpec {
   streamId: string;
   producer: Producer;
+}
+
+/** A running server of the adapter under test. */
+export interface ResumableServer {
+  /** Base URL, `http://127.0.0.1:PORT`, no trailing slash. */
+  url: string;
+  /** Stops the server, cutting the connections still open. */
+  close(): Promise<void>;
 }
 
 /** How an adapter's test mounts its resumable helper. */
@@ -25,7 +32,7 @@ export interface ResumableHarness {
    * `resumable`: `POST /chat` (its stream id and producer from `startOf(path and query)`),
    * `GET /chat/:id/stream` and `POST /chat/:id/cancel`.
    */
-  start(resumable: Resumable, startOf: (url: string) => ResumableStartSpec): Promise<RunningServer>;
+  start(resumable: Resumable, startOf: (url: string) => ResumableStartSpec): Promise<ResumableServer>;
 }
 
 /** A fake model: `count` tokens `t0`, `t1`... one every `everyMs`, stopping when its signal aborts. */
@@ -38,11 +45,15 @@ function tokens(count: number, everyMs: number) {
     for (let i = 0; i < count && !signal.aborted; i++) {
       await send(`t${i}`);
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, everyMs);
-        signal.addEventListener('abort', () => {
+        const stop = () => {
           clearTimeout(timer);
           resolve();
-        });
+        };
+        const timer = setTimeout(() => {
+          signal.removeEventListener('abort', stop);
+          resolve();
+        }, everyMs);
+        signal.addEventListener('abort', stop, { once: true });
       });
     }
     seen.finished = !signal.aborted;
@@ -59,8 +70,8 @@ export function describeResumable(harness: ResumableHarness): void {
   describe(`resumable: ${harness.name}`, () => {
     const producers = new Map<string, Producer>();
     const resumable = createResumable({ ttl: 60_000 });
-    let running: RunningServer | undefined;
-    const base = () => (running as RunningServer).url;
+    let running: ResumableServer | undefined;
+    const base = () => (running as ResumableServer).url;
     const newStream = (producer: Producer) => {
       const id = `s${++streams}-${Math.random().toString(36).slice(2, 8)}`;
       producers.set(id, producer);

@@ -54,7 +54,7 @@ export type { McpEventStore, McpEventStoreOptions } from './resumable/mcp-event-
 export { mcpEventStore } from './resumable/mcp-event-store.js';
 export { memoryLog } from './resumable/memory-log.js';
 export type { NodeAnswerResponse } from './resumable/node-answer.js';
-export { answerNode } from './resumable/node-answer.js';
+export { nodeAnswer } from './resumable/node-answer.js';
 export type { ResumableOptions } from './resumable/options.js';
 export { DEFAULT_END_EVENT, DEFAULT_GONE_EVENT } from './resumable/options.js';
 export type { Producer, ProducerContext } from './resumable/producer.js';

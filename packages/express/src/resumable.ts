@@ -1,6 +1,6 @@
 import {
-  answerNode,
   type NodeAnswerResponse,
+  nodeAnswer,
   type Producer,
   type Resumable,
   type ResumableRoute,
@@ -74,8 +74,9 @@ export function resumableRoutes<
     next: SSENext,
     route: () => ResumableRoute | Promise<ResumableRoute>,
   ) => {
-    (async () =>
-      answerNode(resumable, await route(), req, res, streamOptions, req.originalUrl ?? req.url))().catch(
+    const url = req.originalUrl ?? req.url;
+    (async () => nodeAnswer(resumable, await route(), req, streamOptions, url))().then(
+      (write) => write(res),
       next,
     );
   };

@@ -4,3 +4,4 @@
  */
 export type { RespondOptions } from './respond.js';
 export { reportFailure, respondWithEventStream } from './respond.js';
+export { answerRequest } from './resumable.js';

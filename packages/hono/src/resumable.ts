@@ -1,0 +1,71 @@
+import {
+  type Producer,
+  type Resumable,
+  type ResumableRoute,
+  type SSEOptions,
+  validateSSEOptions,
+} from '@ssekit/core';
+import { answerRequest } from '@ssekit/fetch/internal';
+import type { Context, Handler } from 'hono';
+
+/** What the start route's code decides: the new stream's id and what produces it. */
+export interface ResumableStart {
+  /** The stream id: 1-200 of `A-Z a-z 0-9 _ - . ~` (a UUID fits). */
+  readonly streamId: string;
+  /** Runs once per stream id, in the background; see `Producer`. */
+  readonly producer: Producer;
+}
+
+/** Options of `resumableRoutes`: the event streams' options plus where the stream id is. */
+export interface ResumableRoutesOptions extends SSEOptions {
+  /** Reads the stream id of the `resume` and `cancel` routes. Default: `c.req.param('id')`. */
+  streamId?: (c: Context) => string;
+}
+
+/** The three Hono handlers of a resumable stream. */
+export interface ResumableRoutes {
+  /** `POST /chat`: starts the stream (once per id) and streams it. */
+  readonly start: Handler;
+  /** `GET /chat/:id/stream`: follows the stream from the request's Last-Event-ID; 404 once gone. */
+  readonly resume: Handler;
+  /** `POST /chat/:id/cancel`: stops it; 200 `{"cancelled":true|false}`, 404 once gone. */
+  readonly cancel: Handler;
+}
+
+/**
+ * Hono handlers for a resumable stream (see `createResumable`): a generation that outlives its
+ * connection, that any number of clients follow and resume, and that stops only on cancel. They
+ * answer as `@ssekit/fetch` does, so they run wherever Hono runs.
+ *
+ * ```ts
+ * const answers = createResumable();
+ * const chat = resumableRoutes(answers, async (c) => {
+ *   const { id, prompt } = await c.req.json();
+ *   return { streamId: id, producer: ({ signal }) => generateTokens(prompt, signal) };
+ * });
+ * app.post('/chat', chat.start);
+ * app.get('/chat/:id/stream', chat.resume);
+ * app.post('/chat/:id/cancel', chat.cancel);
+ * ```
+ *
+ * What `start` throws or rejects with (an invalid stream id: `SSEFieldError`) goes to Hono's
+ * `onError`: nothing has been sent yet.
+ *
+ * @throws SSERangeError / SSEFieldError here, when called, for an invalid option
+ */
+export function resumableRoutes(
+  resumable: Resumable,
+  start: (c: Context) => ResumableStart | Promise<ResumableStart>,
+  options: ResumableRoutesOptions = {},
+): ResumableRoutes {
+  const { streamId = (c: Context) => c.req.param('id') ?? '', ...streamOptions } = options;
+  validateSSEOptions(streamOptions);
+  // With `export default app` or `Bun.serve({ fetch: app.fetch })` Hono's env is the Bun server.
+  const answer = (c: Context, route: ResumableRoute) =>
+    answerRequest(resumable, route, c.req.raw, streamOptions, c.env);
+  return {
+    start: async (c) => answer(c, { kind: 'start', ...(await start(c)) }),
+    resume: (c) => answer(c, { kind: 'resume', streamId: streamId(c) }),
+    cancel: (c) => answer(c, { kind: 'cancel', streamId: streamId(c) }),
+  };
+}
