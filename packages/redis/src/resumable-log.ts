@@ -192,10 +192,14 @@ class RedisResumableLog implements ResumableLog {
     return this.closing;
   }
 
-  /** The state a watcher is told after (re)subscribing. */
-  private async state(id: string): Promise<LogChange | undefined> {
+  /**
+   * The state a watcher is told after (re)subscribing. A stream gone meanwhile (expired, or Redis
+   * restarted without its data) is told as `last: 0`: a hint like any other, on which the watcher
+   * reads, and finds it gone.
+   */
+  private async state(id: string): Promise<LogChange> {
     const page = await this.read(id, { after: Number.MAX_SAFE_INTEGER - 1, limit: 1 });
-    if (page.kind === 'gone') return undefined;
+    if (page.kind === 'gone') return { last: 0 };
     return page.terminal ? { last: page.last, terminal: page.terminal } : { last: page.last };
   }
 

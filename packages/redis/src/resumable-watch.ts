@@ -1,8 +1,8 @@
 import type { LogChange, TerminalState } from '@ssekit/core';
 import type { Redis } from 'ioredis';
 
-/** Reads the current state of a stream, for a hint after (re)subscribing; `undefined` if gone. */
-export type StateReader = (id: string) => Promise<LogChange | undefined>;
+/** Reads the current state of a stream, for a hint after (re)subscribing. */
+export type StateReader = (id: string) => Promise<LogChange>;
 
 /**
  * This instance's one pub/sub subscriber: one `SUBSCRIBE` per watched stream, however many local
@@ -63,8 +63,7 @@ export class Watchers {
         await this.subscriber.unsubscribe(this.channelOf(id));
         return;
       }
-      const state = await this.readState(id);
-      if (state) this.notify(id, state);
+      this.notify(id, await this.readState(id));
     } catch (error) {
       this.report(error);
     }
