@@ -1,6 +1,7 @@
 import { invalidOption } from '../check-option.js';
-import { parseResumableEventId, resumableEventId } from './event-id.js';
-import type { LogPage, ResumableLimits, ResumableLog } from './log.js';
+import { checkStreamId, parseResumableEventId, resumableEventId } from './event-id.js';
+import type { LogPage, ResumableLog } from './log.js';
+import { type ResumableOptions, resolveResumableOptions } from './options.js';
 
 /**
  * The shape of `EventStore` in `@modelcontextprotocol/sdk` (its Streamable HTTP server transport's
@@ -21,31 +22,24 @@ export interface McpEventStore {
   ): Promise<string>;
 }
 
-/** Options of `mcpEventStore`. */
-export interface McpEventStoreOptions {
+/**
+ * Options of `mcpEventStore`: the limits of each stream, as `createResumable` takes them and with
+ * its defaults (`maxEvents`, `maxBytes`, `ttl` counted from the response, `maxDuration`), and a scope.
+ */
+export interface McpEventStoreOptions
+  extends Pick<ResumableOptions, 'maxEvents' | 'maxBytes' | 'ttl' | 'maxDuration'> {
   /**
    * Prepended (with a `.`) to the SDK's stream ids to make the log's. The SDK names every session's
    * standalone GET stream alike (`_GET_stream`), so a store shared by several sessions gives each its
    * own scope (the session id, say). Characters `A-Z a-z 0-9 _ - ~`. Default: none.
    */
   scope?: string;
-  /**
-   * The limits of each stream (see `ResumableLimits`). Defaults: 10 000 events, 8 MiB, a TTL of
-   * 5 minutes after the response, and a maximum duration of 1 hour.
-   */
-  limits?: Partial<ResumableLimits>;
 }
 
 /** The SDK's id for a session's standalone GET stream (server/webStandardStreamableHttp, SDK 1.x): it never ends. */
 const STANDALONE_STREAM = '_GET_stream';
 const PAGE = 256;
 const SCOPE = /^[A-Za-z0-9_~-]{1,100}$/;
-const DEFAULT_LIMITS: ResumableLimits = {
-  maxEvents: 10_000,
-  maxBytes: 8 * 1024 * 1024,
-  ttl: 300_000,
-  maxDuration: 3_600_000,
-};
 
 /**
  * An MCP `EventStore` on a `ResumableLog`: with `memoryLog()` for one instance, with
@@ -53,14 +47,15 @@ const DEFAULT_LIMITS: ResumableLimits = {
  * Each SDK stream is one resumable stream; its event ids are the log's (`<stream>:<generation>:<seq>`),
  * so an id alone finds its stream, on any instance. A request's stream ends when its JSON-RPC
  * response is stored (the protocol, from 2025-06-18, carries one request per POST), and then
- * stays readable for `limits.ttl`.
+ * stays readable for `ttl`.
  *
  * A resume of a request's stream follows it until the response is stored, wherever the request
  * runs: the SDK sends the response headers only once `replayEventsAfter` resolves, so a client
  * resuming mid-request receives what was missed and what follows, together, when the response is
- * stored. Events trimmed by `limits` are skipped.
+ * stored. Events trimmed by `maxEvents` / `maxBytes` are skipped.
  *
- * @throws SSEFieldError (`ERR_SSE_INVALID_OPTION`) for a scope outside `A-Z a-z 0-9 _ - ~`.
+ * @throws SSEFieldError / SSERangeError (`ERR_SSE_INVALID_OPTION`) for a scope outside
+ * `A-Z a-z 0-9 _ - ~` or a limit out of range.
  *
  * @example
  * const transport = new StreamableHTTPServerTransport({
@@ -69,11 +64,11 @@ const DEFAULT_LIMITS: ResumableLimits = {
  * });
  */
 export function mcpEventStore(log: ResumableLog, options: McpEventStoreOptions = {}): McpEventStore {
-  const { scope } = options;
+  const { scope, maxEvents, maxBytes, ttl, maxDuration } = options;
   if (scope !== undefined && (typeof scope !== 'string' || !SCOPE.test(scope))) {
     throw invalidOption('scope', scope, '1 to 100 characters of A-Z a-z 0-9 _ - ~', 'type');
   }
-  const limits: ResumableLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const { limits } = resolveResumableOptions({ log, maxEvents, maxBytes, ttl, maxDuration });
   const prefix = scope === undefined ? '' : `${scope}.`;
   /** The generation of each stream this store writes to; a request's is dropped once it ends. */
   const generations = new Map<string, string>();
@@ -93,6 +88,8 @@ export function mcpEventStore(log: ResumableLog, options: McpEventStoreOptions =
   }
 
   async function store(id: string, message: object): Promise<string> {
+    // The SDK's ids (UUIDs, `_GET_stream`) fit; anything else could not come back in an event id.
+    checkStreamId(id);
     const data = JSON.stringify(message);
     let { generation, seq } = await appendTo(id, data, false);
     // The stream ended or expired meanwhile (a standalone stream past its duration): start it anew.
