@@ -11,10 +11,17 @@ export interface EventClient {
   leave(): void;
 }
 
-/** Requests `url` with `fetch` and reads its body with core's spec parser, one event at a time. */
-export async function connect(url: string, headers: Record<string, string> = {}): Promise<EventClient> {
+/**
+ * Requests `url` with `fetch` (a GET unless `method` says otherwise) and reads its body with core's
+ * spec parser, one event at a time.
+ */
+export async function connect(
+  url: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<EventClient> {
   const controller = new AbortController();
-  const response = await fetch(url, { headers, signal: controller.signal });
+  const response = await fetch(url, { method, headers, signal: controller.signal });
   if (!response.body) throw new Error(`no body from ${url}`);
   const events = parseEventStream(response.body);
   const next = async () => {
