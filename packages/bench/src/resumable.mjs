@@ -65,7 +65,10 @@ async function server() {
     if (path === '/stats') {
       globalThis.gc();
       const { rss, heapUsed, arrayBuffers } = process.memoryUsage();
-      return res.end(JSON.stringify({ rss, heapUsed, arrayBuffers, cancelAt, abortAt }));
+      const { user, system } = process.cpuUsage();
+      return res.end(
+        JSON.stringify({ rss, heapUsed, arrayBuffers, cancelAt, abortAt, cpuMs: (user + system) / 1000 }),
+      );
     }
     let route;
     if (chat === 'chat' && id === undefined) route = { kind: 'start', streamId: query.slice(3), producer };
@@ -136,10 +139,9 @@ async function main() {
   }
 
   function generation(n) {
-    const opened = fetch(`${base}/chat?id=g${n}`, {
-      method: 'POST',
-      signal: (controllers[n] = new AbortController()).signal,
-    });
+    const controller = new AbortController();
+    controllers[n] = controller;
+    const opened = fetch(`${base}/chat?id=g${n}`, { method: 'POST', signal: controller.signal });
     return { opened, promise: opened.then((response) => follow(n, response)) };
   }
   const controllers = [];
@@ -244,6 +246,10 @@ async function main() {
   );
   console.log(
     `| cancel request received → producer's signal aborted, p50 / p99 | ${ms(pct(abortDelays, 50))} / ${ms(pct(abortDelays, 99))} |`,
+  );
+  const cpuPerToken = ((done.cpuMs - idle.cpuMs) * 1000) / latencies.length;
+  console.log(
+    `| server CPU per token delivered (independent of the machine's load) | ${cpuPerToken.toFixed(1)} µs |`,
   );
   console.log(`| readers with a token lost or repeated | ${duplicatesOrLosses} |`);
 }

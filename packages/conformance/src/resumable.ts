@@ -3,17 +3,11 @@
  * helper passes (reload mid-answer, a second reader, cancel, leaving, gone). An adapter's test file
  * calls `describeResumable` with a harness that mounts its helper's three routes.
  */
-import { createResumable, type Producer, type Resumable } from '@ssekit/core';
+import { createResumable, type Producer, type Resumable, type ResumableStart } from '@ssekit/core';
 import { EventSource } from 'eventsource';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { closeClients } from './cleanup.js';
 import { openEventStream } from './reader.js';
-
-/** What the start route's code decides, as every adapter's helper takes it. */
-export interface ResumableStartSpec {
-  streamId: string;
-  producer: Producer;
-}
 
 /** A running server of the adapter under test. */
 export interface ResumableServer {
@@ -32,7 +26,7 @@ export interface ResumableHarness {
    * `resumable`: `POST /chat` (its stream id and producer from `startOf(path and query)`),
    * `GET /chat/:id/stream` and `POST /chat/:id/cancel`.
    */
-  start(resumable: Resumable, startOf: (url: string) => ResumableStartSpec): Promise<ResumableServer>;
+  start(resumable: Resumable, startOf: (url: string) => ResumableStart): Promise<ResumableServer>;
 }
 
 /** A fake model: `count` tokens `t0`, `t1`... one every `everyMs`, stopping when its signal aborts. */
@@ -152,7 +146,7 @@ export function describeResumable(harness: ResumableHarness): void {
         });
       }
       // The same instance: the log tells the producer in the cancel request's own tick.
-      expect((seen.abortedAt as number) - cancelledAt).toBeLessThan(1000);
+      expect((seen.abortedAt as number) - cancelledAt).toBeLessThan(3000);
       const again = await fetch(`${base()}/chat/${id}/cancel`, { method: 'POST' });
       expect(await again.json()).toEqual({ cancelled: false });
     });

@@ -60,6 +60,7 @@ export { DEFAULT_END_EVENT, DEFAULT_GONE_EVENT } from './resumable/options.js';
 export type { Producer, ProducerContext } from './resumable/producer.js';
 export type { CancelResult, Resumable, ResumableAnswer, ResumableRoute } from './resumable/resumable.js';
 export { createResumable } from './resumable/resumable.js';
+export type { ResumableHandlers, ResumableRoutesOptions, ResumableStart } from './resumable/routes.js';
 export type { ClosableStream } from './run-handler.js';
 export { runHandler } from './run-handler.js';
 export type { CloseReason, SSEStream, StreamRequest } from './stream.js';

@@ -5,10 +5,5 @@ export * from '@ssekit/core';
 
 export type { SSEHandler, SSEHandlerOptions, SSEMiddleware, SSENext, SSERequestLike } from './middleware.js';
 export { sse } from './middleware.js';
-export type {
-  ResumableRequestLike,
-  ResumableRoutes,
-  ResumableRoutesOptions,
-  ResumableStart,
-} from './resumable.js';
+export type { ResumableRequestLike } from './resumable.js';
 export { resumableRoutes } from './resumable.js';

@@ -1,10 +1,11 @@
 import {
   type NodeAnswerResponse,
   nodeAnswer,
-  type Producer,
   type Resumable,
+  type ResumableHandlers,
   type ResumableRoute,
-  type SSEOptions,
+  type ResumableRoutesOptions,
+  type ResumableStart,
   validateSSEOptions,
 } from '@ssekit/core';
 import type { SSENext, SSERequestLike } from './middleware.js';
@@ -12,31 +13,6 @@ import type { SSENext, SSERequestLike } from './middleware.js';
 /** A request with the route parameters Express parsed. */
 export interface ResumableRequestLike extends SSERequestLike {
   readonly params?: { readonly [name: string]: string | undefined } | undefined;
-}
-
-/** What the start route's code decides: the new stream's id and what produces it. */
-export interface ResumableStart {
-  /** The stream id: 1-200 of `A-Z a-z 0-9 _ - . ~` (a UUID fits). */
-  readonly streamId: string;
-  /** Runs once per stream id, in the background; see `Producer`. */
-  readonly producer: Producer;
-}
-
-/** Options of `resumableRoutes`: the event streams' options plus where the stream id is. */
-export interface ResumableRoutesOptions<Req extends ResumableRequestLike = ResumableRequestLike>
-  extends SSEOptions {
-  /** Reads the stream id of the `resume` and `cancel` routes. Default: `req.params.id`. */
-  streamId?: (req: Req) => string;
-}
-
-/** The three Express handlers of a resumable stream. */
-export interface ResumableRoutes<Req extends ResumableRequestLike, Res extends NodeAnswerResponse> {
-  /** `POST /chat`: starts the stream (once per id) and streams it. */
-  start(req: Req, res: Res, next: SSENext): void;
-  /** `GET /chat/:id/stream`: follows the stream from the request's Last-Event-ID; 404 once gone. */
-  resume(req: Req, res: Res, next: SSENext): void;
-  /** `POST /chat/:id/cancel`: stops it; 200 `{"cancelled":true|false}`, 404 once gone. */
-  cancel(req: Req, res: Res, next: SSENext): void;
 }
 
 /**
@@ -65,7 +41,7 @@ export function resumableRoutes<
   resumable: Resumable,
   start: (req: Req, res: Res) => ResumableStart | Promise<ResumableStart>,
   options: ResumableRoutesOptions<Req> = {},
-): ResumableRoutes<Req, Res> {
+): ResumableHandlers<(req: Req, res: Res, next: SSENext) => void> {
   const { streamId = (req: Req) => req.params?.id ?? '', ...streamOptions } = options;
   validateSSEOptions(streamOptions);
   const answer = (

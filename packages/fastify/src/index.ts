@@ -7,10 +7,5 @@ export type { SSEFastifyHandler, SSERouteHandler } from './handler.js';
 export { sse } from './handler.js';
 export type { SSEErrorContext, SSEFastifyOptions } from './options.js';
 export { ssePlugin } from './plugin.js';
-export type {
-  ResumableRouteHandler,
-  ResumableRoutes,
-  ResumableRoutesOptions,
-  ResumableStart,
-} from './resumable.js';
+export type { ResumableRouteHandler } from './resumable.js';
 export { resumableRoutes } from './resumable.js';

@@ -2,40 +2,17 @@ import {
   type NodeAnswerResponse,
   type NodeRequestLike,
   nodeAnswer,
-  type Producer,
   type Resumable,
+  type ResumableHandlers,
   type ResumableRoute,
-  type SSEOptions,
+  type ResumableRoutesOptions,
+  type ResumableStart,
   validateSSEOptions,
 } from '@ssekit/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-/** What the start route's code decides: the new stream's id and what produces it. */
-export interface ResumableStart {
-  /** The stream id: 1-200 of `A-Z a-z 0-9 _ - . ~` (a UUID fits). */
-  readonly streamId: string;
-  /** Runs once per stream id, in the background; see `Producer`. */
-  readonly producer: Producer;
-}
-
-/** Options of `resumableRoutes`: the event streams' options plus where the stream id is. */
-export interface ResumableRoutesOptions extends SSEOptions {
-  /** Reads the stream id of the `resume` and `cancel` routes. Default: `request.params.id`. */
-  streamId?: (request: FastifyRequest) => string;
-}
-
 /** A Fastify route handler of a resumable stream. */
 export type ResumableRouteHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
-
-/** The three Fastify route handlers of a resumable stream. */
-export interface ResumableRoutes {
-  /** `POST /chat`: starts the stream (once per id) and streams it. */
-  readonly start: ResumableRouteHandler;
-  /** `GET /chat/:id/stream`: follows the stream from the request's Last-Event-ID; 404 once gone. */
-  readonly resume: ResumableRouteHandler;
-  /** `POST /chat/:id/cancel`: stops it; 200 `{"cancelled":true|false}`, 404 once gone. */
-  readonly cancel: ResumableRouteHandler;
-}
 
 /**
  * Fastify route handlers for a resumable stream (see `createResumable`): a generation that
@@ -61,8 +38,8 @@ export interface ResumableRoutes {
 export function resumableRoutes(
   resumable: Resumable,
   start: (request: FastifyRequest, reply: FastifyReply) => ResumableStart | Promise<ResumableStart>,
-  options: ResumableRoutesOptions = {},
-): ResumableRoutes {
+  options: ResumableRoutesOptions<FastifyRequest> = {},
+): ResumableHandlers<ResumableRouteHandler> {
   const {
     streamId = (request: FastifyRequest) => (request.params as { id?: string } | undefined)?.id ?? '',
     ...streamOptions

@@ -1,20 +1,12 @@
 import {
-  type Producer,
   type Resumable,
   type ResumableRoute,
+  type ResumableStart,
   readLastEventId,
   type SSEOptions,
   validateSSEOptions,
 } from '@ssekit/core';
 import { reportFailure, respondWithEventStream } from './respond.js';
-
-/** What the start route's code decides: the new stream's id and what produces it. */
-export interface ResumableStart {
-  /** The stream id: 1-200 of `A-Z a-z 0-9 _ - . ~` (a UUID fits). */
-  readonly streamId: string;
-  /** Runs once per stream id, in the background; see `Producer`. */
-  readonly producer: Producer;
-}
 
 /**
  * The three route handlers of a resumable stream, for any fetch-style server (Next.js route

@@ -2,5 +2,4 @@
 export * from '@ssekit/core';
 export type { SSEHandler, SSEHandlerOptions } from './handler.js';
 export { sse, sseResponse } from './handler.js';
-export type { ResumableRoutes, ResumableRoutesOptions, ResumableStart } from './resumable.js';
 export { resumableRoutes } from './resumable.js';

@@ -1,36 +1,13 @@
 import {
-  type Producer,
   type Resumable,
+  type ResumableHandlers,
   type ResumableRoute,
-  type SSEOptions,
+  type ResumableRoutesOptions,
+  type ResumableStart,
   validateSSEOptions,
 } from '@ssekit/core';
 import { answerRequest } from '@ssekit/fetch/internal';
 import type { Context, Handler } from 'hono';
-
-/** What the start route's code decides: the new stream's id and what produces it. */
-export interface ResumableStart {
-  /** The stream id: 1-200 of `A-Z a-z 0-9 _ - . ~` (a UUID fits). */
-  readonly streamId: string;
-  /** Runs once per stream id, in the background; see `Producer`. */
-  readonly producer: Producer;
-}
-
-/** Options of `resumableRoutes`: the event streams' options plus where the stream id is. */
-export interface ResumableRoutesOptions extends SSEOptions {
-  /** Reads the stream id of the `resume` and `cancel` routes. Default: `c.req.param('id')`. */
-  streamId?: (c: Context) => string;
-}
-
-/** The three Hono handlers of a resumable stream. */
-export interface ResumableRoutes {
-  /** `POST /chat`: starts the stream (once per id) and streams it. */
-  readonly start: Handler;
-  /** `GET /chat/:id/stream`: follows the stream from the request's Last-Event-ID; 404 once gone. */
-  readonly resume: Handler;
-  /** `POST /chat/:id/cancel`: stops it; 200 `{"cancelled":true|false}`, 404 once gone. */
-  readonly cancel: Handler;
-}
 
 /**
  * Hono handlers for a resumable stream (see `createResumable`): a generation that outlives its
@@ -56,8 +33,8 @@ export interface ResumableRoutes {
 export function resumableRoutes(
   resumable: Resumable,
   start: (c: Context) => ResumableStart | Promise<ResumableStart>,
-  options: ResumableRoutesOptions = {},
-): ResumableRoutes {
+  options: ResumableRoutesOptions<Context> = {},
+): ResumableHandlers<Handler> {
   const { streamId = (c: Context) => c.req.param('id') ?? '', ...streamOptions } = options;
   validateSSEOptions(streamOptions);
   // With `export default app` or `Bun.serve({ fetch: app.fetch })` Hono's env is the Bun server.

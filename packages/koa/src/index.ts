@@ -5,5 +5,4 @@ export * from '@ssekit/core';
 
 export type { SSEKoaHandler, SSEKoaOptions } from './middleware.js';
 export { sse } from './middleware.js';
-export type { ResumableRoutes, ResumableRoutesOptions, ResumableStart } from './resumable.js';
 export { resumableRoutes } from './resumable.js';

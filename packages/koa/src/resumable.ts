@@ -1,36 +1,13 @@
 import {
   nodeAnswer,
-  type Producer,
   type Resumable,
+  type ResumableHandlers,
   type ResumableRoute,
-  type SSEOptions,
+  type ResumableRoutesOptions,
+  type ResumableStart,
   validateSSEOptions,
 } from '@ssekit/core';
 import type { Context, Middleware } from 'koa';
-
-/** What the start route's code decides: the new stream's id and what produces it. */
-export interface ResumableStart {
-  /** The stream id: 1-200 of `A-Z a-z 0-9 _ - . ~` (a UUID fits). */
-  readonly streamId: string;
-  /** Runs once per stream id, in the background; see `Producer`. */
-  readonly producer: Producer;
-}
-
-/** Options of `resumableRoutes`: the event streams' options plus where the stream id is. */
-export interface ResumableRoutesOptions extends SSEOptions {
-  /** Reads the stream id of the `resume` and `cancel` routes. Default: `ctx.params.id` (`@koa/router`). */
-  streamId?: (ctx: Context) => string;
-}
-
-/** The three Koa middlewares of a resumable stream. */
-export interface ResumableRoutes {
-  /** `POST /chat`: starts the stream (once per id) and streams it. */
-  readonly start: Middleware;
-  /** `GET /chat/:id/stream`: follows the stream from the request's Last-Event-ID; 404 once gone. */
-  readonly resume: Middleware;
-  /** `POST /chat/:id/cancel`: stops it; 200 `{"cancelled":true|false}`, 404 once gone. */
-  readonly cancel: Middleware;
-}
 
 /**
  * Koa middlewares for a resumable stream (see `createResumable`): a generation that outlives its
@@ -55,8 +32,8 @@ export interface ResumableRoutes {
 export function resumableRoutes(
   resumable: Resumable,
   start: (ctx: Context) => ResumableStart | Promise<ResumableStart>,
-  options: ResumableRoutesOptions = {},
-): ResumableRoutes {
+  options: ResumableRoutesOptions<Context> = {},
+): ResumableHandlers<Middleware> {
   const {
     streamId = (ctx: Context) => (ctx as { params?: { id?: string } }).params?.id ?? '',
     ...streamOptions

@@ -52,13 +52,16 @@ export async function followStream(
         stream.send(JSON.stringify({ streamId }), { event: options.goneEvent });
         return;
       }
-      if (after < page.first - 1) {
-        // Trimmed: the client goes on from the oldest event kept, and the gap event's id says so.
-        stream.send(JSON.stringify({ lastEventId: start.lastEventId ?? null, reason: 'expired' }), {
+      // Trimmed (the client goes on from the oldest event kept), or a position this stream never
+      // reached (a forged id: it goes on from the newest): the gap event's id says from where.
+      const from = after < page.first - 1 ? page.first - 1 : Math.min(after, page.last);
+      if (from !== after) {
+        const reason = from < after ? 'unknown' : 'expired';
+        stream.send(JSON.stringify({ lastEventId: start.lastEventId ?? null, reason }), {
           event: options.gapEvent,
-          id: idOf(page.first - 1),
+          id: idOf(from),
         });
-        after = page.first - 1;
+        after = from;
       }
       let written: Promise<boolean> | undefined;
       for (const entry of page.entries) {

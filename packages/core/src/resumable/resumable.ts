@@ -3,6 +3,7 @@ import { checkStreamId, isStreamId, parseResumableEventId } from './event-id.js'
 import { type ResumableOptions, resolveResumableOptions } from './options.js';
 import { type Producer, runProducer } from './producer.js';
 import { followStream, type ReaderStart } from './reader.js';
+import type { ResumableStart } from './routes.js';
 
 /**
  * What a route answers, decided before any response is sent: either an event stream (`follow`
@@ -22,7 +23,7 @@ export type ResumableAnswer =
 /** One of the three routes of a resumable stream, as an adapter's helper names it. */
 export type ResumableRoute =
   /** `POST /chat`: creates the stream (once) and streams it. */
-  | { readonly kind: 'start'; readonly streamId: string; readonly producer: Producer }
+  | ({ readonly kind: 'start' } & ResumableStart)
   /** `GET /chat/:id/stream`: follows it from the request's Last-Event-ID. */
   | { readonly kind: 'resume'; readonly streamId: string }
   /** `POST /chat/:id/cancel`: stops it. */

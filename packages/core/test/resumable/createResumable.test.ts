@@ -151,14 +151,42 @@ describe('createResumable', () => {
     expect(datas(events.slice(1))).toEqual(['t15', 't16', 't17', 't18', 't19', '{"state":"done"}']);
   });
 
+  it('gives a reader whose id is ahead of the stream the gap event, then what follows the newest event', async () => {
+    const { producers, post, follow } = await setUp();
+    let release!: () => void;
+    producers.set('ahead', async ({ send }) => {
+      await send('a');
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      await send('b');
+    });
+    const first = await post('ahead');
+    const prefix = ((await first.next())?.lastEventId ?? '').replace(/:\d+$/, '');
+    const forged = await follow('ahead', `${prefix}:999`);
+    expect(await forged.next()).toMatchObject({
+      type: 'ssekit-gap',
+      lastEventId: `${prefix}:1`,
+      data: JSON.stringify({ lastEventId: `${prefix}:999`, reason: 'unknown' }),
+    });
+    release();
+    expect(datas(await forged.rest())).toEqual(['b', '{"state":"done"}']);
+  });
+
   it('answers 404 once a finished stream has passed its TTL', async () => {
-    const { producers, post, server } = await setUp({ ttl: 100 });
+    // Long enough to read the finished stream once more on a loaded machine, short enough to wait out.
+    const { producers, post, server } = await setUp({ ttl: 3000 });
     producers.set('brief', ({ send }) => send('x'));
     await (await post('brief')).rest();
-    expect((await fetch(`${server.url}/chat/brief/stream`)).status).toBe(200);
+    const ended = performance.now();
+    const within = await fetch(`${server.url}/chat/brief/stream`);
+    if (performance.now() - ended < 3000) expect(within.status).toBe(200);
+    await within.body?.cancel();
     await until(
       async () => ((await fetch(`${server.url}/chat/brief/stream`)).status === 404 ? true : undefined),
       'the stream to be gone',
+      10_000,
+      100,
     );
   });
 
