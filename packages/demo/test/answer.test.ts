@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { waitFor } from '@ssekit/test-kit';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type RedisServer, redisServerBinary, startRedisServer } from '../../redis/test/redis-server.js';
 import { type Demo, startDemo } from '../src/server.js';
 import { CHROMIUM, launchChromium, requireInstalled } from './helpers.js';
 
@@ -26,6 +27,14 @@ if (!mustRun) {
   );
 }
 
+const haveRedis = redisServerBinary !== undefined;
+if (mustRun && !haveRedis && process.env.CI !== 'true') {
+  console.warn(
+    '[demo] The two-instance answer test is skipped: redis-server is not installed. Install the Debian package `redis-server` (apt-get install redis-server) to run it.',
+  );
+}
+const demoOptions = { port: 0, tokenInterval: TOKEN_MS, tokenCount: TOKEN_COUNT, log: () => {} };
+
 /** `window.answer` of the page: what its EventSource delivered. */
 interface PageAnswer {
   id: string | null;
@@ -44,10 +53,7 @@ describe.runIf(mustRun)('the answer page in Chromium', () => {
       haveChromium,
       `no Chromium at ${CHROMIUM}: install the Debian package \`chromium\` (.ci/run does).`,
     );
-    [browser, demo] = await Promise.all([
-      launchChromium(),
-      startDemo({ port: 0, tokenInterval: TOKEN_MS, tokenCount: TOKEN_COUNT, log: () => {} }),
-    ]);
+    [browser, demo] = await Promise.all([launchChromium(), startDemo(demoOptions)]);
   });
 
   afterEach(async () => {
@@ -104,18 +110,19 @@ describe.runIf(mustRun)('the answer page in Chromium', () => {
     return id as string;
   }
 
-  const produced = (id: string): string[] => demo.answers.produced.get(id) ?? [];
+  /** The tokens the producer of answer `id` stored, on the instance `on` that runs it. */
+  const produced = (id: string, on = demo): string[] => on.answers.produced.get(id) ?? [];
 
   /**
-   * The page holds exactly the tokens the producer stored, each once, in order, with the ids
-   * `<answer id>:<generation>:1…n`, and shows them as its text.
+   * The page holds exactly the tokens the producer (on instance `on`) stored, each once, in order,
+   * with the ids `<answer id>:<generation>:1…n`, and shows them as its text.
    */
-  async function expectWholeAnswer(page: Page, id: string): Promise<void> {
+  async function expectWholeAnswer(page: Page, id: string, on = demo): Promise<void> {
     const { tokens } = await pageAnswer(page);
-    expect(tokens.map((token) => token.data)).toEqual(produced(id));
+    expect(tokens.map((token) => token.data)).toEqual(produced(id, on));
     const generation = tokens[0]?.id.split(':')[1];
     expect(tokens.map((token) => token.id)).toEqual(tokens.map((_, i) => `${id}:${generation}:${i + 1}`));
-    expect(await page.locator('#answer-text').textContent()).toBe(produced(id).join(''));
+    expect(await page.locator('#answer-text').textContent()).toBe(produced(id, on).join(''));
   }
 
   it(
@@ -188,5 +195,52 @@ describe.runIf(mustRun)('the answer page in Chromium', () => {
     const page = await openTab(`${demo.url}answer.html?id=never-started`);
     await reachState(page, 'gone');
     expect(await page.locator('#answer-state').textContent()).toBe('gone');
+  });
+
+  describe.runIf(haveRedis || process.env.CI === 'true')('two instances sharing Redis (REDIS_URL)', () => {
+    let redis: RedisServer;
+    let a: Demo;
+    let b: Demo;
+
+    beforeAll(async () => {
+      requireInstalled(
+        haveRedis,
+        'redis-server is not installed: install the Debian package `redis-server`.',
+      );
+      redis = await startRedisServer();
+      [a, b] = await Promise.all([
+        startDemo({ ...demoOptions, redis: redis.url }),
+        startDemo({ ...demoOptions, redis: redis.url }),
+      ]);
+    });
+
+    afterAll(async () => {
+      await Promise.all([a?.close(), b?.close()]);
+      await redis?.stop();
+    });
+
+    it(
+      'an answer started on A is followed on B, and Stop on B ends it on both and stops A',
+      async () => {
+        const onA = await openTab(`${a.url}answer.html`);
+        const id = await startAnswer(onA);
+        const onB = await openTab(`${b.url}answer.html?id=${id}`);
+        await reachTokens(onB, 1);
+        expect(a.answers.running.has(id)).toBe(true);
+        expect(b.answers.running.size).toBe(0);
+
+        await onB.locator('#stop').click();
+        await Promise.all([reachState(onA, 'cancelled'), reachState(onB, 'cancelled')]);
+        await waitFor(
+          () => !a.answers.running.has(id),
+          "A's producer still runs after Stop on B",
+          ANSWER_TIMEOUT,
+        );
+        expect(produced(id, a).length).toBeLessThan(TOKEN_COUNT);
+        await expectWholeAnswer(onA, id, a);
+        await expectWholeAnswer(onB, id, a);
+      },
+      TEST_TIMEOUT,
+    );
   });
 });
