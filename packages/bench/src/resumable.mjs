@@ -7,6 +7,11 @@
 //
 //   node packages/bench/src/resumable.mjs [generations=1000] [tokens=200]
 // Needs the built packages (`pnpm --filter @ssekit/core build`).
+//
+// Across instances: `REDIS_URL=redis://127.0.0.1:6379 node packages/bench/src/resumable.mjs ...`
+// (after `pnpm --filter @ssekit/redis build`) runs two server processes sharing Redis through
+// `redisResumableLog`: every generation starts (and its first reader reads) on A; the reloads
+// resume, and the cancels are sent, on B.
 import { fork } from 'node:child_process';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -23,15 +28,20 @@ else await main();
 
 async function server() {
   const { createResumable, nodeAnswer } = await import('@ssekit/core');
-  const resumable = createResumable();
+  const redis = process.env.REDIS_URL;
+  const log = redis
+    ? (await import('@ssekit/redis')).redisResumableLog({ redis, prefix: process.env.PREFIX })
+    : undefined;
+  const resumable = createResumable(log ? { log } : {});
   const tokens = Number(process.argv[3]);
-  const cancelAt = new Map();
-  const abortDelays = [];
+  // When this instance received each cancel, and when each producer it runs was aborted (epoch ms):
+  // the bench pairs them up, whichever instances they happened on.
+  const cancelAt = {};
+  const abortAt = {};
   const producer = ({ streamId, send, signal }) =>
     (async () => {
       signal.addEventListener('abort', () => {
-        const at = cancelAt.get(streamId);
-        if (at !== undefined) abortDelays.push(now() - at);
+        abortAt[streamId] = now();
       });
       for (let i = 0; i < tokens && !signal.aborted; i++) {
         // A token and the moment it was written (epoch ms, µs precision): the reader's receipt minus it is the latency.
@@ -57,14 +67,14 @@ async function server() {
       const { rss, heapUsed, arrayBuffers } = process.memoryUsage();
       const { user, system } = process.cpuUsage();
       return res.end(
-        JSON.stringify({ rss, heapUsed, arrayBuffers, abortDelays, cpuMs: (user + system) / 1000 }),
+        JSON.stringify({ rss, heapUsed, arrayBuffers, cancelAt, abortAt, cpuMs: (user + system) / 1000 }),
       );
     }
     let route;
     if (chat === 'chat' && id === undefined) route = { kind: 'start', streamId: query.slice(3), producer };
     else if (action === 'stream') route = { kind: 'resume', streamId: id };
     else if (action === 'cancel') {
-      cancelAt.set(id, now());
+      cancelAt[id] = now();
       route = { kind: 'cancel', streamId: id };
     }
     nodeAnswer(resumable, route, req).then(
@@ -82,21 +92,30 @@ async function server() {
 
 async function main() {
   const { parseEventStream } = await import('@ssekit/core');
-  const child = fork(fileURLToPath(import.meta.url), ['--server', String(TOKENS)], {
-    execArgv: ['--expose-gc'],
-  });
-  const { port } = await new Promise((resolve) => child.once('message', resolve));
-  const base = `http://127.0.0.1:${port}`;
+  const start = async () => {
+    const child = fork(fileURLToPath(import.meta.url), ['--server', String(TOKENS)], {
+      execArgv: ['--expose-gc'],
+      env: { ...process.env, PREFIX: `bench:${process.pid}:` },
+    });
+    const { port } = await new Promise((resolve) => child.once('message', resolve));
+    return { child, url: `http://127.0.0.1:${port}` };
+  };
+  const instances = process.env.REDIS_URL ? await Promise.all([start(), start()]) : [await start()];
+  // Generations start on A; reloads and cancels go to B (A itself when there is one instance).
+  const base = instances[0].url;
+  const other = (instances[1] ?? instances[0]).url;
   const stats = async () => (await fetch(`${base}/stats`)).json();
   const idle = await stats();
 
   const latencies = [];
+  /** Live tokens read on B after a reload there (two instances only): across instances. */
+  const otherLatencies = [];
   const resumeLatencies = [];
   const cancelLatencies = [];
   let duplicatesOrLosses = 0;
 
   /** Reads one response; returns the tokens seen, the last id, and the terminal event if any. */
-  async function read(response, controller, onToken) {
+  async function read(response, controller, onToken, into = latencies, since = 0) {
     const seen = [];
     let lastEventId;
     let end;
@@ -107,7 +126,8 @@ async function main() {
           break;
         }
         const [index, sentAt] = event.data.split(' ');
-        latencies.push(now() - Number(sentAt));
+        // Tokens written before `since` (a resume's backlog) waited for the reader, not for the library.
+        if (Number(sentAt) >= since) into.push(now() - Number(sentAt));
         seen.push(Number(index));
         lastEventId = event.lastEventId;
         onToken?.(seen.length);
@@ -138,14 +158,20 @@ async function main() {
       await new Promise((resolve) => setTimeout(resolve, 500)); // a reload takes a moment
       const started = now();
       const again = new AbortController();
-      const resumed = await fetch(`${base}/chat/${id}/stream`, {
+      const resumed = await fetch(`${other}/chat/${id}/stream`, {
         headers: { 'last-event-id': first.lastEventId },
         signal: again.signal,
       });
       let firstAt;
-      const rest = await read(resumed, again, (count) => {
-        if (count === 1) firstAt = now();
-      });
+      const rest = await read(
+        resumed,
+        again,
+        (count) => {
+          if (count === 1) firstAt = now();
+        },
+        other === base ? latencies : otherLatencies,
+        other === base ? 0 : started,
+      );
       resumeLatencies.push(firstAt - started);
       tokens = [...first.seen, ...rest.seen];
       if (tokens.length !== TOKENS || tokens.some((token, i) => token !== i)) duplicatesOrLosses++;
@@ -154,7 +180,7 @@ async function main() {
       const result = await read(response, controller, (count) => {
         if (count === Math.floor(TOKENS * 0.3)) {
           cancelled = now();
-          fetch(`${base}/chat/${id}/cancel`, { method: 'POST' }).then((r) => r.text());
+          fetch(`${other}/chat/${id}/cancel`, { method: 'POST' }).then((r) => r.text());
         }
       });
       cancelLatencies.push(result.end.at - cancelled);
@@ -180,7 +206,14 @@ async function main() {
   await all;
   const elapsed = now() - started;
   const done = await stats();
-  child.kill();
+  const cancels = Object.assign(
+    {},
+    ...(await Promise.all(instances.map(async ({ url }) => (await fetch(`${url}/stats`)).json()))).map(
+      (s) => s.cancelAt,
+    ),
+  );
+  const abortDelays = Object.entries(cancels).map(([id, at]) => done.abortAt[id] - at);
+  for (const { child } of instances) child.kill();
 
   const pct = (values, p) => {
     const sorted = [...values].sort((a, b) => a - b);
@@ -189,7 +222,7 @@ async function main() {
   const ms = (value) => `${value.toFixed(2)} ms`;
   const mib = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
   console.log(
-    `| ${GENERATIONS} generations × ${TOKENS} tokens at 20 tokens/s, one instance (${(elapsed / 1000).toFixed(1)} s) | |`,
+    `| ${GENERATIONS} generations × ${TOKENS} tokens at 20 tokens/s, ${instances.length === 1 ? 'one instance' : 'two instances sharing Redis (reloads and cancels on the other)'} (${(elapsed / 1000).toFixed(1)} s) | |`,
   );
   console.log('|---|---|');
   console.log(
@@ -200,6 +233,11 @@ async function main() {
   console.log(
     `| send → reader receipt, p50 / p99 (${latencies.length} tokens) | ${ms(pct(latencies, 50))} / ${ms(pct(latencies, 99))} |`,
   );
+  if (otherLatencies.length > 0) {
+    console.log(
+      `| send on A → receipt by a reader on B, p50 / p99 (${otherLatencies.length} tokens) | ${ms(pct(otherLatencies, 50))} / ${ms(pct(otherLatencies, 99))} |`,
+    );
+  }
   console.log(
     `| resume (request → first missed token), p50 / p99 (${resumeLatencies.length} reloads) | ${ms(pct(resumeLatencies, 50))} / ${ms(pct(resumeLatencies, 99))} |`,
   );
@@ -207,7 +245,7 @@ async function main() {
     `| cancel request → reader's terminal event, p50 / p99 (${cancelLatencies.length}) | ${ms(pct(cancelLatencies, 50))} / ${ms(pct(cancelLatencies, 99))} |`,
   );
   console.log(
-    `| cancel request received → producer's signal aborted, p50 / p99 | ${ms(pct(done.abortDelays, 50))} / ${ms(pct(done.abortDelays, 99))} |`,
+    `| cancel request received → producer's signal aborted, p50 / p99 | ${ms(pct(abortDelays, 50))} / ${ms(pct(abortDelays, 99))} |`,
   );
   const cpuPerToken = ((done.cpuMs - idle.cpuMs) * 1000) / latencies.length;
   console.log(

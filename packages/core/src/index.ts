@@ -51,6 +51,8 @@ export type {
   ResumableLog,
   TerminalState,
 } from './resumable/log.js';
+export type { McpEventStore, McpEventStoreOptions } from './resumable/mcp-event-store.js';
+export { mcpEventStore } from './resumable/mcp-event-store.js';
 export { memoryLog } from './resumable/memory-log.js';
 export type { NodeAnswerResponse } from './resumable/node-answer.js';
 export { nodeAnswer } from './resumable/node-answer.js';

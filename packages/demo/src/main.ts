@@ -22,6 +22,7 @@ const demo = await startDemo({ port, redis, log: (line) => console.log(`${time()
 );
 
 console.log(`ssekit demo on ${demo.url}  (Express, Koa and Hono share one channel; Ctrl-C stops)`);
+console.log(`A resumable answer (reload, second tab, Stop): ${demo.url}answer.html`);
 if (redis) {
   console.log(
     `The channel is the Redis stream ${REDIS_KEY} at ${redactedUrl(redis)}: start more instances with the same REDIS_URL and another PORT.`,

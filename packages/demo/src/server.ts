@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { getRequestListener } from '@hono/node-server';
 import { type Channel, createChannel } from '@ssekit/core';
 import { redisChannel } from '@ssekit/redis';
+import { type Answers, answerApp } from './answers.js';
 import { expressApp } from './apps/express.js';
 import { honoApp } from './apps/hono.js';
 import { koaApp } from './apps/koa.js';
@@ -37,6 +38,10 @@ export interface DemoOptions {
    * by Last-Event-ID on any. Default: none, the channel lives in this process's memory.
    */
   redis?: string;
+  /** Milliseconds between two tokens of the answer page's fake model. Default 100. */
+  tokenInterval?: number;
+  /** Tokens in one answer of the answer page. Default 200. */
+  tokenCount?: number;
 }
 
 /** Who served the page, as `GET /instance.json` tells it. */
@@ -56,6 +61,8 @@ export interface Demo {
   info: InstanceInfo;
   /** The shared state: the channel, the events sent and the connections seen. */
   hub: Hub;
+  /** The answer page's resumable answers: their routes and the tokens each producer sent. */
+  answers: Answers;
   /**
    * Drains and stops: every browser gets a last `retry` hint and its stream is closed (spread over
    * `over` ms so they do not all come back at once), then the Redis connections (if any) and the
@@ -69,6 +76,8 @@ const PAGE_FILES: Record<string, { file: string; type: string }> = {
   '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/client-mode.js': { file: 'client-mode.js', type: 'text/javascript; charset=utf-8' },
   '/feed.js': { file: 'feed.js', type: 'text/javascript; charset=utf-8' },
+  '/answer.html': { file: 'answer.html', type: 'text/html; charset=utf-8' },
+  '/answer.js': { file: 'answer.js', type: 'text/javascript; charset=utf-8' },
   '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
 };
 // The same relative path works from src/ (tests) and from dist/ (the built `pnpm demo`).
@@ -104,6 +113,11 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   // Redis first: a page must not connect before this instance follows the shared stream.
   const channel = options.redis === undefined ? undefined : await sharedChannel(options.redis, log);
   const hub = new Hub(log, { channel });
+  const answers = answerApp({
+    redis: options.redis,
+    tokenInterval: options.tokenInterval,
+    tokenCount: options.tokenCount,
+  });
   const streamOptions = { retry };
   const apps: Record<Framework, Listener> = {
     express: expressApp(hub, streamOptions),
@@ -117,6 +131,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     const framework = path.split('/')[1];
     if (framework === 'express' || framework === 'koa' || framework === 'hono') {
       apps[framework](req, res);
+    } else if (path === '/chat' || path.startsWith('/chat/')) {
+      answers.app(req, res);
     } else if (path === '/instance.json' && req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(JSON.stringify(info));
@@ -136,7 +152,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     });
   } catch (error) {
     // The Redis connections would otherwise keep the process alive after a failed start.
-    await hub.channel.close();
+    await Promise.all([hub.channel.close(), answers.close()]);
     throw error;
   }
   const address = server.address() as AddressInfo;
@@ -149,8 +165,11 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     port: address.port,
     info,
     hub,
+    answers,
     close({ retry: drainRetry = 5000, over = 0 } = {}) {
       closing ??= (async () => {
+        // Answers first: their readers get `cancelled` and end, so no stream holds the server open.
+        await answers.close();
         await hub.close({ retry: drainRetry, over });
         // server.close() also ends idle keep-alive sockets (Node >= 19); a busy one gets a moment.
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -3,7 +3,9 @@ export type RedisChannelErrorCode =
   /** Redis did not acknowledge the command in time, or is not connected: the event was not published. */
   | 'ERR_SSE_REDIS_UNAVAILABLE'
   /** The shared channel was closed (`channel.close()` closes it). */
-  | 'ERR_SSE_REDIS_CLOSED';
+  | 'ERR_SSE_REDIS_CLOSED'
+  /** A key the resumable log uses holds a value ssekit did not write (another program shares the prefix). */
+  | 'ERR_SSE_REDIS_FOREIGN_VALUE';
 
 /**
  * Why `channel.send` (or a replay read) failed on a Redis-backed channel. The event was not
