@@ -1,0 +1,176 @@
+import {
+  type Attributes,
+  type BatchObservableResult,
+  type Histogram,
+  type Meter,
+  metrics,
+  type Observable,
+} from '@opentelemetry/api';
+import type { ChannelMessage, ChannelMonitor, ChannelStats } from '@ssekit/core';
+
+/** The instrumentation scope every series is reported under. */
+export const METER_NAME = '@ssekit/otel';
+
+/** Bucket bounds of `ssekit.bus.lag`, in seconds: from half a millisecond (a local bus) to 10 s (a stalled one). */
+const LAG_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Options of `channelMetrics`. */
+export interface ChannelMetricsOptions {
+  /**
+   * The channel's name, reported as the `ssekit.channel` attribute of every series, so one
+   * dashboard tells channels apart. Keep it low in cardinality (a kind of channel, not a user id):
+   * channels of the same name are summed. Default: no attribute.
+   */
+  channel?: string;
+  /**
+   * The meter the series are made with. Default: `metrics.getMeter('@ssekit/otel')` from the global
+   * meter provider, which must be registered before `channelMetrics` is called (OpenTelemetry's
+   * metrics API has no proxy: a meter taken before a provider is registered stays a no-op).
+   */
+  meter?: Meter;
+}
+
+/** A channel attached to a meter's instruments. */
+interface Attached {
+  readonly attributes: Attributes;
+  readonly stats: () => ChannelStats;
+}
+
+/** The instruments of one meter, made once and shared by every channel measured with it. */
+interface Instruments {
+  readonly channels: Set<Attached>;
+  readonly busLag: Histogram;
+}
+
+const byMeter = new WeakMap<Meter, Instruments>();
+
+/**
+ * A `ChannelMonitor` that reports a channel's activity as OpenTelemetry metrics: pass it as the
+ * channel's `monitor` option, one per channel. Counters are read from `channel.stats` when the
+ * app's metric reader collects (observable instruments), so delivering costs nothing more; only
+ * the bus-lag histogram records, once per broadcast. Without a registered meter provider every
+ * instrument is a no-op.
+ *
+ * Series (attribute `ssekit.channel` when `channel` is given):
+ * - `ssekit.streams.open` (`{stream}`, up-down counter): streams in the channel;
+ * - `ssekit.events.delivered` (`{event}`) and `ssekit.bytes.delivered` (`By`): events written to
+ *   member streams, one per member (replayed ones included), and their bytes;
+ * - `ssekit.streams.dropped` (`{stream}`): members closed because their client fell more than
+ *   `maxBufferedBytes` behind;
+ * - `ssekit.resumes` (`{resume}`, attribute `ssekit.resume.gap`): reconnecting members given what
+ *   they missed (`false`), or the gap event because it could not be replayed (`true`);
+ * - `ssekit.replay.events` (`{event}`): events written by those replays;
+ * - `ssekit.gap_events` (`{event}`): gap events sent, on resume or live;
+ * - `ssekit.bus.lag` (`s`, histogram): from `channel.send` on any instance to this instance's
+ *   delivery, for messages that carry their send time (clocks of different hosts must agree).
+ *
+ * @example
+ * const chat = createChannel({ history: 500, monitor: channelMetrics({ channel: 'chat' }) });
+ */
+export function channelMetrics(options: ChannelMetricsOptions = {}): ChannelMonitor {
+  const meter = options.meter ?? metrics.getMeter(METER_NAME);
+  const attributes: Attributes = options.channel === undefined ? {} : { 'ssekit.channel': options.channel };
+  const instruments = instrumentsOf(meter);
+  let attached: Attached | undefined;
+  return {
+    attach(stats) {
+      if (attached) instruments.channels.delete(attached);
+      attached = { attributes, stats };
+      instruments.channels.add(attached);
+    },
+    delivered(message: ChannelMessage) {
+      if (message.sentAt === undefined) return;
+      // Clocks of two hosts may disagree by more than the lag: a negative lag is recorded as none.
+      instruments.busLag.record(Math.max(0, Date.now() - message.sentAt) / 1000, attributes);
+    },
+    detach() {
+      if (attached) instruments.channels.delete(attached);
+      attached = undefined;
+    },
+  };
+}
+
+function instrumentsOf(meter: Meter): Instruments {
+  const known = byMeter.get(meter);
+  if (known) return known;
+  const open = meter.createObservableUpDownCounter('ssekit.streams.open', {
+    description: 'Event streams in the channel.',
+    unit: '{stream}',
+  });
+  const delivered = meter.createObservableCounter('ssekit.events.delivered', {
+    description: 'Events written to member streams, one per member, replayed ones included.',
+    unit: '{event}',
+  });
+  const bytes = meter.createObservableCounter('ssekit.bytes.delivered', {
+    description: 'Bytes of the events written to member streams.',
+    unit: 'By',
+  });
+  const dropped = meter.createObservableCounter('ssekit.streams.dropped', {
+    description: 'Member streams closed because their client fell more than maxBufferedBytes behind.',
+    unit: '{stream}',
+  });
+  const resumes = meter.createObservableCounter('ssekit.resumes', {
+    description:
+      'Reconnecting streams given the events they missed (ssekit.resume.gap false) or the gap event (true).',
+    unit: '{resume}',
+  });
+  const replayed = meter.createObservableCounter('ssekit.replay.events', {
+    description: 'Events written to reconnecting streams by replays.',
+    unit: '{event}',
+  });
+  const gaps = meter.createObservableCounter('ssekit.gap_events', {
+    description: 'Gap events sent, to reconnecting streams or live after the bus lost messages.',
+    unit: '{event}',
+  });
+  const busLag = meter.createHistogram('ssekit.bus.lag', {
+    description: 'Time from channel.send on any instance to delivery on this one.',
+    unit: 's',
+    advice: { explicitBucketBoundaries: LAG_BUCKETS },
+  });
+  const channels = new Set<Attached>();
+  const observables: Observable[] = [open, delivered, bytes, dropped, resumes, replayed, gaps];
+  meter.addBatchObservableCallback((result: BatchObservableResult) => {
+    for (const { attributes, totals } of sumByAttributes(channels)) {
+      result.observe(open, totals.streams, attributes);
+      result.observe(delivered, totals.eventsDelivered, attributes);
+      result.observe(bytes, totals.bytesDelivered, attributes);
+      result.observe(dropped, totals.droppedSlow, attributes);
+      result.observe(resumes, totals.replaysServed, { ...attributes, 'ssekit.resume.gap': false });
+      result.observe(resumes, totals.resumesWithGap, { ...attributes, 'ssekit.resume.gap': true });
+      result.observe(replayed, totals.eventsReplayed, attributes);
+      result.observe(gaps, totals.gapsSignalled, attributes);
+    }
+  }, observables);
+  const instruments = { channels, busLag };
+  byMeter.set(meter, instruments);
+  return instruments;
+}
+
+/** The counters of `ChannelStats` that become series. */
+const SUMMED = [
+  'streams',
+  'eventsDelivered',
+  'bytesDelivered',
+  'droppedSlow',
+  'replaysServed',
+  'eventsReplayed',
+  'resumesWithGap',
+  'gapsSignalled',
+] as const;
+type Totals = Pick<ChannelStats, (typeof SUMMED)[number]>;
+
+/**
+ * Channels of the same name are one series: an observable reports one value per attribute set, so
+ * their counters are summed here rather than overwriting each other.
+ */
+function sumByAttributes(channels: Set<Attached>): { attributes: Attributes; totals: Totals }[] {
+  const sums = new Map<unknown, { attributes: Attributes; totals: Totals }>();
+  for (const { attributes, stats } of channels) {
+    const current = stats();
+    const key = attributes['ssekit.channel'];
+    const sum = sums.get(key);
+    if (sum) for (const name of SUMMED) sum.totals[name] += current[name];
+    else sums.set(key, { attributes, totals: current });
+  }
+  return [...sums.values()];
+}
