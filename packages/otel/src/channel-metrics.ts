@@ -90,55 +90,91 @@ export function channelMetrics(options: ChannelMetricsOptions = {}): ChannelMoni
   };
 }
 
-function instrumentsOf(meter: Meter): Instruments {
-  const known = byMeter.get(meter);
-  if (known) return known;
-  const open = meter.createObservableUpDownCounter('ssekit.streams.open', {
+/** One observable series: how it is made, and its points from a channel's counters. */
+interface Series {
+  readonly name: string;
+  readonly description: string;
+  readonly unit: string;
+  /** An up-down counter (a level that falls as well as rises); otherwise a monotonic counter. */
+  readonly upDown?: boolean;
+  /** Its values, each with the attributes it adds to the channel's. */
+  readonly points: (totals: Totals) => readonly (readonly [number, Attributes])[];
+}
+
+const NONE: Attributes = {};
+
+/** The series read from `channel.stats` when the reader collects. */
+const SERIES: readonly Series[] = [
+  {
+    name: 'ssekit.streams.open',
     description: 'Event streams in the channel.',
     unit: '{stream}',
-  });
-  const delivered = meter.createObservableCounter('ssekit.events.delivered', {
+    upDown: true,
+    points: (t) => [[t.streams, NONE]],
+  },
+  {
+    name: 'ssekit.events.delivered',
     description: 'Events written to member streams, one per member, replayed ones included.',
     unit: '{event}',
-  });
-  const bytes = meter.createObservableCounter('ssekit.bytes.delivered', {
+    points: (t) => [[t.eventsDelivered, NONE]],
+  },
+  {
+    name: 'ssekit.bytes.delivered',
     description: 'Bytes of the events written to member streams.',
     unit: 'By',
-  });
-  const dropped = meter.createObservableCounter('ssekit.streams.dropped', {
+    points: (t) => [[t.bytesDelivered, NONE]],
+  },
+  {
+    name: 'ssekit.streams.dropped',
     description: 'Member streams closed because their client fell more than maxBufferedBytes behind.',
     unit: '{stream}',
-  });
-  const resumes = meter.createObservableCounter('ssekit.resumes', {
+    points: (t) => [[t.droppedSlow, NONE]],
+  },
+  {
+    name: 'ssekit.resumes',
     description:
       'Reconnecting streams given the events they missed (ssekit.resume.gap false) or the gap event (true).',
     unit: '{resume}',
-  });
-  const replayed = meter.createObservableCounter('ssekit.replay.events', {
+    points: (t) => [
+      [t.replaysServed, { 'ssekit.resume.gap': false }],
+      [t.resumesWithGap, { 'ssekit.resume.gap': true }],
+    ],
+  },
+  {
+    name: 'ssekit.replay.events',
     description: 'Events written to reconnecting streams by replays.',
     unit: '{event}',
-  });
-  const gaps = meter.createObservableCounter('ssekit.gap_events', {
+    points: (t) => [[t.eventsReplayed, NONE]],
+  },
+  {
+    name: 'ssekit.gap_events',
     description: 'Gap events sent, to reconnecting streams or live after the bus lost messages.',
     unit: '{event}',
-  });
+    points: (t) => [[t.gapsSignalled, NONE]],
+  },
+];
+
+function instrumentsOf(meter: Meter): Instruments {
+  const known = byMeter.get(meter);
+  if (known) return known;
+  const observables = SERIES.map(({ name, description, unit, upDown }) =>
+    upDown
+      ? meter.createObservableUpDownCounter(name, { description, unit })
+      : meter.createObservableCounter(name, { description, unit }),
+  );
   const busLag = meter.createHistogram('ssekit.bus.lag', {
     description: 'Time from channel.send on any instance to delivery on this one.',
     unit: 's',
     advice: { explicitBucketBoundaries: LAG_BUCKETS },
   });
   const channels = new Set<Attached>();
-  const observables: Observable[] = [open, delivered, bytes, dropped, resumes, replayed, gaps];
   meter.addBatchObservableCallback((result: BatchObservableResult) => {
     for (const { attributes, totals } of sumByAttributes(channels)) {
-      result.observe(open, totals.streams, attributes);
-      result.observe(delivered, totals.eventsDelivered, attributes);
-      result.observe(bytes, totals.bytesDelivered, attributes);
-      result.observe(dropped, totals.droppedSlow, attributes);
-      result.observe(resumes, totals.replaysServed, { ...attributes, 'ssekit.resume.gap': false });
-      result.observe(resumes, totals.resumesWithGap, { ...attributes, 'ssekit.resume.gap': true });
-      result.observe(replayed, totals.eventsReplayed, attributes);
-      result.observe(gaps, totals.gapsSignalled, attributes);
+      SERIES.forEach((series, i) => {
+        const observable = observables[i] as Observable;
+        for (const [value, extra] of series.points(totals))
+          result.observe(observable, value, extra === NONE ? attributes : { ...attributes, ...extra });
+      });
     }
   }, observables);
   const instruments = { channels, busLag };
@@ -146,7 +182,7 @@ function instrumentsOf(meter: Meter): Instruments {
   return instruments;
 }
 
-/** The counters of `ChannelStats` that become series. */
+/** The counters of `ChannelStats` the series read, summed over channels of one name. */
 const SUMMED = [
   'streams',
   'eventsDelivered',
