@@ -36,9 +36,20 @@ interface Attached {
   readonly stats: () => ChannelStats;
 }
 
+/** Counters summed for one attribute set. */
+interface Sum {
+  readonly attributes: Attributes;
+  readonly totals: Totals;
+}
+
 /** The instruments of one meter, made once and shared by every channel measured with it. */
 interface Instruments {
   readonly channels: Set<Attached>;
+  /**
+   * What closed channels had counted, by name: kept so that a counter never goes down when one of
+   * several channels of a name closes (a backend would read that as a reset). One entry per name.
+   */
+  readonly retired: Map<unknown, Sum>;
   readonly busLag: Histogram;
 }
 
@@ -84,7 +95,9 @@ export function channelMetrics(options: ChannelMetricsOptions = {}): ChannelMoni
       instruments.busLag.record(Math.max(0, Date.now() - message.sentAt) / 1000, attributes);
     },
     detach() {
-      if (attached) instruments.channels.delete(attached);
+      if (!attached) return;
+      instruments.channels.delete(attached);
+      addTo(instruments.retired, attributes, attached.stats());
       attached = undefined;
     },
   };
@@ -168,8 +181,9 @@ function instrumentsOf(meter: Meter): Instruments {
     advice: { explicitBucketBoundaries: LAG_BUCKETS },
   });
   const channels = new Set<Attached>();
+  const retired = new Map<unknown, Sum>();
   meter.addBatchObservableCallback((result: BatchObservableResult) => {
-    for (const { attributes, totals } of sumByAttributes(channels)) {
+    for (const { attributes, totals } of sumByAttributes(channels, retired)) {
       SERIES.forEach((series, i) => {
         const observable = observables[i] as Observable;
         for (const [value, extra] of series.points(totals))
@@ -177,7 +191,7 @@ function instrumentsOf(meter: Meter): Instruments {
       });
     }
   }, observables);
-  const instruments = { channels, busLag };
+  const instruments = { channels, retired, busLag };
   byMeter.set(meter, instruments);
   return instruments;
 }
@@ -197,16 +211,19 @@ type Totals = Pick<ChannelStats, (typeof SUMMED)[number]>;
 
 /**
  * Channels of the same name are one series: an observable reports one value per attribute set, so
- * their counters are summed here rather than overwriting each other.
+ * their counters are summed here (with what closed ones had counted) rather than overwriting each other.
  */
-function sumByAttributes(channels: Set<Attached>): { attributes: Attributes; totals: Totals }[] {
-  const sums = new Map<unknown, { attributes: Attributes; totals: Totals }>();
-  for (const { attributes, stats } of channels) {
-    const current = stats();
-    const key = attributes['ssekit.channel'];
-    const sum = sums.get(key);
-    if (sum) for (const name of SUMMED) sum.totals[name] += current[name];
-    else sums.set(key, { attributes, totals: current });
-  }
+function sumByAttributes(channels: Set<Attached>, retired: Map<unknown, Sum>): Sum[] {
+  const sums = new Map<unknown, Sum>();
+  for (const [key, { attributes, totals }] of retired) sums.set(key, { attributes, totals: { ...totals } });
+  for (const { attributes, stats } of channels) addTo(sums, attributes, stats());
   return [...sums.values()];
+}
+
+/** Adds a channel's counters to the sum of its name. */
+function addTo(sums: Map<unknown, Sum>, attributes: Attributes, counters: Totals): void {
+  const key = attributes['ssekit.channel'];
+  const sum = sums.get(key);
+  if (sum) for (const name of SUMMED) sum.totals[name] += counters[name];
+  else sums.set(key, { attributes, totals: { ...counters } });
 }

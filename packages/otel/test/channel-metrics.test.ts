@@ -136,7 +136,7 @@ describe('channelMetrics (real HTTP, EventSource clients, the SDK meter)', () =>
     expect(lag?.value.max).toBeLessThan(1);
   });
 
-  it('sums channels of the same name, and forgets a channel once it is closed', async () => {
+  it('sums channels of the same name, and keeps what a closed one counted', async () => {
     const { meter, value } = testMeter();
     const a = createChannel({ monitor: channelMetrics({ channel: 'same', meter }) });
     const b = createChannel({ monitor: channelMetrics({ channel: 'same', meter }) });
@@ -146,13 +146,22 @@ describe('channelMetrics (real HTTP, EventSource clients, the SDK meter)', () =>
     const clients = [listen(serverA.url), listen(serverB.url), listen(serverB.url)];
     await Promise.all(clients.map((c) => c.opened));
     await waitFor(() => a.size === 1 && b.size === 2, 'the members of both channels');
-    expect(await value('ssekit.streams.open', { 'ssekit.channel': 'same' })).toBe(3);
+    const same = { 'ssekit.channel': 'same' };
+    expect(await value('ssekit.streams.open', same)).toBe(3);
+    await a.send('to a');
+    await b.send('to b');
+    await waitFor(() => clients.every((c) => c.received.length === 1), 'one event at each client');
+    expect(await value('ssekit.events.delivered', same)).toBe(3);
     await a.close();
-    expect(await value('ssekit.streams.open', { 'ssekit.channel': 'same' })).toBe(2);
+    // The closed channel's stream is gone; what it delivered still counts: counters never go down.
+    expect(await value('ssekit.streams.open', same)).toBe(2);
+    expect(await value('ssekit.events.delivered', same)).toBe(3);
+    await b.send('again');
+    await waitFor(() => clients[2]?.received.length === 2, 'the next event');
+    expect(await value('ssekit.events.delivered', same)).toBe(5);
   });
 
-  it('reports nothing, and costs one no-op per broadcast, without a meter provider', async () => {
-    // The global API with no provider registered hands out a no-op meter.
+  it('delivers as usual through the global no-op meter when no provider is registered', async () => {
     const channel = createChannel({ monitor: channelMetrics({ channel: 'quiet' }) });
     const server = await serveChannel(channel);
     cleanups.push(server.close);
