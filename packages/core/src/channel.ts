@@ -352,8 +352,11 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
     this.unsubscribe();
     this.stopLifetimeTimer();
     await drain.run(this.members.keys());
-    await this.bus.close?.();
-    this.monitor?.detach();
+    try {
+      await this.bus.close?.();
+    } finally {
+      this.monitor?.detach();
+    }
   }
 
   private deliver(message: ChannelMessage): void {
