@@ -68,6 +68,29 @@ export interface ChannelOptions {
    * Default: `console.error`.
    */
   onError?: (error: unknown, stream: SSEStream<never> | undefined) => void;
+  /**
+   * Told what the channel does, for metrics: `@ssekit/otel`'s `channelMetrics` reports it as
+   * OpenTelemetry series. It is called once per broadcast, never once per member, so it costs the
+   * same however many clients a broadcast reaches. Default: none.
+   */
+  monitor?: ChannelMonitor;
+}
+
+/**
+ * What a channel tells a metrics library. Counters are read from `stats` when the library collects
+ * them; only `delivered` runs on the delivery path, once per broadcast.
+ */
+export interface ChannelMonitor {
+  /** Called once, by the channel's constructor, with a function that reads the channel's `stats`. */
+  attach(stats: () => ChannelStats): void;
+  /**
+   * Called once for each broadcast this instance delivers to its members, before it is written to
+   * them, with the message as the bus handed it over: its `sentAt` (when present) tells how long
+   * the trip from `channel.send` on any instance took. If it throws, the error goes to `onError`.
+   */
+  delivered(message: ChannelMessage): void;
+  /** Called once when `channel.close()` has closed every member: let go of `stats`. */
+  detach(): void;
 }
 
 /** Options of `channel.add`. */
@@ -94,11 +117,25 @@ export interface ChannelStats {
   bufferedBytes: number;
   /** Broadcasts delivered to this instance's members. */
   eventsSent: number;
+  /**
+   * Events written to member streams: a broadcast to 100 members counts 100 (fewer when filters
+   * refuse it), and replayed events count too. Gap events are counted in `gapsSignalled` instead.
+   */
+  eventsDelivered: number;
+  /** Bytes of the events counted in `eventsDelivered`, as written (UTF-8 event blocks). */
+  bytesDelivered: number;
   /** Member streams closed because their client fell more than `maxBufferedBytes` behind. */
   droppedSlow: number;
   /** Reconnecting streams given the events they missed. */
   replaysServed: number;
-  /** Reconnecting streams sent the gap event instead. */
+  /** Events written to reconnecting streams by those replays (also counted in `eventsDelivered`). */
+  eventsReplayed: number;
+  /** Reconnecting streams sent the gap event instead of a replay. */
+  resumesWithGap: number;
+  /**
+   * Gap events sent: to reconnecting streams (`resumesWithGap`), and to live members when a shared
+   * bus lost messages before this instance could deliver them.
+   */
   gapsSignalled: number;
 }
 
@@ -144,7 +181,17 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
   private lifetimeTimer: ReturnType<typeof setInterval> | undefined;
   /** Set by `close`: the drain that ends members, and streams added later. */
   private drained: { drain: Drain; done: Promise<void> } | undefined;
-  private readonly counters = { eventsSent: 0, droppedSlow: 0, replaysServed: 0, gapsSignalled: 0 };
+  private readonly counters = {
+    eventsSent: 0,
+    eventsDelivered: 0,
+    bytesDelivered: 0,
+    droppedSlow: 0,
+    replaysServed: 0,
+    eventsReplayed: 0,
+    resumesWithGap: 0,
+    gapsSignalled: 0,
+  };
+  private readonly monitor: ChannelMonitor | undefined;
   /** One close listener shared by every member (it receives the stream): joining allocates no closure. */
   private readonly forgetMember = (stream: SSEStream<never>) => this.forget(stream);
 
@@ -188,6 +235,8 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
         // A failing error hook must not break the broadcast it reports on.
       }
     };
+    this.monitor = checkMonitor(options.monitor);
+    this.monitor?.attach(() => this.stats);
     this.unsubscribe = this.bus.subscribe(
       (message) => this.deliver(message),
       (gap) => this.signalLiveGap(gap),
@@ -272,7 +321,7 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
       }
       checkId(id);
     }
-    const message: ChannelMessage = { event, id, data: dataToText(data, this.serialize) };
+    const message: ChannelMessage = { event, id, data: dataToText(data, this.serialize), sentAt: Date.now() };
     if (this.drained) return Promise.reject(new Error('channel.send: the channel is closed.'));
     if (!this.store) return settleAsPromise(this.bus.publish(message), () => id);
     return settleAsPromise(this.store.append(message), (stored) =>
@@ -301,13 +350,21 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
     this.unsubscribe();
     this.stopLifetimeTimer();
     await drain.run(this.members.keys());
-    await this.bus.close?.();
+    try {
+      await this.bus.close?.();
+    } finally {
+      this.monitor?.detach();
+    }
   }
 
   private deliver(message: ChannelMessage): void {
     const bytes = this.bytesOf(message);
     if (!bytes) return;
-    this.counters.eventsSent++;
+    if (this.monitor) this.tellDelivered(this.monitor, message);
+    const counters = this.counters;
+    counters.eventsSent++;
+    // Counted in a local and added once per broadcast: the loop stays free of field writes.
+    let written = 0;
     for (const [stream, member] of this.members) {
       if (!this.admits(stream, member, message)) continue;
       if (member.pending) {
@@ -316,7 +373,18 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
         this.dropIfOverBound(stream, member);
       } else {
         streamInternals(stream).write(bytes);
+        written++;
       }
+    }
+    counters.eventsDelivered += written;
+    counters.bytesDelivered += written * bytes.byteLength;
+  }
+
+  private tellDelivered(monitor: ChannelMonitor, message: ChannelMessage): void {
+    try {
+      monitor.delivered(message);
+    } catch (error) {
+      this.report(error, undefined);
     }
   }
 
@@ -387,6 +455,7 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
       if (stream.closed) return;
       if (result.kind === 'gap') {
         this.counters.gapsSignalled++;
+        if (first) this.counters.resumesWithGap++;
         // The client resumes from the gap event's id: nothing at or before it may follow.
         covered = result.resumeId;
         const data = JSON.stringify({ lastEventId, reason: result.reason });
@@ -416,6 +485,7 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
           if (stream.closed) return;
           continue;
         }
+        this.countDelivered(bytes, true);
         if (!(await streamInternals(stream).write(bytes))) return;
         this.dropIfOverBound(stream, member);
         if (stream.closed) return;
@@ -430,10 +500,19 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
       if (!bytes) continue;
       member.pendingBytes -= bytes.byteLength;
       if (message.id !== undefined && store.compare(message.id, covered) <= 0) continue;
+      this.countDelivered(bytes, false);
       if (!(await streamInternals(stream).write(bytes))) return;
     }
     member.pending = undefined;
     member.pendingBytes = 0;
+  }
+
+  /** Counts one event written to one replaying member (`replayed`: from the history, not held back). */
+  private countDelivered(bytes: Uint8Array, replayed: boolean): void {
+    const counters = this.counters;
+    counters.eventsDelivered++;
+    counters.bytesDelivered += bytes.byteLength;
+    if (replayed) counters.eventsReplayed++;
   }
 
   /** The message's event block, encoded once; `undefined` (reported once) if it cannot be encoded. */
@@ -511,6 +590,18 @@ function deliveringBus(history: DeliveringHistory): ChannelBus {
     subscribe: (deliver, onGap) => history.subscribe(deliver, onGap),
     close: () => history.close?.(),
   };
+}
+
+function checkMonitor(monitor: ChannelMonitor | undefined): ChannelMonitor | undefined {
+  if (monitor === undefined) return undefined;
+  const valid =
+    typeof monitor === 'object' &&
+    monitor !== null &&
+    typeof monitor.attach === 'function' &&
+    typeof monitor.delivered === 'function' &&
+    typeof monitor.detach === 'function';
+  if (!valid) throw invalidOption('monitor', monitor, 'an object with attach, delivered and detach', 'type');
+  return monitor;
 }
 
 function defaultOnError(error: unknown): void {

@@ -8,6 +8,12 @@ export interface ChannelMessage {
   event?: string | undefined;
   /** The serialized data, exactly as clients will receive it. */
   data: string;
+  /**
+   * When `channel.send` was called, in milliseconds since the epoch (`Date.now()` of the sending
+   * instance). A shared bus carries it so that every instance can tell how long delivery took (the
+   * bus-lag metric); absent on messages from a producer or store that does not carry it.
+   */
+  sentAt?: number | undefined;
 }
 
 /** A message with the id its history store gave it. */
@@ -181,7 +187,12 @@ export function memoryHistory(options: MemoryHistoryOptions): HistoryStore {
 
   return {
     append(message) {
-      const stored: StoredMessage = { id: `${prefix}${++lastSeq}`, event: message.event, data: message.data };
+      const stored: StoredMessage = {
+        id: `${prefix}${++lastSeq}`,
+        event: message.event,
+        data: message.data,
+        sentAt: message.sentAt,
+      };
       const entry = {
         message: stored,
         bytes: utf8Length(stored.data) + utf8Length(stored.event ?? ''),

@@ -2,6 +2,7 @@ export type { ChannelBus } from './bus.js';
 export { localBus } from './bus.js';
 export type {
   AddOptions,
+  ChannelMonitor,
   ChannelOptions,
   ChannelSendOptions,
   ChannelStats,

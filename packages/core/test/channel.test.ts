@@ -687,4 +687,97 @@ describe('channel options', () => {
       expect.objectContaining({ code: 'ERR_SSE_INVALID_OPTION', field: 'gapEvent', value: 'a\nb' }),
     );
   });
+
+  it('refuses a monitor that lacks one of its three methods, with a typed error', () => {
+    const monitor = { attach() {}, delivered() {} };
+    expect(() => createChannel({ monitor: monitor as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_SSE_INVALID_OPTION', field: 'monitor', value: monitor }),
+    );
+  });
+});
+
+describe('counters and the monitor, for metrics', () => {
+  it('counts each event and its bytes once per member it is written to, and what replays write', async () => {
+    const channel = createChannel({ history: 10 });
+    const live = [track(client()), track(client()), track(client())];
+    for (const c of live) channel.add(c.stream, { filter: (m) => c !== live[2] || m.data !== 'b' });
+    const first = (await channel.send('a')) as string;
+    await channel.send('b');
+    const wire = 'id: '.length + first.length + '\ndata: a\n\n'.length;
+    expect(channel.stats).toMatchObject({ eventsSent: 2, eventsDelivered: 5, eventsReplayed: 0 });
+    expect(channel.stats.bytesDelivered).toBe(5 * wire);
+
+    const resumer = track(client({}, first));
+    channel.add(resumer.stream);
+    await resumer.settle();
+    expect(resumer.data()).toEqual(['b']);
+    expect(channel.stats).toMatchObject({
+      eventsDelivered: 6,
+      eventsReplayed: 1,
+      replaysServed: 1,
+      resumesWithGap: 0,
+      gapsSignalled: 0,
+    });
+    expect(channel.stats.bytesDelivered).toBe(6 * wire);
+
+    const lost = track(client({}, 'another-epoch-1'));
+    channel.add(lost.stream);
+    await lost.settle();
+    expect(lost.events.map((event) => event.type)).toEqual(['ssekit-gap']);
+    expect(channel.stats).toMatchObject({
+      eventsDelivered: 6,
+      replaysServed: 1,
+      resumesWithGap: 1,
+      gapsSignalled: 1,
+    });
+  });
+
+  it('tells its monitor once per broadcast, however many members, with the time it was sent', async () => {
+    const delivered: ChannelMessage[] = [];
+    let stats: (() => unknown) | undefined;
+    let detached = 0;
+    const channel = createChannel({
+      monitor: {
+        attach: (read) => {
+          stats = read;
+        },
+        delivered: (message) => delivered.push(message),
+        detach: () => detached++,
+      },
+    });
+    for (let i = 0; i < 50; i++) channel.add(track(client()).stream);
+    const before = Date.now();
+    await channel.send('one');
+    await channel.send('two');
+    expect(delivered.map((message) => message.data)).toEqual(['one', 'two']);
+    for (const message of delivered) {
+      expect(message.sentAt).toBeGreaterThanOrEqual(before);
+      expect(message.sentAt).toBeLessThanOrEqual(Date.now());
+    }
+    expect(stats?.()).toMatchObject({ streams: 50, eventsDelivered: 100 });
+    expect(detached).toBe(0);
+    await channel.close();
+    expect(detached).toBe(1);
+  });
+
+  it('reports a monitor that throws to onError and still delivers', async () => {
+    const errors: unknown[] = [];
+    const failure = new Error('monitor broke');
+    const channel = createChannel({
+      onError: (error) => errors.push(error),
+      monitor: {
+        attach() {},
+        delivered() {
+          throw failure;
+        },
+        detach() {},
+      },
+    });
+    const c = track(client());
+    channel.add(c.stream);
+    await channel.send('still');
+    await c.settle();
+    expect(c.data()).toEqual(['still']);
+    expect(errors).toEqual([failure]);
+  });
 });

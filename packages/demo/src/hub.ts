@@ -1,4 +1,4 @@
-import { type Channel, createChannel, type SSEStream } from '@ssekit/core';
+import { type Channel, type ChannelMonitor, createChannel, type SSEStream } from '@ssekit/core';
 
 /** The three adapters the demo serves the same channel through; each owns the path prefix `/<name>`. */
 export const FRAMEWORKS = ['express', 'koa', 'hono'] as const;
@@ -51,6 +51,8 @@ export type BroadcastResult = { ok: true; id: string } | { ok: false; status: 40
 export interface HubOptions {
   /** The channel the three apps share. Default: in memory, this process only, with a 500-event history. */
   channel?: Channel<DemoEvents>;
+  /** Told what the default channel does, for `/metrics`. Default: none. */
+  monitor?: ChannelMonitor;
 }
 
 /**
@@ -73,7 +75,7 @@ export class Hub {
     private readonly log: (line: string) => void,
     options: HubOptions = {},
   ) {
-    this.channel = options.channel ?? createChannel<DemoEvents>({ history: 500 });
+    this.channel = options.channel ?? createChannel<DemoEvents>({ history: 500, monitor: options.monitor });
   }
 
   /**

@@ -4,13 +4,14 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { getRequestListener } from '@hono/node-server';
-import { type Channel, createChannel } from '@ssekit/core';
+import { type Channel, type ChannelMonitor, createChannel } from '@ssekit/core';
 import { redisChannel } from '@ssekit/redis';
 import { type Answers, answerApp } from './answers.js';
 import { expressApp } from './apps/express.js';
 import { honoApp } from './apps/hono.js';
 import { koaApp } from './apps/koa.js';
 import { type DemoEvents, type Framework, Hub } from './hub.js';
+import { demoMetrics } from './metrics.js';
 
 /** The Redis Stream every demo instance on the same Redis shares: one key, one channel. */
 export const REDIS_KEY = 'ssekit:demo';
@@ -110,9 +111,11 @@ type Listener = (req: IncomingMessage, res: ServerResponse) => void;
  */
 export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const { port = 3000, host = '127.0.0.1', retry = 2000, tickInterval = 1000, log = console.log } = options;
+  const metrics = demoMetrics();
   // Redis first: a page must not connect before this instance follows the shared stream.
-  const channel = options.redis === undefined ? undefined : await sharedChannel(options.redis, log);
-  const hub = new Hub(log, { channel });
+  const channel =
+    options.redis === undefined ? undefined : await sharedChannel(options.redis, log, metrics.monitor);
+  const hub = new Hub(log, { channel, monitor: metrics.monitor });
   const answers = answerApp({
     redis: options.redis,
     tokenInterval: options.tokenInterval,
@@ -133,6 +136,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       apps[framework](req, res);
     } else if (path === '/chat' || path.startsWith('/chat/')) {
       answers.app(req, res);
+    } else if (path === '/metrics' && req.method === 'GET') {
+      metrics.serve(req, res);
     } else if (path === '/instance.json' && req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(JSON.stringify(info));
@@ -176,6 +181,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
         const force = setTimeout(() => server.closeAllConnections(), 2000);
         await closed;
         clearTimeout(force);
+        await metrics.close();
       })();
       return closing;
     },
@@ -186,7 +192,11 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
  * A channel whose history and bus are the Redis Stream `REDIS_KEY`, once this instance follows it.
  * `channel.close()` closes its Redis connections.
  */
-async function sharedChannel(url: string, log: (line: string) => void): Promise<Channel<DemoEvents>> {
+async function sharedChannel(
+  url: string,
+  log: (line: string) => void,
+  monitor: ChannelMonitor,
+): Promise<Channel<DemoEvents>> {
   let protocol: string | undefined;
   try {
     protocol = new URL(url).protocol;
@@ -229,7 +239,7 @@ async function sharedChannel(url: string, log: (line: string) => void): Promise<
       `Redis at ${redactedUrl(url)} did not answer within ${REDIS_START_TIMEOUT / 1000} s${why}. Is redis-server running there?`,
     );
   }
-  return createChannel<DemoEvents>({ history: shared });
+  return createChannel<DemoEvents>({ history: shared, monitor });
 }
 
 /** The URL without its password, fit for a log line. */

@@ -64,6 +64,7 @@ export function toMessage([entryId, fields]: Entry): ChannelMessage {
   let data = '';
   let viaBus = false;
   let id: string | undefined;
+  let sentAt: number | undefined;
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const value = fields[i + 1] as string;
     switch (fields[i]) {
@@ -79,7 +80,28 @@ export function toMessage([entryId, fields]: Entry): ChannelMessage {
       case 'id':
         id = value;
         break;
+      case SENT_AT:
+        sentAt = readSentAt(value);
+        break;
     }
   }
-  return viaBus ? { id, event, data } : { id: entryId, event, data };
+  return viaBus ? { id, event, data, sentAt } : { id: entryId, event, data, sentAt };
+}
+
+/**
+ * The entry field that carries `ChannelMessage.sentAt` (milliseconds since the epoch, in decimal),
+ * for the bus-lag metric. Entries without it (written by an older release or another producer) are
+ * delivered as before, without a send time.
+ */
+export const SENT_AT = 'sentAt';
+
+/** The fields that carry `sentAt`, if the message has one. */
+export function sentAtFields(sentAt: number | undefined): string[] {
+  return sentAt === undefined ? [] : [SENT_AT, String(sentAt)];
+}
+
+/** A send time another producer may have written anything into: only a plausible time is kept. */
+function readSentAt(value: string): number | undefined {
+  const ms = Number(value);
+  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
 }

@@ -9,6 +9,7 @@ import type {
 } from '@ssekit/core';
 import type { Redis } from 'ioredis';
 import { connect, disconnect, failure, run } from './connection.js';
+import { sentAtFields } from './entries.js';
 import { RedisChannelError } from './errors.js';
 import { Follower } from './follower.js';
 import { type RedisChannelOptions, type ResolvedRedisOptions, resolveRedisOptions } from './options.js';
@@ -110,8 +111,8 @@ class RedisStreamChannel implements RedisChannel {
 
   async append(message: ChannelMessage): Promise<StoredMessage> {
     const fields = message.event === undefined ? [] : ['event', message.event];
-    const id = await this.add([...fields, 'data', message.data]);
-    return { id, event: message.event, data: message.data };
+    const id = await this.add([...fields, 'data', message.data, ...sentAtFields(message.sentAt)]);
+    return { id, event: message.event, data: message.data, sentAt: message.sentAt };
   }
 
   async after(lastEventId: string, { limit = Infinity }: ReplayPageOptions = {}): Promise<ReplayResult> {
@@ -134,7 +135,7 @@ class RedisStreamChannel implements RedisChannel {
     const fields = ['bus', '1'];
     if (message.id !== undefined) fields.push('id', message.id);
     if (message.event !== undefined) fields.push('event', message.event);
-    return this.add([...fields, 'data', message.data]).then(() => undefined);
+    return this.add([...fields, 'data', message.data, ...sentAtFields(message.sentAt)]).then(() => undefined);
   }
 
   subscribe(deliver: (message: ChannelMessage) => void, onGap?: (gap: LiveGap) => void): () => void {

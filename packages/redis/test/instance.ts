@@ -29,7 +29,7 @@ export interface Instance {
 
 export async function startInstance(
   options: RedisChannelOptions,
-  channelOptions: Pick<ChannelOptions, 'onError'> = {},
+  channelOptions: Pick<ChannelOptions, 'onError' | 'monitor'> = {},
 ): Promise<Instance> {
   const shared = redisChannel(options);
   await shared.ready();

@@ -1,4 +1,4 @@
-import { createChannel, SSEFieldError, SSERangeError } from '@ssekit/core';
+import { type ChannelMessage, createChannel, SSEFieldError, SSERangeError } from '@ssekit/core';
 import { RedisChannelError, redisChannel } from '@ssekit/redis';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -154,6 +154,33 @@ describeRedis('redisChannel (one instance, real Redis, real HTTP)', () => {
     expect(errors.every((error) => error instanceof SSEFieldError)).toBe(true);
   });
 
+  it('carries the send time through the stream for the bus lag, and delivers entries without one or with a foreign one', async () => {
+    const k = key();
+    const a = await instance({ key: k });
+    const b = await instance({ key: k });
+    const seen: ChannelMessage[] = [];
+    const unsubscribe = b.shared.subscribe((message) => seen.push(message));
+    cleanups.push(async () => unsubscribe());
+    const before = Date.now();
+    await a.channel.send('timed');
+    // Written by an older release, or by another program.
+    await admin.call('XADD', k, '*', 'data', 'untimed');
+    await admin.call('XADD', k, '*', 'data', 'garbled', 'sentAt', 'soon');
+    await admin.call('XADD', k, '*', 'data', 'negative', 'sentAt', '-5');
+    await admin.call('XADD', k, '*', 'data', 'huge', 'sentAt', '1e400');
+    await expect.poll(() => seen.length).toBe(5);
+    const [timed, ...others] = seen;
+    expect(timed?.data).toBe('timed');
+    expect(timed?.sentAt).toBeGreaterThanOrEqual(before);
+    expect(timed?.sentAt).toBeLessThanOrEqual(Date.now());
+    expect(others.map((message) => [message.data, message.sentAt])).toEqual([
+      ['untimed', undefined],
+      ['garbled', undefined],
+      ['negative', undefined],
+      ['huge', undefined],
+    ]);
+  });
+
   it('orders ids by number, not by text', () => {
     const shared = redisChannel({ redis: redis.url, key: key() });
     cleanups.push(() => shared.close());
@@ -231,8 +258,8 @@ describeRedis('redisChannel (one instance, real Redis, real HTTP)', () => {
     await sender.send('plain');
     await expect.poll(() => received.length).toBe(2);
     expect(received).toEqual([
-      { id: 'my-id', event: 'greeting', data: 'hello' },
-      { id: undefined, event: undefined, data: 'plain' },
+      { id: 'my-id', event: 'greeting', data: 'hello', sentAt: expect.any(Number) },
+      { id: undefined, event: undefined, data: 'plain', sentAt: expect.any(Number) },
     ]);
   });
 

@@ -1,9 +1,12 @@
 // What the three ssekit scenarios share: one channel for broadcasts, the open streams for per-stream
 // sends, exactly as an application would hold them.
 import { createChannel } from '@ssekit/core';
+import { benchMonitor } from './otel-monitor.mjs';
+
+const monitor = await benchMonitor();
 
 export function ssekitRegistry() {
-  const channel = createChannel();
+  const channel = createChannel({ monitor });
   const streams = new Set();
   return {
     add(stream) {
