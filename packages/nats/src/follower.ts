@@ -1,0 +1,195 @@
+import { type ConsumerMessages, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
+import type { ChannelMessage, LiveGap } from '@ssekit/core';
+import { backoff, type Connection } from './connection.js';
+import { formatEventId, parseEventId } from './event-id.js';
+import { toEvent } from './messages.js';
+import type { ResolvedNatsOptions } from './options.js';
+import { type StreamState, streamState } from './stream.js';
+
+/** Messages asked for per pull: bounds what a follower catching up holds at once. */
+const READ_BATCH = 1_000;
+
+interface Subscriber {
+  readonly deliver: (message: ChannelMessage) => void;
+  readonly onGap: ((gap: LiveGap) => void) | undefined;
+}
+
+interface Waiter {
+  readonly sequence: number;
+  readonly done: () => void;
+}
+
+/**
+ * Follows the stream with an ordered consumer (which the NATS client re-creates after a lost
+ * connection, after the last sequence it handed over) and hands every message, in sequence order,
+ * to this instance's subscribers. Sequences are contiguous, so a jump means messages it had not
+ * delivered were removed first (it was stalled while the stream was trimmed past it): it tells its
+ * subscribers so (`onGap`) before the messages that follow. If the stream itself was deleted and
+ * created again (another epoch), everything in the new one is newer: it reads it from its start.
+ */
+export class Follower {
+  /** The epoch of the stream followed; `undefined` before it started. */
+  private currentEpoch: string | undefined;
+  /** The sequence of the last message delivered (or started after). */
+  private position = 0;
+  private readonly subscribers = new Set<Subscriber>();
+  private readonly waiters = new Set<Waiter>();
+  private readonly started: Promise<void>;
+  private markStarted!: () => void;
+  private stopped = false;
+  private messages: ConsumerMessages | undefined;
+  /** Ends the pause between attempts early (on stop). */
+  private wake: (() => void) | undefined;
+  private readonly following: Promise<void>;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly options: ResolvedNatsOptions,
+  ) {
+    this.started = new Promise((resolve) => {
+      this.markStarted = resolve;
+    });
+    this.following = this.follow();
+  }
+
+  /** Resolves once the follower knows where in the stream it starts. */
+  ready(): Promise<void> {
+    return this.started;
+  }
+
+  /** The epoch of the stream followed, once started (`ready()` has resolved). */
+  get epoch(): string | undefined {
+    return this.currentEpoch;
+  }
+
+  subscribe(deliver: (message: ChannelMessage) => void, onGap?: (gap: LiveGap) => void): () => void {
+    const subscriber: Subscriber = { deliver, onGap };
+    this.subscribers.add(subscriber);
+    return () => this.subscribers.delete(subscriber);
+  }
+
+  /**
+   * Resolves once the follower has delivered `id` (at most `commandTimeout` later). A replay read
+   * can be ahead of this instance's follower; the channel holds live events back while it replays,
+   * so waiting here puts every event the replay holds into that held-back set, where the channel
+   * drops the duplicates. Bounded, so that a follower cut off from NATS does not hold a client's
+   * replay forever: at worst an event then arrives twice.
+   */
+  caughtUp(id: string): Promise<void> {
+    const target = parseEventId(id);
+    if (this.stopped || !target || target.epoch !== this.currentEpoch || this.position >= target.sequence) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(waiter);
+        resolve();
+      };
+      const waiter: Waiter = { sequence: target.sequence, done };
+      const timer = setTimeout(done, this.options.commandTimeout);
+      this.waiters.add(waiter);
+    });
+  }
+
+  /** Stops following; resolves once the loop has ended. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    for (const waiter of this.waiters) waiter.done();
+    this.subscribers.clear();
+    await this.messages?.close().catch(() => {});
+    await this.following;
+  }
+
+  private async follow(): Promise<void> {
+    const { stream, maxRetryDelay, report } = this.options;
+    let failures = 0;
+    while (!this.stopped) {
+      try {
+        const link = await this.connection.whenConnected();
+        if (this.stopped || !link) return;
+        this.start(await streamState(link.jsm, this.options));
+        const consumer = await link.js.consumers.get(stream, {
+          deliver_policy: DeliverPolicy.StartSequence,
+          opt_start_seq: this.position + 1,
+        });
+        // A deleted stream ends the iteration (with an error) instead of being waited for.
+        this.messages = await consumer.consume({ max_messages: READ_BATCH, abort_on_missing_resource: true });
+        if (this.stopped) break;
+        for await (const message of this.messages) {
+          failures = 0;
+          this.take(message);
+        }
+        if (!this.stopped) throw new Error(`the consumer of stream "${stream}" stopped`);
+      } catch (error) {
+        if (this.stopped) break;
+        report(error);
+        await this.pause(backoff(++failures, maxRetryDelay));
+      } finally {
+        await this.messages?.close().catch(() => {});
+        this.messages = undefined;
+      }
+    }
+  }
+
+  /**
+   * Where to read from: at first after the newest message, since older ones are history, served
+   * by replays; after a failure, after the last one delivered, unless the stream was deleted and
+   * created again since, where everything is newer to this follower.
+   */
+  private start(state: StreamState): void {
+    if (this.currentEpoch === undefined) {
+      this.position = state.lastSeq;
+      this.currentEpoch = state.epoch;
+      this.markStarted();
+    } else if (this.currentEpoch !== state.epoch) {
+      this.position = 0;
+      this.currentEpoch = state.epoch;
+    }
+    this.releaseWaiters();
+  }
+
+  private take(message: JsMsg): void {
+    const { seq } = message;
+    // A re-created consumer can hand over again what was already delivered.
+    if (seq <= this.position) return;
+    const epoch = this.currentEpoch as string;
+    if (seq > this.position + 1) this.signalGap(formatEventId(epoch, this.position));
+    this.position = seq;
+    const event = toEvent(this.options.stream, epoch, message);
+    if (event instanceof Error) this.options.report(event);
+    else for (const { deliver } of this.subscribers) this.call(() => deliver(event));
+    this.releaseWaiters();
+  }
+
+  private signalGap(lastEventId: string): void {
+    for (const { onGap } of this.subscribers) this.call(() => onGap?.({ lastEventId, reason: 'expired' }));
+  }
+
+  /** One subscriber's failure must not stop the stream for the others. */
+  private call(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.options.report(error);
+    }
+  }
+
+  private releaseWaiters(): void {
+    for (const waiter of this.waiters) if (this.position >= waiter.sequence) waiter.done();
+  }
+
+  /** Waits `ms`, or less if the follower stops. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+}
