@@ -105,7 +105,7 @@ describeNats(
       target = b;
       await post(a, '/drop');
       await send(c, 'm3');
-    await send(a, 'm4');
+      await send(a, 'm4');
       await waitFor(() => w.data('m').length >= 4, 'm3 and m4 on B', 10_000);
       await send(b, 'm5');
       await waitFor(() => w.data('m').length >= 5, 'm5 on B', 5_000);
