@@ -7,4 +7,5 @@
  */
 export type { NumberRule } from './check-option.js';
 export { checkNumberOption, checkStringOption, invalidOption } from './check-option.js';
+export { EngineSubscribers, errorReporter, PositionWaiters } from './engine-follower.js';
 export { continueNodeResponse } from './transports/node-response.js';

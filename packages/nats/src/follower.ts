@@ -1,5 +1,6 @@
 import { type ConsumerMessages, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import type { ChannelMessage, LiveGap } from '@ssekit/core';
+import { EngineSubscribers, PositionWaiters } from '@ssekit/core/internal';
 import { backoff, type Connection } from './connection.js';
 import { formatEventId, parseEventId } from './event-id.js';
 import { toEvent } from './messages.js';
@@ -8,16 +9,6 @@ import { type StreamState, streamState } from './stream.js';
 
 /** Messages asked for per pull: bounds what a follower catching up holds at once. */
 const READ_BATCH = 1_000;
-
-interface Subscriber {
-  readonly deliver: (message: ChannelMessage) => void;
-  readonly onGap: ((gap: LiveGap) => void) | undefined;
-}
-
-interface Waiter {
-  readonly sequence: number;
-  readonly done: () => void;
-}
 
 /**
  * Follows the stream with an ordered consumer (which the NATS client re-creates after a lost
@@ -32,8 +23,9 @@ export class Follower {
   private currentEpoch: string | undefined;
   /** The sequence of the last message delivered (or started after). */
   private position = 0;
-  private readonly subscribers = new Set<Subscriber>();
-  private readonly waiters = new Set<Waiter>();
+  private readonly subscribers: EngineSubscribers;
+  /** Replays waiting for a sequence of the current epoch to be delivered. */
+  private readonly waiters: PositionWaiters<number>;
   private readonly started: Promise<void>;
   private markStarted!: () => void;
   private stopped = false;
@@ -46,6 +38,11 @@ export class Follower {
     private readonly connection: Connection,
     private readonly options: ResolvedNatsOptions,
   ) {
+    this.subscribers = new EngineSubscribers(options.report);
+    this.waiters = new PositionWaiters(
+      (sequence) => this.stopped || this.position >= sequence,
+      options.commandTimeout,
+    );
     this.started = new Promise((resolve) => {
       this.markStarted = resolve;
     });
@@ -63,40 +60,25 @@ export class Follower {
   }
 
   subscribe(deliver: (message: ChannelMessage) => void, onGap?: (gap: LiveGap) => void): () => void {
-    const subscriber: Subscriber = { deliver, onGap };
-    this.subscribers.add(subscriber);
-    return () => this.subscribers.delete(subscriber);
+    return this.subscribers.add(deliver, onGap);
   }
 
   /**
-   * Resolves once the follower has delivered `id` (at most `commandTimeout` later). A replay read
-   * can be ahead of this instance's follower; the channel holds live events back while it replays,
-   * so waiting here puts every event the replay holds into that held-back set, where the channel
-   * drops the duplicates. Bounded, so that a follower cut off from NATS does not hold a client's
-   * replay forever: at worst an event then arrives twice.
+   * Resolves once the follower has delivered `id` (at most `commandTimeout` later), so that the
+   * channel drops what a replay and the live path both hold (see `PositionWaiters`). An id of
+   * another epoch, or malformed, is not waited for.
    */
   caughtUp(id: string): Promise<void> {
     const target = parseEventId(id);
-    if (this.stopped || !target || target.epoch !== this.currentEpoch || this.position >= target.sequence) {
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.waiters.delete(waiter);
-        resolve();
-      };
-      const waiter: Waiter = { sequence: target.sequence, done };
-      const timer = setTimeout(done, this.options.commandTimeout);
-      this.waiters.add(waiter);
-    });
+    if (!target || target.epoch !== this.currentEpoch) return Promise.resolve();
+    return this.waiters.wait(target.sequence);
   }
 
   /** Stops following; resolves once the loop has ended. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.wake?.();
-    for (const waiter of this.waiters) waiter.done();
+    this.waiters.releaseAll();
     this.subscribers.clear();
     await this.messages?.close().catch(() => {});
     await this.following;
@@ -147,7 +129,7 @@ export class Follower {
       this.position = 0;
       this.currentEpoch = state.epoch;
     }
-    this.releaseWaiters();
+    this.waiters.release();
   }
 
   private take(message: JsMsg): void {
@@ -155,29 +137,12 @@ export class Follower {
     // A re-created consumer can hand over again what was already delivered.
     if (seq <= this.position) return;
     const epoch = this.currentEpoch as string;
-    if (seq > this.position + 1) this.signalGap(formatEventId(epoch, this.position));
+    if (seq > this.position + 1) this.subscribers.gap(formatEventId(epoch, this.position));
     this.position = seq;
     const event = toEvent(this.options.stream, epoch, message);
     if (event instanceof Error) this.options.report(event);
-    else for (const { deliver } of this.subscribers) this.call(() => deliver(event));
-    this.releaseWaiters();
-  }
-
-  private signalGap(lastEventId: string): void {
-    for (const { onGap } of this.subscribers) this.call(() => onGap?.({ lastEventId, reason: 'expired' }));
-  }
-
-  /** One subscriber's failure must not stop the stream for the others. */
-  private call(fn: () => void): void {
-    try {
-      fn();
-    } catch (error) {
-      this.options.report(error);
-    }
-  }
-
-  private releaseWaiters(): void {
-    for (const waiter of this.waiters) if (this.position >= waiter.sequence) waiter.done();
+    else this.subscribers.deliver(event);
+    this.waiters.release();
   }
 
   /** Waits `ms`, or less if the follower stops. */

@@ -14,6 +14,7 @@ import { Follower } from './follower.js';
 import { EVENT_HEADER } from './messages.js';
 import { type NatsChannelOptions, type ResolvedNatsOptions, resolveNatsOptions } from './options.js';
 import { readReplay } from './replay.js';
+import { streamState } from './stream.js';
 
 /**
  * A channel's history in one NATS JetStream stream, shared by every server instance, which also
@@ -74,6 +75,8 @@ class JetStreamChannel implements NatsChannel {
   private readonly connection: Connection;
   private readonly follower: Follower;
   private closed = false;
+  /** Whether the last publish failed, so the stream's epoch is read again before the next. */
+  private recheckEpoch = false;
   private closing: Promise<void> | undefined;
 
   constructor(options: ResolvedNatsOptions) {
@@ -99,18 +102,24 @@ class JetStreamChannel implements NatsChannel {
       headers.set(EVENT_HEADER, message.event);
     }
     let seq: number;
+    let epoch = this.follower.epoch as string;
     try {
+      // After a failed publish (the stream deleted, say) the stream is read again first: it may have
+      // been created again, under another epoch, before the follower noticed.
+      if (this.recheckEpoch) epoch = (await streamState(link.jsm, this.options)).epoch;
       ({ seq } = await link.js.publish(subject, message.data, {
         headers,
         timeout: commandTimeout,
         // Only this channel's stream may acknowledge it: a subject captured by another stream is refused.
         expect: { streamName: stream },
       }));
+      this.recheckEpoch = false;
     } catch (error) {
+      this.recheckEpoch = true;
       throw unavailable(stream, 'publish', error);
     }
     return {
-      id: formatEventId(this.follower.epoch as string, seq),
+      id: formatEventId(epoch, seq),
       event: message.event,
       data: message.data,
     };

@@ -1,5 +1,5 @@
 import type { NodeConnectionOptions } from '@nats-io/transport-node';
-import { checkNumberOption, checkStringOption, invalidOption } from '@ssekit/core/internal';
+import { checkNumberOption, checkStringOption, errorReporter, invalidOption } from '@ssekit/core/internal';
 
 /** Options of `natsChannel`. Every duration is in milliseconds. */
 export interface NatsChannelOptions {
@@ -90,14 +90,7 @@ export function resolveNatsOptions(options: NatsChannelOptions): ResolvedNatsOpt
     maxMsgs: number('maxMsgs', 10_000, 'events'),
     commandTimeout: number('commandTimeout', 2_000, 'milliseconds'),
     maxRetryDelay: number('maxRetryDelay', 2_000, 'milliseconds'),
-    report(error) {
-      if (!onError) return;
-      try {
-        onError(error instanceof Error ? error : new Error(String(error)));
-      } catch {
-        // A failing error hook must not break the follower.
-      }
-    },
+    report: errorReporter(onError),
   };
 }
 
