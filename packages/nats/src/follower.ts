@@ -1,4 +1,4 @@
-import { type ConsumerMessages, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
+import { type ConsumerMessages, DeliverPolicy, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { ChannelMessage, LiveGap } from '@ssekit/core';
 import { EngineSubscribers, PositionWaiters } from '@ssekit/core/internal';
 import { backoff, type Connection } from './connection.js';
@@ -9,6 +9,8 @@ import { type StreamState, streamState } from './stream.js';
 
 /** Messages asked for per pull: bounds what a follower catching up holds at once. */
 const READ_BATCH = 1_000;
+/** How long one pull waits on the server, in milliseconds (the client's default is 30 s). */
+const PULL_EXPIRES = 5_000;
 
 /**
  * Follows the stream with an ordered consumer (which the NATS client re-creates after a lost
@@ -30,6 +32,8 @@ export class Follower {
   private markStarted!: () => void;
   private stopped = false;
   private messages: ConsumerMessages | undefined;
+  /** Set when the stream was found created again: the current iteration ends, and starts over. */
+  private replaced = false;
   /** Ends the pause between attempts early (on stop). */
   private wake: (() => void) | undefined;
   private readonly following: Promise<void>;
@@ -97,11 +101,21 @@ export class Follower {
           opt_start_seq: this.position + 1,
         });
         // A deleted stream ends the iteration (with an error) instead of being waited for.
-        this.messages = await consumer.consume({ max_messages: READ_BATCH, abort_on_missing_resource: true });
+        const messages = await consumer.consume({
+          max_messages: READ_BATCH,
+          abort_on_missing_resource: true,
+        });
+        this.messages = messages;
         if (this.stopped) break;
-        for await (const message of this.messages) {
+        void this.watchForNewEpoch(messages, link.jsm);
+        for await (const message of messages) {
           failures = 0;
           this.take(message);
+        }
+        // A stream created again under the same name: start over, from its first message.
+        if (this.replaced) {
+          this.replaced = false;
+          continue;
         }
         if (!this.stopped) throw new Error(`the consumer of stream "${stream}" stopped`);
       } catch (error) {
@@ -112,6 +126,31 @@ export class Follower {
         await this.messages?.close().catch(() => {});
         this.messages = undefined;
       }
+    }
+  }
+
+  /**
+   * Told the stream's epoch as just read elsewhere (by a send): if the stream was created again
+   * under the same name, the follower starts over on it, from its first message, instead of
+   * waiting to notice by itself.
+   */
+  noticeEpoch(epoch: string): void {
+    if (this.currentEpoch === undefined || epoch === this.currentEpoch || !this.messages) return;
+    this.replaced = true;
+    void this.messages.close().catch(() => {});
+  }
+
+  /**
+   * The NATS client re-creates an ordered consumer by itself (after a lost connection or missed
+   * heartbeats), after the last sequence it handed over: if the stream was meanwhile deleted and
+   * created again, that would silently skip the new stream's first messages. So after each
+   * re-creation the stream's epoch is checked.
+   */
+  private async watchForNewEpoch(messages: ConsumerMessages, jsm: JetStreamManager): Promise<void> {
+    for await (const status of messages.status()) {
+      if (status.type !== 'ordered_consumer_recreated') continue;
+      const state = await streamState(jsm, this.options).catch(() => undefined);
+      if (state) this.noticeEpoch(state.epoch);
     }
   }
 

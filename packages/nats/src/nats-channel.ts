@@ -106,7 +106,10 @@ class JetStreamChannel implements NatsChannel {
     try {
       // After a failed publish (the stream deleted, say) the stream is read again first: it may have
       // been created again, under another epoch, before the follower noticed.
-      if (this.recheckEpoch) epoch = (await streamState(link.jsm, this.options)).epoch;
+      if (this.recheckEpoch) {
+        epoch = (await streamState(link.jsm, this.options)).epoch;
+        this.follower.noticeEpoch(epoch);
+      }
       ({ seq } = await link.js.publish(subject, message.data, {
         headers,
         timeout: commandTimeout,

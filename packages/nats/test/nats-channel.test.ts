@@ -132,8 +132,9 @@ describeNats('natsChannel (one process, real nats-server, real HTTP)', () => {
   it('sends the gap event, reason epoch, for an id of the stream before it was deleted and created again', async () => {
     const name = stream();
     const a = await instance({ stream: name });
-    const old = (await a.channel.send('before')) as string;
     const live = await client(a.url);
+    const old = (await a.channel.send('before')) as string;
+    expect((await take(live, 1)).map((event) => event?.data)).toEqual(['before']);
     await jsm.streams.delete(name);
     // The follower notices, creates the stream again and follows the new one from its start.
     let fresh: string | undefined;
@@ -174,8 +175,8 @@ describeNats('natsChannel (one process, real nats-server, real HTTP)', () => {
   it('skips and reports messages another program published that no event can carry, live and in replays, and keeps serving', async () => {
     const name = stream();
     const a = await instance({ stream: name });
-    const first = await a.channel.send('first');
     const live = await client(a.url);
+    const first = (await a.channel.send('first')) as string;
     const subject = `ssekit.${name}`;
     const js = (await import('@nats-io/jetstream')).jetstream(admin);
     // Not UTF-8: no event can carry it.
@@ -186,7 +187,8 @@ describeNats('natsChannel (one process, real nats-server, real HTTP)', () => {
     await js.publish(subject, 'foreign text', { headers: typed });
     const last = (await a.channel.send('last')) as string;
 
-    expect((await take(live, 2)).map((event) => [event?.type, event?.data])).toEqual([
+    expect((await take(live, 3)).map((event) => [event?.type, event?.data])).toEqual([
+      ['message', 'first'],
       ['from elsewhere', 'foreign text'],
       ['message', 'last'],
     ]);
