@@ -103,6 +103,9 @@ export class Follower {
         // A deleted stream ends the iteration (with an error) instead of being waited for.
         const messages = await consumer.consume({
           max_messages: READ_BATCH,
+          // Pulls expire, and heartbeats come, at half this: a consumer gone (its stream deleted
+          // between two pulls) is noticed within about this long.
+          expires: PULL_EXPIRES,
           abort_on_missing_resource: true,
         });
         this.messages = messages;
