@@ -2,9 +2,11 @@
 // storing in a temporary directory, killed afterwards, restartable on the same port and store.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '@ssekit/test-kit';
 
 function findOnPath(name: string): string | undefined {
   for (const dir of [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin']) {
@@ -16,6 +18,9 @@ function findOnPath(name: string): string | undefined {
   }
   return undefined;
 }
+
+/** This package's folder, where instance processes run (they load the built packages). */
+export const packageRoot = fileURLToPath(new URL('..', import.meta.url));
 
 /** The `nats-server` binary, if installed (Debian puts it in /usr/sbin, often not on PATH). */
 const natsServerBinary = findOnPath('nats-server');
@@ -35,18 +40,6 @@ export function natsAvailable(): boolean {
     '[@ssekit/nats] Skipping the NATS tests: nats-server is not installed (Debian package `nats-server`).',
   );
   return false;
-}
-
-/** A port nobody listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** Resolves once the server on `port` greets a new connection with its INFO line; rejects after `timeoutMs`. */

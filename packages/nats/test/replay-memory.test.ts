@@ -3,10 +3,9 @@ import { createConnection, type Socket } from 'node:net';
 import { type JetStreamClient, jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { ChannelStats } from '@ssekit/core';
-import { type ChildServer, connect as connectClient, startChildServer } from '@ssekit/test-kit';
+import { type ChildServer, connect as connectClient, ensureBuilt, startChildServer } from '@ssekit/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, packageRoot } from './build.js';
-import { type NatsServer, natsAvailable, startNatsServer } from './nats-server.js';
+import { type NatsServer, natsAvailable, packageRoot, startNatsServer } from './nats-server.js';
 
 const describeNats = natsAvailable() ? describe : describe.skip;
 
@@ -45,7 +44,7 @@ describeNats('resumers that never read (separate process, real nats-server, real
   }
 
   beforeAll(async () => {
-    ensureBuilt();
+    ensureBuilt(['core', 'nats']);
     nats = await startNatsServer();
     admin = await connect({ servers: nats.url });
     js = jetstream(admin);

@@ -1,10 +1,9 @@
 // Three server instances in separate processes share one channel through one JetStream stream;
 // their clients are `eventsource` clients over real HTTP.
-import { type ChildServer, startChildServer, waitFor } from '@ssekit/test-kit';
+import { type ChildServer, ensureBuilt, startChildServer, waitFor } from '@ssekit/test-kit';
 import { EventSource } from 'eventsource';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, packageRoot } from './build.js';
-import { type NatsServer, natsAvailable, startNatsServer } from './nats-server.js';
+import { type NatsServer, natsAvailable, packageRoot, startNatsServer } from './nats-server.js';
 
 const describeNats = natsAvailable() ? describe : describe.skip;
 
@@ -60,7 +59,7 @@ describeNats(
     }
 
     beforeAll(async () => {
-      ensureBuilt();
+      ensureBuilt(['core', 'nats']);
       nats = await startNatsServer();
       const env = { NATS_URL: nats.url, STREAM: `scale-out-${process.pid}` };
       const start = () =>

@@ -1,9 +1,8 @@
 // An instance paused (as a stalled host is) while another sends more than the stream keeps.
-import { type ChildServer, startChildServer, waitFor } from '@ssekit/test-kit';
+import { type ChildServer, ensureBuilt, startChildServer, waitFor } from '@ssekit/test-kit';
 import { EventSource } from 'eventsource';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, packageRoot } from './build.js';
-import { type NatsServer, natsAvailable, startNatsServer } from './nats-server.js';
+import { type NatsServer, natsAvailable, packageRoot, startNatsServer } from './nats-server.js';
 
 const describeNats = natsAvailable() ? describe : describe.skip;
 
@@ -16,7 +15,7 @@ describeNats(
     let source: EventSource | undefined;
 
     beforeAll(async () => {
-      ensureBuilt();
+      ensureBuilt(['core', 'nats']);
       nats = await startNatsServer();
       const env = { NATS_URL: nats.url, STREAM: `stalled-${process.pid}`, MAX_MSGS: '100' };
       const start = () =>

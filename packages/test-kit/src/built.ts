@@ -1,12 +1,10 @@
-// The child processes load the built packages: CI builds before testing; locally, a missing or
-// outdated build of core or nats is rebuilt here once.
+// Child processes (instance fixtures, bench servers) load the BUILT packages. CI builds before
+// testing; locally, a missing or outdated build is made here once, before the children start.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** This package's folder, where the children run. */
-export const packageRoot = fileURLToPath(new URL('..', import.meta.url));
 const packagesDir = fileURLToPath(new URL('../..', import.meta.url));
 
 function newestSource(dir: string): number {
@@ -19,9 +17,9 @@ function newestSource(dir: string): number {
   return newest;
 }
 
-/** Builds core and nats if their dist is missing or older than their sources. */
-export function ensureBuilt(): void {
-  const stale = ['core', 'nats'].filter((pkg) => {
+/** Builds each named package (`'core'`, `'nats'`, …) whose dist is missing or older than its sources. */
+export function ensureBuilt(packages: readonly string[]): void {
+  const stale = packages.filter((pkg) => {
     const built = join(packagesDir, pkg, 'dist', 'index.js');
     return !existsSync(built) || statSync(built).mtimeMs < newestSource(join(packagesDir, pkg, 'src'));
   });
