@@ -204,6 +204,40 @@ describeNats('natsChannel (one process, real nats-server, real HTTP)', () => {
     expect(foreign[0]?.message).toMatch(/Message 2 of stream .* is not UTF-8 text/);
   });
 
+  it('rejects a send at once while NATS is down, never publishes it later, and resumes delivery once NATS is back', async () => {
+    const a = await instance({ stream: stream() });
+    const live = await client(a.url);
+    await a.channel.send('before');
+    expect((await take(live, 1)).map((event) => event?.data)).toEqual(['before']);
+    await nats.stop();
+    // The instance notices the connection is gone (the server's socket was closed by the kill).
+    await waitFor(
+      async () => (await a.channel.send('probe').catch((error) => error.code)) === 'ERR_SSE_NATS_UNAVAILABLE',
+      'a send to be refused',
+      5_000,
+    );
+    const began = Date.now();
+    await expect(a.channel.send('during')).rejects.toMatchObject({
+      name: 'NatsChannelError',
+      code: 'ERR_SSE_NATS_UNAVAILABLE',
+      stream: a.shared.stream,
+    });
+    // At once, not after commandTimeout (1 000 ms here) in the client's reconnect buffer.
+    expect(Date.now() - began).toBeLessThan(500);
+    await nats.start();
+    await waitFor(
+      async () => (await a.channel.send('after').catch(() => undefined)) !== undefined,
+      'a send after the restart',
+      15_000,
+    );
+    // Delivery resumed; the refused event never arrives (a probe sent before the loss was noticed may).
+    const seen: string[] = [];
+    for (let event = await live.next(); event && event.data !== 'after'; event = await live.next()) {
+      seen.push(event.data);
+    }
+    expect(seen).not.toContain('during');
+  }, 40_000);
+
   it('refuses bad options with a typed error naming the option', () => {
     const base = { nats: 'nats://127.0.0.1:4222', stream: 'chat' };
     const cases: Array<[Partial<NatsChannelOptions>, object]> = [
