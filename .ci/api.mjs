@@ -6,7 +6,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Extractor, ExtractorConfig } from '@microsoft/api-extractor';
 
-const PACKAGES = ['core', 'express', 'koa', 'hono', 'redis', 'fastify', 'fetch', 'client', 'otel'];
+const PACKAGES = ['core', 'express', 'koa', 'hono', 'redis', 'fastify', 'fetch', 'client', 'otel', 'nats'];
 const update = process.argv.includes('--update');
 const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
 

@@ -6,6 +6,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 export interface ChildServer {
   /** Base URL, `http://127.0.0.1:PORT`. */
   url: string;
+  /** The child's process id, to pause it (SIGSTOP) as a stalled host would be. */
+  pid: number;
   /** Everything the child wrote to stdout and stderr so far, for failure messages. */
   output(): string;
   /** Kills the child and waits until it has exited. Safe to call more than once. */
@@ -97,7 +99,13 @@ export function startChildServer(
       if (port === undefined) return;
       clearTimeout(timer);
       child.off('exit', onEarlyExit);
-      resolve({ url: `http://127.0.0.1:${port}`, output: () => output, close, shutdown });
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        pid: child.pid as number,
+        output: () => output,
+        close,
+        shutdown,
+      });
     });
   });
 }

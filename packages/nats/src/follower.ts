@@ -1,0 +1,202 @@
+import { type ConsumerMessages, DeliverPolicy, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import type { ChannelMessage, LiveGap } from '@ssekit/core';
+import { EngineSubscribers, PositionWaiters } from '@ssekit/core/internal';
+import { backoff, type Connection } from './connection.js';
+import { formatEventId, parseEventId } from './event-id.js';
+import { toEvent } from './messages.js';
+import type { ResolvedNatsOptions } from './options.js';
+import { type StreamState, streamState } from './stream.js';
+
+/** Messages asked for per pull: bounds what a follower catching up holds at once. */
+const READ_BATCH = 1_000;
+/** How long one pull waits on the server, in milliseconds (the client's default is 30 s). */
+const PULL_EXPIRES = 5_000;
+
+/**
+ * Follows the stream with an ordered consumer (which the NATS client re-creates after a lost
+ * connection, after the last sequence it handed over) and hands every message, in sequence order,
+ * to this instance's subscribers. Sequences are contiguous, so a jump means messages it had not
+ * delivered were removed first (it was stalled while the stream was trimmed past it): it tells its
+ * subscribers so (`onGap`) before the messages that follow. If the stream itself was deleted and
+ * created again (another epoch), everything in the new one is newer: it reads it from its start.
+ */
+export class Follower {
+  /** The epoch of the stream followed; `undefined` before it started. */
+  private currentEpoch: string | undefined;
+  /** The sequence of the last message delivered (or started after). */
+  private position = 0;
+  private readonly subscribers: EngineSubscribers;
+  /** Replays waiting for a sequence of the current epoch to be delivered. */
+  private readonly waiters: PositionWaiters<number>;
+  private readonly started: Promise<void>;
+  private markStarted!: () => void;
+  private stopped = false;
+  private messages: ConsumerMessages | undefined;
+  /** Set when the stream was found created again: the current iteration ends, and starts over. */
+  private replaced = false;
+  /** Ends the pause between attempts early (on stop). */
+  private wake: (() => void) | undefined;
+  private readonly following: Promise<void>;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly options: ResolvedNatsOptions,
+  ) {
+    this.subscribers = new EngineSubscribers(options.report);
+    this.waiters = new PositionWaiters(
+      (sequence) => this.stopped || this.position >= sequence,
+      options.commandTimeout,
+    );
+    this.started = new Promise((resolve) => {
+      this.markStarted = resolve;
+    });
+    this.following = this.follow();
+  }
+
+  /** Resolves once the follower knows where in the stream it starts. */
+  ready(): Promise<void> {
+    return this.started;
+  }
+
+  /** The epoch of the stream followed, once started (`ready()` has resolved). */
+  get epoch(): string | undefined {
+    return this.currentEpoch;
+  }
+
+  subscribe(deliver: (message: ChannelMessage) => void, onGap?: (gap: LiveGap) => void): () => void {
+    return this.subscribers.add(deliver, onGap);
+  }
+
+  /**
+   * Resolves once the follower has delivered `id` (at most `commandTimeout` later), so that the
+   * channel drops what a replay and the live path both hold (see `PositionWaiters`). An id of
+   * another epoch, or malformed, is not waited for.
+   */
+  caughtUp(id: string): Promise<void> {
+    const target = parseEventId(id);
+    if (!target || target.epoch !== this.currentEpoch) return Promise.resolve();
+    return this.waiters.wait(target.sequence);
+  }
+
+  /** Stops following; resolves once the loop has ended. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    this.waiters.releaseAll();
+    this.subscribers.clear();
+    await this.messages?.close().catch(() => {});
+    await this.following;
+  }
+
+  private async follow(): Promise<void> {
+    const { stream, maxRetryDelay, report } = this.options;
+    let failures = 0;
+    while (!this.stopped) {
+      try {
+        const link = await this.connection.whenConnected();
+        if (this.stopped || !link) return;
+        this.start(await streamState(link.jsm, this.options));
+        const consumer = await link.js.consumers.get(stream, {
+          deliver_policy: DeliverPolicy.StartSequence,
+          opt_start_seq: this.position + 1,
+        });
+        // A deleted stream ends the iteration (with an error) instead of being waited for.
+        const messages = await consumer.consume({
+          max_messages: READ_BATCH,
+          // Pulls expire, and heartbeats come, at half this: a consumer gone (its stream deleted
+          // between two pulls) is noticed within about this long.
+          expires: PULL_EXPIRES,
+          abort_on_missing_resource: true,
+        });
+        this.messages = messages;
+        if (this.stopped) break;
+        void this.watchForNewEpoch(messages, link.jsm);
+        for await (const message of messages) {
+          failures = 0;
+          this.take(message);
+        }
+        // A stream created again under the same name: start over, from its first message.
+        if (this.replaced) {
+          this.replaced = false;
+          continue;
+        }
+        if (!this.stopped) throw new Error(`the consumer of stream "${stream}" stopped`);
+      } catch (error) {
+        if (this.stopped) break;
+        report(error);
+        await this.pause(backoff(++failures, maxRetryDelay));
+      } finally {
+        await this.messages?.close().catch(() => {});
+        this.messages = undefined;
+      }
+    }
+  }
+
+  /**
+   * Told the stream's epoch as just read elsewhere (by a send): if the stream was created again
+   * under the same name, the follower starts over on it, from its first message, instead of
+   * waiting to notice by itself.
+   */
+  noticeEpoch(epoch: string): void {
+    if (this.currentEpoch === undefined || epoch === this.currentEpoch || !this.messages) return;
+    this.replaced = true;
+    void this.messages.close().catch(() => {});
+  }
+
+  /**
+   * The NATS client re-creates an ordered consumer by itself (after a lost connection or missed
+   * heartbeats), after the last sequence it handed over: if the stream was meanwhile deleted and
+   * created again, that would silently skip the new stream's first messages. So after each
+   * re-creation the stream's epoch is checked.
+   */
+  private async watchForNewEpoch(messages: ConsumerMessages, jsm: JetStreamManager): Promise<void> {
+    for await (const status of messages.status()) {
+      if (status.type !== 'ordered_consumer_recreated') continue;
+      const state = await streamState(jsm, this.options).catch(() => undefined);
+      if (state) this.noticeEpoch(state.epoch);
+    }
+  }
+
+  /**
+   * Where to read from: at first after the newest message, since older ones are history, served
+   * by replays; after a failure, after the last one delivered, unless the stream was deleted and
+   * created again since, where everything is newer to this follower.
+   */
+  private start(state: StreamState): void {
+    if (this.currentEpoch === undefined) {
+      this.position = state.lastSeq;
+      this.currentEpoch = state.epoch;
+      this.markStarted();
+    } else if (this.currentEpoch !== state.epoch) {
+      this.position = 0;
+      this.currentEpoch = state.epoch;
+    }
+    this.waiters.release();
+  }
+
+  private take(message: JsMsg): void {
+    const { seq } = message;
+    // A re-created consumer can hand over again what was already delivered.
+    if (seq <= this.position) return;
+    const epoch = this.currentEpoch as string;
+    if (seq > this.position + 1) this.subscribers.gap(formatEventId(epoch, this.position));
+    this.position = seq;
+    const event = toEvent(this.options.stream, epoch, message);
+    if (event instanceof Error) this.options.report(event);
+    else this.subscribers.deliver(event);
+    this.waiters.release();
+  }
+
+  /** Waits `ms`, or less if the follower stops. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+}

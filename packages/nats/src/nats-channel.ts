@@ -1,0 +1,202 @@
+import { headers as natsHeaders } from '@nats-io/transport-node';
+import type {
+  ChannelMessage,
+  DeliveringHistory,
+  LiveGap,
+  ReplayPageOptions,
+  ReplayResult,
+  StoredMessage,
+} from '@ssekit/core';
+import { Connection } from './connection.js';
+import { NatsChannelError, unavailable } from './errors.js';
+import { compareEventIds, formatEventId } from './event-id.js';
+import { Follower } from './follower.js';
+import { EVENT_HEADER } from './messages.js';
+import { type NatsChannelOptions, type ResolvedNatsOptions, resolveNatsOptions } from './options.js';
+import { readReplay } from './replay.js';
+import { streamState } from './stream.js';
+
+/**
+ * A channel's history in one NATS JetStream stream, shared by every server instance, which also
+ * delivers every event appended by any instance to this instance's channel: pass it as the
+ * channel's `history` (`createChannel({ history: shared })`). `channel.close()` closes its connection.
+ */
+export interface NatsChannel extends DeliveringHistory {
+  /** The JetStream stream's name. */
+  readonly stream: string;
+  /**
+   * Resolves once the follower knows where in the stream it starts, i.e. from when on every event
+   * sent by any instance reaches this instance's clients. Await it before serving clients so that
+   * none connects during that first round trip; sends wait for it by themselves.
+   */
+  ready(): Promise<void>;
+  /**
+   * Calls `deliver` for every message, in stream order, and `onGap` when messages this instance
+   * had not delivered were trimmed before it read them (it was stalled: paused, or cut off from NATS).
+   */
+  subscribe(deliver: (message: ChannelMessage) => void, onGap?: (gap: LiveGap) => void): () => void;
+  /** Closes the NATS connection and stops following. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates the NATS JetStream-backed history of one channel, which is also its bus: one stream per channel.
+ *
+ * - `append` publishes the data on the stream's subject (the event type in an `Ssekit-Event`
+ *   header) and waits for JetStream's acknowledgement; the id is `<epoch>-<sequence>`: the
+ *   message's stream sequence, and the stream's creation time, so an id from a stream since deleted
+ *   and created again is told apart.
+ * - Every instance follows the stream with an ordered consumer and hands new messages, in sequence
+ *   order, to its channel, which encodes each once for its local clients. So every instance, the
+ *   sending one included, delivers every event in the one order JetStream gave them.
+ * - `after(id, { limit })` reads one page by sequence: exactly the events after a client's
+ *   Last-Event-ID, or a gap: `'expired'` when events after it were trimmed away, `'epoch'` for an
+ *   id of an earlier stream, `'unknown'` for one that is malformed or ahead of the newest.
+ *
+ * If NATS goes away, sends reject with a `NatsChannelError` (nothing is queued to be published
+ * later behind the caller's back), clients stay connected (heartbeats go on), and the follower
+ * resumes after the last message it delivered once NATS is back, so every event whose send
+ * resolved reaches every connected client, or they get the gap event if it was trimmed meanwhile.
+ *
+ * @throws SSEFieldError / SSERangeError, synchronously, for a bad stream name or an option out of range.
+ *
+ * @example
+ * const shared = natsChannel({ nats: process.env.NATS_URL, stream: 'ssekit-chat' });
+ * await shared.ready();
+ * const chat = createChannel({ history: shared });
+ */
+export function natsChannel(options: NatsChannelOptions): NatsChannel {
+  return new JetStreamChannel(resolveNatsOptions(options));
+}
+
+class JetStreamChannel implements NatsChannel {
+  readonly stream: string;
+  private readonly options: ResolvedNatsOptions;
+  private readonly connection: Connection;
+  private readonly follower: Follower;
+  private closed = false;
+  /** Whether the last publish failed, so the stream's epoch is read again before the next. */
+  private recheckEpoch = false;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: ResolvedNatsOptions) {
+    this.stream = options.stream;
+    this.options = options;
+    this.connection = new Connection(options);
+    this.follower = new Follower(this.connection, options);
+  }
+
+  ready(): Promise<void> {
+    return this.follower.ready();
+  }
+
+  async append(message: ChannelMessage): Promise<StoredMessage> {
+    this.assertOpen();
+    await this.whenStarted();
+    const { stream, subject, commandTimeout } = this.options;
+    const link = this.connection.current();
+    if (!link) throw unavailable(stream, 'publish', new Error('not connected'));
+    let headers: ReturnType<typeof natsHeaders> | undefined;
+    if (message.event !== undefined) {
+      headers = natsHeaders();
+      headers.set(EVENT_HEADER, message.event);
+    }
+    let seq: number;
+    let epoch = this.follower.epoch as string;
+    try {
+      // After a failed publish (the stream deleted, say) the stream is read again first: it may have
+      // been created again, under another epoch, before the follower noticed.
+      if (this.recheckEpoch) {
+        epoch = (await streamState(link.jsm, this.options)).epoch;
+        this.follower.noticeEpoch(epoch);
+      }
+      ({ seq } = await link.js.publish(subject, message.data, {
+        headers,
+        timeout: commandTimeout,
+        // Only this channel's stream may acknowledge it: a subject captured by another stream is refused.
+        expect: { streamName: stream },
+      }));
+      this.recheckEpoch = false;
+    } catch (error) {
+      this.recheckEpoch = true;
+      throw unavailable(stream, 'publish', error);
+    }
+    return {
+      id: formatEventId(epoch, seq),
+      event: message.event,
+      data: message.data,
+    };
+  }
+
+  async after(lastEventId: string, { limit = Infinity }: ReplayPageOptions = {}): Promise<ReplayResult> {
+    this.assertOpen();
+    const link = this.connection.current();
+    if (!link) throw unavailable(this.stream, 'a history read', new Error('not connected'));
+    let result: ReplayResult;
+    try {
+      result = await readReplay(link.jsm, this.options, lastEventId, limit);
+    } catch (error) {
+      throw unavailable(this.stream, 'a history read', error);
+    }
+    const lastMessage = result.kind === 'replay' ? result.messages.at(-1) : undefined;
+    await this.follower.caughtUp(result.kind === 'gap' ? result.resumeId : (lastMessage?.id ?? lastEventId));
+    return result;
+  }
+
+  compare(a: string, b: string): number {
+    return compareEventIds(a, b);
+  }
+
+  subscribe(deliver: (message: ChannelMessage) => void, onGap?: (gap: LiveGap) => void): () => void {
+    return this.follower.subscribe(deliver, onGap);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.closed = true;
+    const stopped = this.follower.stop();
+    await this.connection.close();
+    await stopped;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) {
+      throw new NatsChannelError(
+        'ERR_SSE_NATS_CLOSED',
+        this.stream,
+        `The NATS channel on stream "${this.stream}" is closed; create a new one to send or read.`,
+      );
+    }
+  }
+
+  /**
+   * Waits (at most `commandTimeout`) for the follower to know its start position and the stream's
+   * epoch. An event published before that could land before the position it starts from, and
+   * never reach this instance's clients.
+   */
+  private whenStarted(): Promise<void> {
+    if (this.follower.epoch !== undefined) return Promise.resolve();
+    const { stream, commandTimeout } = this.options;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(
+            unavailable(
+              stream,
+              'publish',
+              new Error(`not connected within ${commandTimeout} ms of starting`),
+            ),
+          ),
+        commandTimeout,
+      );
+      void this.follower.ready().then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}

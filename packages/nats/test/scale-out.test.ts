@@ -1,0 +1,162 @@
+// Three server instances in separate processes share one channel through one JetStream stream;
+// their clients are `eventsource` clients over real HTTP.
+import { type ChildServer, ensureBuilt, startChildServer, waitFor } from '@ssekit/test-kit';
+import { EventSource } from 'eventsource';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type NatsServer, natsAvailable, packageRoot, startNatsServer } from './nats-server.js';
+
+const describeNats = natsAvailable() ? describe : describe.skip;
+
+type SendResult = { data: string; id?: string; code?: string };
+
+/** An `eventsource` client, what it received, and every connection it made. */
+interface Watcher {
+  readonly events: { data: string; id: string }[];
+  /** Each (re)connection: the instance it went to and the Last-Event-ID it sent. */
+  readonly connections: { url: string; lastEventId: string | null }[];
+  readonly source: EventSource;
+  data(prefix: string): string[];
+}
+
+async function post<T>(instance: ChildServer, path: string, body: unknown = {}): Promise<T> {
+  const response = await fetch(`${instance.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return (await response.json()) as T;
+}
+const send = (instance: ChildServer, data: string) => post<SendResult>(instance, '/send', { data });
+const sequence = (id: string | undefined) => Number(id?.split('-')[1]);
+
+describeNats(
+  'three instances sharing a channel through NATS JetStream (separate processes, eventsource clients)',
+  () => {
+    let nats: NatsServer;
+    let instances: ChildServer[] = [];
+    const sources: EventSource[] = [];
+
+    /** Opens an `eventsource` client; each (re)connection goes to the instance `target()` names then. */
+    async function watch(target: () => ChildServer): Promise<Watcher> {
+      const events: Watcher['events'] = [];
+      const connections: Watcher['connections'] = [];
+      const source = new EventSource(`${target().url}/events`, {
+        fetch: (_url, init) => {
+          const url = `${target().url}/events`;
+          connections.push({ url, lastEventId: new Headers(init?.headers).get('last-event-id') });
+          return fetch(url, init);
+        },
+      });
+      sources.push(source);
+      source.onmessage = (event) => events.push({ data: event.data, id: event.lastEventId });
+      await waitFor(() => source.readyState === EventSource.OPEN, 'the eventsource client to open', 5_000);
+      return {
+        events,
+        connections,
+        source,
+        data: (prefix) => events.map((e) => e.data).filter((d) => d.startsWith(prefix)),
+      };
+    }
+
+    beforeAll(async () => {
+      ensureBuilt(['core', 'nats']);
+      nats = await startNatsServer();
+      const env = { NATS_URL: nats.url, STREAM: `scale-out-${process.pid}` };
+      const start = () =>
+        startChildServer(process.execPath, ['test/fixtures/instance.mjs'], { cwd: packageRoot, env });
+      instances = await Promise.all([start(), start(), start()]);
+    }, 60_000);
+    afterEach(() => {
+      for (const source of sources.splice(0)) source.close();
+    });
+    afterAll(async () => {
+      await Promise.all(instances.map((instance) => instance.close()));
+      await nats?.dispose();
+    });
+
+    it('delivers broadcasts sent from every instance to every client on all three, exactly once, in one global order', async () => {
+      const all = await Promise.all(instances.flatMap((i) => [watch(() => i), watch(() => i)]));
+      const sent = await Promise.all(
+        Array.from({ length: 30 }, (_, n) => send(instances[n % 3] as ChildServer, `g${n}`)),
+      );
+      expect(sent.every((result) => result.id !== undefined)).toBe(true);
+      for (const w of all)
+        await waitFor(() => w.data('g').length >= 30, 'every broadcast on every client', 10_000);
+      // Nothing more arrives late.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+
+      const order = [...sent].sort((a, b) => sequence(a.id) - sequence(b.id));
+      for (const w of all) {
+        const events = w.events.filter((event) => event.data.startsWith('g'));
+        expect(events.map((event) => event.data)).toEqual(order.map((result) => result.data));
+        expect(events.map((event) => event.id)).toEqual(order.map((result) => result.id));
+      }
+    });
+
+    it('moves an eventsource client dropped by one instance to another, which replays exactly what it missed', async () => {
+      const [a, b, c] = instances as [ChildServer, ChildServer, ChildServer];
+      let target = a;
+      const w = await watch(() => target);
+      await send(c, 'm1');
+      const { id: lastSeen } = await send(c, 'm2');
+      await waitFor(() => w.data('m').length === 2, 'm1 and m2 on A', 5_000);
+      // A ends the stream; while the client waits to reconnect (retry: 100), more is sent; it reconnects to B.
+      target = b;
+      await post(a, '/drop');
+      await send(c, 'm3');
+      await send(a, 'm4');
+      await waitFor(() => w.data('m').length >= 4, 'm3 and m4 on B', 10_000);
+      await send(b, 'm5');
+      await waitFor(() => w.data('m').length >= 5, 'm5 on B', 5_000);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+
+      expect(w.data('m')).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
+      expect(w.connections).toEqual([
+        { url: `${a.url}/events`, lastEventId: null },
+        { url: `${b.url}/events`, lastEventId: lastSeen },
+      ]);
+    });
+
+    it('after nats-server is killed and restarted mid-burst, delivers every event whose send resolved, exactly once, in order', async () => {
+      const watchers = await Promise.all(instances.map((i) => watch(() => i)));
+      const burst = post<{ results: SendResult[] }>(instances[0] as ChildServer, '/burst', {
+        count: 150,
+        intervalMs: 5,
+        prefix: 'r',
+      });
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      await nats.stop();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await nats.start();
+      const { results } = await burst;
+
+      const resolved = results.filter((result) => result.id !== undefined);
+      const rejected = results.filter((result) => result.id === undefined);
+      expect(rejected.length).toBeGreaterThan(0);
+      expect(new Set(rejected.map((result) => result.code))).toEqual(new Set(['ERR_SSE_NATS_UNAVAILABLE']));
+      // Events were acknowledged both before the outage and after NATS came back.
+      expect(results.indexOf(rejected[0] as SendResult)).toBeGreaterThan(0);
+      expect(results.indexOf(rejected.at(-1) as SendResult)).toBeLessThan(results.length - 1);
+
+      const confirmed = resolved.map((result) => result.data);
+      for (const w of watchers) {
+        await waitFor(
+          () => confirmed.every((data) => w.data('r').includes(data)),
+          'every confirmed event',
+          15_000,
+        );
+        const received = w.data('r');
+        // Exactly once, in send order; nothing whose send was refused (barring a reply lost with the kill).
+        expect(received.filter((data) => confirmed.includes(data))).toEqual(confirmed);
+        expect(new Set(received).size).toBe(received.length);
+        // The client stayed connected through the outage: one connection, never re-made.
+        expect(w.connections).toHaveLength(1);
+        expect(w.source.readyState).toBe(EventSource.OPEN);
+      }
+    }, 40_000);
+
+    it('lets every instance exit by itself once its channel is closed: no connection or timer left open', async () => {
+      await Promise.all(instances.map((instance) => instance.shutdown(5_000)));
+    });
+  },
+);

@@ -1,0 +1,79 @@
+// An instance paused (as a stalled host is) while another sends more than the stream keeps.
+import { type ChildServer, ensureBuilt, startChildServer, waitFor } from '@ssekit/test-kit';
+import { EventSource } from 'eventsource';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type NatsServer, natsAvailable, packageRoot, startNatsServer } from './nats-server.js';
+
+const describeNats = natsAvailable() ? describe : describe.skip;
+
+describeNats(
+  'an instance stalled while the stream is trimmed past it (separate processes, eventsource client)',
+  () => {
+    let nats: NatsServer;
+    let paused: ChildServer;
+    let sender: ChildServer;
+    let source: EventSource | undefined;
+
+    beforeAll(async () => {
+      ensureBuilt(['core', 'nats']);
+      nats = await startNatsServer();
+      const env = { NATS_URL: nats.url, STREAM: `stalled-${process.pid}`, MAX_MSGS: '100' };
+      const start = () =>
+        startChildServer(process.execPath, ['test/fixtures/instance.mjs'], { cwd: packageRoot, env });
+      [paused, sender] = await Promise.all([start(), start()]);
+    }, 60_000);
+    afterAll(async () => {
+      source?.close();
+      await Promise.all([paused?.close(), sender?.close()]);
+      await nats?.dispose();
+    });
+
+    it('sends its clients the gap event, reason expired, before the events that follow, never a silent jump', async () => {
+      const events: { type: string; data: string; id: string }[] = [];
+      source = new EventSource(`${paused.url}/events`);
+      const record = (event: MessageEvent) =>
+        events.push({ type: event.type, data: event.data, id: event.lastEventId });
+      source.addEventListener('message', record);
+      source.addEventListener('ssekit-gap', record);
+      await waitFor(() => source?.readyState === EventSource.OPEN, 'the client to open', 5_000);
+      const post = async <T>(path: string, body: unknown) =>
+        (
+          await fetch(`${sender.url}${path}`, { method: 'POST', body: JSON.stringify(body) })
+        ).json() as Promise<T>;
+      const first = await post<{ id?: string }>('/send', { data: 'before' });
+      await waitFor(() => events.length === 1, 'the first event', 5_000);
+
+      process.kill(paused.pid, 'SIGSTOP');
+      let results: { data: string; id?: string }[];
+      try {
+        ({ results } = await post<{ results: typeof results }>('/burst', {
+          count: 1500,
+          intervalMs: 0,
+          prefix: 's',
+        }));
+      } finally {
+        process.kill(paused.pid, 'SIGCONT');
+      }
+      expect(results.every((result) => result.id !== undefined)).toBe(true);
+      await waitFor(() => events.at(-1)?.data === 's1499', 'the last event after the stall', 20_000);
+
+      const gapAt = events.findIndex((event) => event.type === 'ssekit-gap');
+      expect(gapAt).toBeGreaterThan(0);
+      // The gap names the last event this instance delivered before the loss (what reached its socket
+      // before it stalled may be delivered first): each client then knows what it missed.
+      expect(JSON.parse(events[gapAt]?.data as string)).toEqual({
+        lastEventId: events[gapAt - 1]?.id,
+        reason: 'expired',
+      });
+      expect(events[0]).toMatchObject({ data: 'before', id: first.id });
+      // Before the gap and after it: contiguous runs, with the trimmed events between them missing.
+      const before = events.slice(1, gapAt).map((event) => event.data);
+      const after = events.slice(gapAt + 1).map((event) => event.data);
+      expect(before).toEqual(Array.from({ length: before.length }, (_, i) => `s${i}`));
+      const firstAfter = Number(after[0]?.slice(1));
+      expect(firstAfter).toBeGreaterThan(before.length);
+      expect(after).toEqual(Array.from({ length: 1500 - firstAfter }, (_, i) => `s${firstAfter + i}`));
+      expect(events.filter((event) => event.type === 'ssekit-gap')).toHaveLength(1);
+    }, 40_000);
+  },
+);
