@@ -1,6 +1,5 @@
 import type { ChannelMessage, LiveGap } from '@ssekit/core';
-import type { Redis } from 'ioredis';
-import { backoff } from './connection.js';
+import { backoff, type Connection } from './connection.js';
 import { type Entry, type StreamInfo, streamInfo, toMessage } from './entries.js';
 import { compareStreamIds, STREAM_START } from './stream-id.js';
 
@@ -27,6 +26,11 @@ export interface FollowerOptions {
   commandTimeout: number;
   maxRetryDelay: number;
   report: (error: unknown) => void;
+  /**
+   * Called when the follower reads again after a failure: Redis is back, or a Cluster's slot has a
+   * new master (the channel then has its writer learn the new layout before its next command).
+   */
+  recovered: () => void;
 }
 
 /**
@@ -58,7 +62,7 @@ export class Follower {
   private readonly following: Promise<void>;
 
   constructor(
-    private readonly reader: Redis,
+    private readonly reader: Connection,
     private readonly options: FollowerOptions,
   ) {
     this.started = new Promise((resolve) => {
@@ -70,11 +74,6 @@ export class Follower {
   /** Resolves once the follower knows where in the stream it starts. */
   ready(): Promise<void> {
     return this.started;
-  }
-
-  /** Whether it knows where it starts (`ready()` has resolved). */
-  get isStarted(): boolean {
-    return this.position !== undefined;
   }
 
   subscribe(deliver: (message: ChannelMessage) => void, onGap?: (gap: LiveGap) => void): () => void {
@@ -126,8 +125,10 @@ export class Follower {
           // wait for it (or the retry delay) instead of reporting a spurious error at every start.
           if (this.reader.status !== 'ready') await this.pause(maxRetryDelay);
           if (this.stopped) return;
+          const resuming = this.position !== undefined;
           this.position = await this.resumePosition();
           synced = true;
+          if (resuming) this.options.recovered();
           this.markStarted();
           this.releaseWaiters();
         }
