@@ -2,8 +2,8 @@
 // channels spread over the masters, three instances in separate processes deliver every broadcast
 // exactly once in one order, a master killed mid-burst is replaced by its replica without losing or
 // repeating a confirmed event, and a client resumes by Last-Event-ID on another instance.
-import { createChannel } from '@ssekit/core';
-import { redisChannel } from '@ssekit/redis';
+import { createChannel, SSEFieldError } from '@ssekit/core';
+import { type RedisClusterConfig, redisChannel } from '@ssekit/redis';
 import { waitFor } from '@ssekit/test-kit';
 import { EventSource } from 'eventsource';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +52,19 @@ function listen(route: () => string): Listener {
     close: () => source.close(),
   };
 }
+
+describe('the redis.cluster option', () => {
+  it('refuses a Cluster without nodes with a typed error, before connecting anywhere', () => {
+    for (const cluster of [[], undefined, '127.0.0.1:7000', { host: '127.0.0.1' }]) {
+      const attempt = () =>
+        redisChannel({ redis: { cluster } as unknown as RedisClusterConfig, key: 'ssekit:{chat}' });
+      expect(attempt).toThrow(SSEFieldError);
+      expect(attempt).toThrow(
+        expect.objectContaining({ code: 'ERR_SSE_INVALID_OPTION', field: 'redis.cluster', value: cluster }),
+      );
+    }
+  });
+});
 
 describeRedis(
   'a channel on a Redis Cluster (3 masters + 3 replicas; instances in separate processes, real HTTP)',

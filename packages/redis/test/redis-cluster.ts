@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, redisServerBinary } from './redis-server.js';
+import { freePort, redisCliBinary, redisServerBinary } from './redis-server.js';
 
 const run = promisify(execFile);
 
@@ -67,7 +67,7 @@ export async function startRedisCluster(): Promise<RedisCluster> {
   }
   const children = new Map<number, ChildProcess>();
   const cli = async (port: number, ...args: string[]) =>
-    (await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args])).stdout;
+    (await run(redisCliBinary, ['-h', '127.0.0.1', '-p', String(port), ...args])).stdout;
 
   for (const port of ports) {
     const child = spawn(
@@ -149,7 +149,7 @@ export async function startRedisCluster(): Promise<RedisCluster> {
 
   try {
     await Promise.all(ports.map((port) => waitForPing(cli, port)));
-    await run('redis-cli', [
+    await run(redisCliBinary, [
       '--cluster',
       'create',
       ...ports.map((port) => `127.0.0.1:${port}`),
