@@ -105,8 +105,6 @@ describeRedis(
       instances = await Promise.all([startInstance(env), startInstance(env), startInstance(env)]);
     }, 60_000);
     afterAll(async () => {
-      for (const instance of instances)
-        if (process.env.DEBUG_H16) console.log('INSTANCE OUTPUT', instance.output());
       for (const listener of listeners.splice(0)) listener.close();
       await Promise.all(instances.map((instance) => instance.close()));
       await cluster?.stop();
