@@ -1,11 +1,17 @@
 import type { ChannelMessage, LiveGap } from '@ssekit/core';
-import type { Redis } from 'ioredis';
-import { backoff } from './connection.js';
+import { backoff, type Connection } from './connection.js';
 import { type Entry, type StreamInfo, streamInfo, toMessage } from './entries.js';
 import { compareStreamIds, STREAM_START } from './stream-id.js';
 
 /** Entries taken per read: bounds the memory one read holds while a follower catches up. */
 const READ_BATCH = 1_000;
+
+/**
+ * How many of the ids delivered last are remembered. Enough to recognise, after a failover to a
+ * replica that had not received the newest entries, the newest entry it has: replication lags by
+ * milliseconds, so only the last few entries are ever lost that way.
+ */
+const REMEMBERED = 64;
 
 /** XINFO STREAM's reply for a stream that does not exist. */
 const EMPTY_STREAM = ['length', 0, 'entries-added', 0];
@@ -27,6 +33,11 @@ export interface FollowerOptions {
   commandTimeout: number;
   maxRetryDelay: number;
   report: (error: unknown) => void;
+  /**
+   * Called when the follower reads again after a failure: Redis is back, or a Cluster's slot has a
+   * new master (the channel then has its writer learn the new layout before its next command).
+   */
+  recovered: () => void;
 }
 
 /**
@@ -48,6 +59,8 @@ export class Follower {
   private ordinal: number | undefined;
   /** The last entry delivered (or started after); `position` is reset when that entry is gone. */
   private lastDelivered: string | undefined;
+  /** The ids delivered last (at most `REMEMBERED`), oldest first. */
+  private readonly recent = new Set<string>();
   private readonly subscribers = new Set<Subscriber>();
   private readonly waiters = new Set<Waiter>();
   private readonly started: Promise<void>;
@@ -58,7 +71,7 @@ export class Follower {
   private readonly following: Promise<void>;
 
   constructor(
-    private readonly reader: Redis,
+    private readonly reader: Connection,
     private readonly options: FollowerOptions,
   ) {
     this.started = new Promise((resolve) => {
@@ -70,11 +83,6 @@ export class Follower {
   /** Resolves once the follower knows where in the stream it starts. */
   ready(): Promise<void> {
     return this.started;
-  }
-
-  /** Whether it knows where it starts (`ready()` has resolved). */
-  get isStarted(): boolean {
-    return this.position !== undefined;
   }
 
   subscribe(deliver: (message: ChannelMessage) => void, onGap?: (gap: LiveGap) => void): () => void {
@@ -126,8 +134,10 @@ export class Follower {
           // wait for it (or the retry delay) instead of reporting a spurious error at every start.
           if (this.reader.status !== 'ready') await this.pause(maxRetryDelay);
           if (this.stopped) return;
+          const resuming = this.position !== undefined;
           this.position = await this.resumePosition();
           synced = true;
+          if (resuming) this.options.recovered();
           this.markStarted();
           this.releaseWaiters();
         }
@@ -165,8 +175,9 @@ export class Follower {
   /**
    * Where to read from after (re)connecting. At first: after the newest entry, since older entries
    * are history, served by replays. After a failure: after the last entry delivered, if the stream
-   * still holds it; if not, the stream was recreated (Redis restarted without persistence, the key
-   * deleted) or trimmed past it, and everything now in it is newer to this follower: from the start.
+   * still holds it; after the newest entry before it, if that is one this follower delivered (the
+   * stream lost its tail); if not, the stream was recreated (Redis restarted without persistence,
+   * the key deleted) or trimmed past it, and everything now in it is newer to this follower: from the start.
    * (If it was trimmed past it, the first read signals the gap: entries after it were removed.)
    */
   private async resumePosition(): Promise<string> {
@@ -180,7 +191,17 @@ export class Follower {
       return this.lastDelivered;
     }
     const kept = (await this.reader.call('XRANGE', key, last, last)) as Entry[];
-    return kept.length > 0 ? last : STREAM_START;
+    if (kept.length > 0) return last;
+    // The stream lost its tail (a replica promoted before it received the newest entries) if the
+    // newest entry before the last one delivered is one this follower delivered too: carry on
+    // after it, so that nothing is delivered twice. Where it counts from then on is unknown.
+    const [before] = (await this.reader.call('XREVRANGE', key, last, '-', 'COUNT', '1')) as Entry[];
+    if (before !== undefined && this.recent.has(before[0])) {
+      this.ordinal = undefined;
+      this.lastDelivered = before[0];
+      return before[0];
+    }
+    return STREAM_START;
   }
 
   private signalGap(lastEventId: string): void {
@@ -219,6 +240,8 @@ export class Follower {
       const message = toMessage(entry);
       this.position = entry[0];
       this.lastDelivered = entry[0];
+      this.recent.add(entry[0]);
+      if (this.recent.size > REMEMBERED) this.recent.delete(this.recent.values().next().value as string);
       for (const { deliver } of this.subscribers) this.call(() => deliver(message));
     }
     this.releaseWaiters();

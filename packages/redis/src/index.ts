@@ -1,6 +1,6 @@
 export type { RedisChannelErrorCode } from './errors.js';
 export { RedisChannelError } from './errors.js';
-export type { RedisChannelOptions } from './options.js';
+export type { RedisChannelOptions, RedisClusterConfig, RedisTarget } from './options.js';
 export type { RedisChannel } from './redis-channel.js';
 export { redisChannel } from './redis-channel.js';
 export { redisResumableLog } from './resumable-log.js';

@@ -1,19 +1,44 @@
 import { checkNumberOption, checkStringOption, invalidOption } from '@ssekit/core/internal';
-import type { RedisOptions } from 'ioredis';
+import type { ClusterNode, ClusterOptions, RedisOptions } from 'ioredis';
+
+/**
+ * A Redis Cluster, as the two arguments of ioredis' `new Cluster(nodes, options)`: some of its
+ * nodes (the others are discovered) and the Cluster's options. Each channel's stream is one key, so
+ * it lives on one slot (and so on one master), and many channels spread over the masters.
+ *
+ * @example
+ * redisChannel({ redis: { cluster: ['10.0.0.1:7000', '10.0.0.2:7000'] }, key: 'ssekit:{chat}' })
+ */
+export interface RedisClusterConfig {
+  /** Startup nodes: `'host:port'`, a port, or `{ host, port }`; one reachable node is enough. */
+  cluster: ClusterNode[];
+  /**
+   * ioredis Cluster options (`redisOptions` for each node's password or TLS, `natMap`, `dnsLookup`,
+   * `clusterRetryStrategy`, ...). The guarantees below are set whatever is given: no offline queue,
+   * no command re-sent after its connection closed, RESP2, every command to its slot's master.
+   */
+  options?: ClusterOptions;
+}
+
+/** Where Redis is: a URL, ioredis connection options for one server, or a Redis Cluster. */
+export type RedisTarget = string | RedisOptions | RedisClusterConfig;
 
 /** Options of `redisChannel`. Every duration is in milliseconds. */
 export interface RedisChannelOptions {
   /**
-   * Where Redis is: a URL (`redis://[user:password@]host:port[/db]`, `rediss://` for TLS) or
-   * ioredis connection options. Two connections are opened from it: one that writes and reads
-   * history, and one that does nothing but wait on the stream (a blocking read holds its
-   * connection). The options that the guarantees below rest on are always set, whatever is given:
-   * no offline queue, no command retried after a lost connection, RESP2.
+   * Where Redis is: a URL (`redis://[user:password@]host:port[/db]`, `rediss://` for TLS), ioredis
+   * connection options, or a Redis Cluster (`{ cluster: nodes, options? }`). Two connections are
+   * opened from it: one that writes and reads history, and one that does nothing but wait on the
+   * stream (a blocking read holds its connection; in a Cluster, its connection to the master of the
+   * stream's slot). The options that the guarantees below rest on are always set, whatever is
+   * given: no offline queue, no command retried after a lost connection, RESP2.
    */
-  redis: string | RedisOptions;
+  redis: RedisTarget;
   /**
    * The Redis key of the channel's stream, e.g. `'ssekit:chat'`. One key holds the whole channel,
-   * so in Redis Cluster it lives on one slot. Every instance that serves the channel uses the same key.
+   * so in a Redis Cluster it lives on one slot: the slot of the whole key, or, if the key has a
+   * hash tag (`'ssekit:{chat}'`), of the part in braces only, which lets keys that must share a
+   * slot name the same tag. Every instance that serves the channel uses the same key.
    */
   key: string;
   /**
@@ -46,7 +71,7 @@ export interface RedisChannelOptions {
 
 /** `RedisChannelOptions` checked, with every default filled in. */
 export interface ResolvedRedisOptions {
-  redis: string | RedisOptions;
+  redis: RedisTarget;
   key: string;
   maxLen: number;
   commandTimeout: number;
@@ -70,7 +95,20 @@ export function resolveRedisOptions(options: RedisChannelOptions): ResolvedRedis
     throw invalidOption(
       'redis',
       redis,
-      'a Redis URL (redis://host:port) or ioredis connection options',
+      'a Redis URL (redis://host:port), ioredis connection options, or { cluster: [nodes] }',
+      'type',
+    );
+  }
+  // Each node's form is checked by ioredis when it connects.
+  if (
+    typeof redis === 'object' &&
+    'cluster' in redis &&
+    !(Array.isArray(redis.cluster) && redis.cluster.length > 0)
+  ) {
+    throw invalidOption(
+      'redis.cluster',
+      redis.cluster,
+      "a non-empty array of the Cluster's nodes ('host:port', a port, or { host, port })",
       'type',
     );
   }

@@ -7,8 +7,8 @@ import type {
   ReplayResult,
   StoredMessage,
 } from '@ssekit/core';
-import type { Redis } from 'ioredis';
-import { connect, disconnect, failure, run } from './connection.js';
+import { Cluster } from 'ioredis';
+import { type Connection, connect, disconnect, failure, reach, run } from './connection.js';
 import { sentAtFields } from './entries.js';
 import { RedisChannelError } from './errors.js';
 import { Follower } from './follower.js';
@@ -71,9 +71,12 @@ export function redisChannel(options: RedisChannelOptions): RedisChannel {
 class RedisStreamChannel implements RedisChannel {
   readonly key: string;
   private readonly options: ResolvedRedisOptions;
-  private readonly writer: Redis;
-  private readonly reader: Redis;
+  private readonly writer: Connection;
+  private readonly reader: Connection;
   private readonly follower: Follower;
+  /** Both connections reach the stream's node, and the follower knows where it starts. */
+  private readonly started: Promise<void>;
+  private isStarted = false;
   private closed = false;
   private closing: Promise<void> | undefined;
 
@@ -102,11 +105,29 @@ class RedisStreamChannel implements RedisChannel {
       maxRetryDelay,
       report,
     );
-    this.follower = new Follower(this.reader, { key, blockTimeout, commandTimeout, maxRetryDelay, report });
+    this.follower = new Follower(this.reader, {
+      key,
+      blockTimeout,
+      commandTimeout,
+      maxRetryDelay,
+      report,
+      // After a failover the writer's Cluster still maps the slot to the old master until a
+      // command of its own is redirected, and the connection that redirect opens refuses
+      // commands until it is up. Learning the new layout now opens it before the next send.
+      recovered: () => {
+        if (this.writer instanceof Cluster) this.writer.refreshSlotsCache();
+      },
+    });
+    this.started = Promise.all([
+      this.follower.ready(),
+      reach(this.writer, key, maxRetryDelay, () => this.closed),
+    ]).then(() => {
+      this.isStarted = true;
+    });
   }
 
   ready(): Promise<void> {
-    return this.follower.ready();
+    return this.started;
   }
 
   async append(message: ChannelMessage): Promise<StoredMessage> {
@@ -173,11 +194,12 @@ class RedisStreamChannel implements RedisChannel {
   }
 
   /**
-   * Waits (at most `commandTimeout`) for the follower to know its start position. An event added
-   * before that could land before the position it starts from, and never reach this instance's clients.
+   * Waits (at most `commandTimeout`) for the follower to know its start position (an event added
+   * before that could land before the position it starts from, and never reach this instance's
+   * clients) and for the writer to reach the stream's node.
    */
   private whenStarted(): Promise<void> {
-    if (this.follower.isStarted) return Promise.resolve();
+    if (this.isStarted) return Promise.resolve();
     const { commandTimeout } = this.options;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
@@ -187,7 +209,7 @@ class RedisStreamChannel implements RedisChannel {
           ),
         commandTimeout,
       );
-      void this.follower.ready().then(() => {
+      void this.started.then(() => {
         clearTimeout(timer);
         resolve();
       });

@@ -1,6 +1,5 @@
 import type { ReplayResult } from '@ssekit/core';
-import type { Redis } from 'ioredis';
-import { failure, run } from './connection.js';
+import { type Connection, failure, run } from './connection.js';
 import { type Entry, replayOf, type StreamInfo, streamInfo } from './entries.js';
 import { compareStreamIds, parseStreamId, STREAM_START } from './stream-id.js';
 
@@ -11,7 +10,7 @@ import { compareStreamIds, parseStreamId, STREAM_START } from './stream-id.js';
  * `'unknown'` for an id that is malformed, ahead of the newest entry, or never issued by this stream.
  */
 export async function readReplay(
-  client: Redis,
+  client: Connection,
   key: string,
   lastEventId: string,
   limit: number,
@@ -51,7 +50,7 @@ export async function readReplay(
 
 /** The stream's bounds and up to `count` entries from `id` on, read atomically. */
 async function snapshot(
-  client: Redis,
+  client: Connection,
   key: string,
   id: string,
   count: number,

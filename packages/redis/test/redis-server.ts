@@ -16,8 +16,14 @@ function findOnPath(name: string): string | undefined {
   return undefined;
 }
 
-/** The `redis-server` binary, if installed. */
-export const redisServerBinary = findOnPath('redis-server');
+/**
+ * The `redis-server` binary, if installed; `$SSEKIT_REDIS_SERVER` names another (`valkey-server`) to
+ * run every Redis test against it.
+ */
+export const redisServerBinary = findOnPath(process.env.SSEKIT_REDIS_SERVER ?? 'redis-server');
+
+/** The command-line client that goes with it (`$SSEKIT_REDIS_CLI`, e.g. `valkey-cli`). */
+export const redisCliBinary = process.env.SSEKIT_REDIS_CLI ?? 'redis-cli';
 
 /**
  * Whether the Redis tests can run. Without `redis-server` they fail in CI (which installs it) and

@@ -1,6 +1,6 @@
-import { DEFAULT_GAP_EVENT } from '../gap-event.js';
 import { checkNumberOption } from '../check-option.js';
 import { checkEventName, jsonSerializer } from '../encode.js';
+import { DEFAULT_GAP_EVENT } from '../gap-event.js';
 import type { Serializer } from '../types.js';
 import type { ResumableLimits, ResumableLog } from './log.js';
 import { memoryLog } from './memory-log.js';
