@@ -23,13 +23,22 @@ export interface ProducerContext {
 
 /**
  * The code that generates a stream: a function given the `ProducerContext` that either sends events
- * itself (and resolves when done) or returns an async iterable whose items are sent as `message`
- * events. Returning or resolving ends the stream with `done`; a throw or rejection ends it with `error`.
+ * itself (and resolves when done) or returns an iterable (async, a generator, an array) whose items
+ * are sent as `message` events; any other value it returns is ignored (a string too: it is not taken
+ * as a list of characters). Returning or resolving ends the stream with `done`; a throw or rejection
+ * ends it with `error`.
  */
-export type Producer = (context: ProducerContext) => AsyncIterable<unknown> | PromiseLike<unknown> | unknown;
+export type Producer = (
+  context: ProducerContext,
+) => AsyncIterable<unknown> | Iterable<unknown> | PromiseLike<unknown> | unknown;
 
-function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
-  return typeof (value as AsyncIterable<unknown> | null | undefined)?.[Symbol.asyncIterator] === 'function';
+/** Whether a producer's result is a list of events to send: any iterable but a string. */
+function isEventList(value: unknown): value is AsyncIterable<unknown> | Iterable<unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const candidate = value as Partial<AsyncIterable<unknown> & Iterable<unknown>>;
+  return (
+    typeof candidate[Symbol.asyncIterator] === 'function' || typeof candidate[Symbol.iterator] === 'function'
+  );
 }
 
 /**
@@ -71,7 +80,7 @@ export async function runProducer(
   let failure: { error: unknown } | undefined;
   try {
     const result = await (producer({ streamId, signal, send }) as unknown);
-    if (isAsyncIterable(result)) {
+    if (isEventList(result)) {
       for await (const item of result) if (!(await send(item))) break;
     }
   } catch (error) {

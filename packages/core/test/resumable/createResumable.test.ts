@@ -110,6 +110,24 @@ describe('createResumable', () => {
     expect(runs).toBe(1);
   });
 
+  it('sends the items of an iterable the producer returns, async or not (a string is one value, not its characters)', async () => {
+    const { producers, post } = await setUp();
+    producers.set('async', async function* () {
+      yield 'a1';
+      yield { n: 2 };
+    });
+    producers.set('sync', function* () {
+      yield 's1';
+      yield 's2';
+    });
+    producers.set('array', () => ['x', 'y']);
+    producers.set('text', () => 'not a list');
+    expect(datas(await (await post('async')).rest())).toEqual(['a1', '{"n":2}', '{"state":"done"}']);
+    expect(datas(await (await post('sync')).rest())).toEqual(['s1', 's2', '{"state":"done"}']);
+    expect(datas(await (await post('array')).rest())).toEqual(['x', 'y', '{"state":"done"}']);
+    expect(datas(await (await post('text')).rest())).toEqual(['{"state":"done"}']);
+  });
+
   it('ends readers with error when the producer throws, reports it, and keeps serving', async () => {
     const onError = vi.fn(() => {
       throw new Error('onError fails too');
