@@ -1,8 +1,8 @@
 // Jittered `retry` hints, on open and on drain, over real HTTP: clients that lose their streams
 // together are told to come back at different times.
 import { createChannel, SSERangeError, validateSSEOptions } from '@ssekit/core';
+import { type ChannelServer, openClient, type StormClient, serveChannel } from '@ssekit/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ChannelServer, openClient, type StormClient, serveChannel } from './http.js';
 
 const CLIENTS = 100;
 let server: ChannelServer | undefined;

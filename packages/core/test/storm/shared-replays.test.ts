@@ -8,9 +8,15 @@ import {
   memoryHistory,
   type ReplayResult,
 } from '@ssekit/core';
-import { deferred, waitFor } from '@ssekit/test-kit';
+import {
+  type ChannelServer,
+  deferred,
+  openClient,
+  type StormClient,
+  serveChannel,
+  waitFor,
+} from '@ssekit/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ChannelServer, openClient, type StormClient, serveChannel } from './http.js';
 
 const RESUMERS = 200;
 let server: ChannelServer | undefined;

@@ -1,5 +1,5 @@
-// What the reconnect-storm tests run on: a real node:http server whose /events streams join a
-// channel, and real fetch clients whose bodies go through core's parser.
+// What the reconnect-storm tests (core, redis) run on: a real node:http server whose /events
+// streams join a channel, and real fetch clients whose bodies go through core's parser.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -11,7 +11,7 @@ import {
   type ParsedEvent,
   type SSEOptions,
 } from '@ssekit/core';
-import { waitFor } from '@ssekit/test-kit';
+import { waitFor } from './wait.js';
 
 export interface ChannelServer {
   url: string;
