@@ -59,7 +59,13 @@ async function server() {
     });
   } else {
     const store = memoryHistory({ size: 100_000 });
-    history = { ...store, after: (...args) => (reads++, store.after(...args)) };
+    history = {
+      ...store,
+      after(...args) {
+        reads++;
+        return store.after(...args);
+      },
+    };
   }
   const channel = createChannel({ history, [UNSHARED_REPLAYS]: SHARED !== '1' });
   const ids = [];
