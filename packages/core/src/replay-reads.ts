@@ -80,7 +80,8 @@ export class SharedReads {
     result.then(
       () => {
         read.settledAt = Date.now();
-        this.startSweeper();
+        // Unless it was let go meanwhile (`clear`, or pushed out): then nothing is left to sweep.
+        if (this.reads.get(key) === read) this.startSweeper();
       },
       // A failed read is not offered again: the next resumer asks the store itself.
       () => {

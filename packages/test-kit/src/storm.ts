@@ -1,4 +1,4 @@
-// What the reconnect-storm tests (core, redis) run on: a real node:http server whose /events
+// What the reconnect-storm tests (core, redis, nats) run on: a real node:http server whose /events
 // streams join a channel, and real fetch clients whose bodies go through core's parser.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
