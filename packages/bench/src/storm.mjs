@@ -10,7 +10,7 @@
 // (see client.mjs), at most CONCURRENT connecting at a time so that the listen backlog does not
 // drop connections (a dropped SYN is retried a second later, which would measure the kernel).
 //
-//   node packages/bench/src/storm.mjs [clients=10000] [events=100]
+//   node packages/bench/src/storm.mjs [clients=10000] [events=100] [stores=memory,redis]
 // Needs the built packages (`pnpm build`). The Redis rows run where `redis-server` is installed
 // (Debian package `redis-server`): a server is started here on a free port and stopped after.
 // Prints the markdown table on stdout, progress on stderr. Bounded: each trial times out at 120 s.
@@ -29,7 +29,12 @@ const EVENT_BYTES = 100;
 const openSockets = new Set();
 
 if (process.argv[2] === '--server') await server();
-else await main(Number(process.argv[2] ?? 10_000), Number(process.argv[3] ?? 100));
+else
+  await main(
+    Number(process.argv[2] ?? 10_000),
+    Number(process.argv[3] ?? 100),
+    (process.argv[4] ?? 'memory,redis').split(','),
+  );
 
 // ---------------------------------------------------------------------------------------------
 // The server: one channel with a history of EVENTS + 1 events; /events streams join it.
@@ -107,9 +112,9 @@ async function server() {
 // ---------------------------------------------------------------------------------------------
 // The orchestrator.
 
-async function main(n, events) {
-  const redis = await startRedis();
-  const stores = redis ? ['memory', 'redis'] : ['memory'];
+async function main(n, events, asked) {
+  const redis = asked.includes('redis') ? await startRedis() : undefined;
+  const stores = asked.filter((store) => store !== 'redis' || redis);
   const rows = [];
   try {
     for (const store of stores) {
@@ -137,7 +142,7 @@ async function main(n, events) {
       .map((x) => x.toFixed(2))
       .join(
         ' ',
-      )}${redis ? '' : '; Redis rows not run: `redis-server` is not installed'}.\n\n${lines.join('\n')}`,
+      )}${asked.includes('redis') && !redis ? '; Redis rows not run: `redis-server` is not installed' : ''}.\n\n${lines.join('\n')}`,
   );
 }
 
