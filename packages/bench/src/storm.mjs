@@ -3,7 +3,8 @@
 // history in memory and on Redis, with replay reads shared (the default) and unshared (every
 // resumer reads its own pages, through core's internal switch), A then B in the same run:
 //   - history reads the channel issued (calls to the store's `after`, one per page read);
-//   - the server's peak heap and RSS over its baseline (sampled every 10 ms, after a forced GC);
+//   - the server's peak heap and RSS over its baseline (sampled every 10 ms, after a forced GC), and
+//     the CPU time it spent (user + system, which other load on the machine changes less than time);
 //   - the time from the first connection attempt until every client has received the replay's
 //     last event, and the median per-client time from its connection attempt to that event.
 // The server is a child process (--expose-gc); the clients are raw node:net sockets in this process
@@ -83,6 +84,7 @@ async function server() {
   await new Promise((resolve) => httpServer.once('listening', resolve));
   globalThis.gc();
   const base = process.memoryUsage();
+  const cpuBase = process.cpuUsage();
   const peak = { heapUsed: base.heapUsed, rss: base.rss };
   const sampler = setInterval(() => {
     const now = process.memoryUsage();
@@ -92,7 +94,9 @@ async function server() {
   process.on('message', async (message) => {
     if (message === 'stats') {
       const { replaysServed, streams } = channel.stats;
+      const cpu = process.cpuUsage(cpuBase);
       process.send({
+        cpuMs: (cpu.user + cpu.system) / 1000,
         reads,
         replaysServed,
         streams,
@@ -129,11 +133,11 @@ async function main(n, events, asked) {
   }
   const mib = (bytes) => (bytes / 1024 / 1024).toFixed(1);
   const lines = [
-    '| history | page reads | store reads issued | server heap peak (MiB) | server RSS peak (MiB) | all resumed (s) | p50 per client (ms) | resumed |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| history | page reads | store reads issued | server heap peak (MiB) | server RSS peak (MiB) | server CPU (s) | all resumed (s) | p50 per client (ms) | resumed |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
-        `| ${r.store} | ${r.shared ? 'shared' : 'unshared'} | ${r.reads.toLocaleString('en-US')} | ${mib(r.heapPeak)} | ${mib(r.rssPeak)} | ${(r.allMs / 1000).toFixed(2)} | ${r.p50Ms.toFixed(0)} | ${r.resumed}/${n} |`,
+        `| ${r.store} | ${r.shared ? 'shared' : 'unshared'} | ${r.reads.toLocaleString('en-US')} | ${mib(r.heapPeak)} | ${mib(r.rssPeak)} | ${(r.cpuMs / 1000).toFixed(2)} | ${(r.allMs / 1000).toFixed(2)} | ${r.p50Ms.toFixed(0)} | ${r.resumed}/${n} |`,
     ),
   ];
   console.log(
