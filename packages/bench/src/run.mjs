@@ -60,7 +60,10 @@ const USAGE = `pnpm bench [flags]
   --parser-only        run only the parser comparison (src/parser.mjs, ~1 min) and replace its
                        section in BENCHMARKS.md (or --out FILE)
   --client-memory      run only the client memory comparison (src/client-memory.mjs, ~1 min) and
-                       replace its section in BENCHMARKS.md (or --out FILE)`;
+                       replace its section in BENCHMARKS.md (or --out FILE)
+  --storm-only         run only the reconnect storm (src/storm.mjs, ~1-3 min) and replace its section
+                       in BENCHMARKS.md (or --out FILE)
+  --storm-n 10000      clients in the reconnect storm`;
 
 function parseArgs(argv) {
   const quick = argv.includes('--quick');
@@ -146,6 +149,12 @@ function parseArgs(argv) {
         break;
       case '--client-memory':
         o.clientMemoryOnly = true;
+        break;
+      case '--storm-only':
+        o.stormOnly = true;
+        break;
+      case '--storm-n':
+        o.stormN = num();
         break;
       case '--help':
       case '-h':
@@ -631,6 +640,8 @@ async function main() {
       CLIENT_MEMORY_HEADING,
       await clientMemorySection(),
     );
+  if (opts.stormOnly)
+    return writeSection(opts.out ?? join(repoRoot, 'BENCHMARKS.md'), STORM_HEADING, await stormSection(opts));
   const nofile = Number(process.env.BENCH_NOFILE ?? Number.NaN);
   const biggest = Math.max(...opts.n, opts.idleN);
   if (Number.isFinite(nofile) && nofile < biggest + 200) {
@@ -706,7 +717,8 @@ async function main() {
       (await frameworkMemorySection()) +
       (await scaleOutSection()) +
       (await parserSection()) +
-      (await clientMemorySection());
+      (await clientMemorySection()) +
+      (await stormSection(opts));
   console.log(`\n${markdown}`);
   if (opts.out) {
     writeFileSync(opts.out, markdown);
@@ -804,7 +816,30 @@ async function clientMemorySection() {
   );
 }
 
-/** `--parser-only`, `--client-memory`: puts `section` (under `heading`) in place of the old one in `file`. */
+const STORM_HEADING = '\n## Reconnect storm\n\n';
+
+/** N clients resuming at once from one Last-Event-ID, replay reads shared and unshared (src/storm.mjs). */
+async function stormSection(opts) {
+  const args = [String(opts.stormN ?? 10_000), '100'];
+  const table = await childTable(fileURLToPath(new URL('storm.mjs', import.meta.url)), args);
+  if (!table) return `${STORM_HEADING}Not measured: \`node packages/bench/src/storm.mjs\` failed.\n`;
+  return (
+    `${STORM_HEADING}An instance died and its clients all reconnect to this one, each with the same Last-Event-ID: ` +
+    'N raw-socket clients connect at once (at most 500 still connecting), each must receive the 100 events it missed from ' +
+    'the channel\'s history, kept in memory or in a local `redis-server` through `@ssekit/redis`. "shared" is the default: ' +
+    'resumers asking for the same replay page together share one read of the store; "unshared" reads every page for every ' +
+    "resumer (the A/B switch is internal to the benchmark). Store reads are calls to the history's `after`, one per page " +
+    'read; memory peaks are sampled every 10 ms in the server process, over its baseline after a forced GC; "all resumed" ' +
+    "runs from the first connection attempt until the last client has the replay's last event " +
+    `(\`node packages/bench/src/storm.mjs ${args.join(' ')}\`, ${new Date().toISOString().slice(0, 10)}). ` +
+    'A read from the memory history is a slice of an array the history keeps anyway, so sharing saves reads there but ' +
+    'neither time nor memory (differences between those two rows are noise and the order they run in); from Redis ' +
+    'every read is a round trip and a parsed copy of the page held until the resumer has taken it, which sharing ' +
+    `saves.\n\n${table}\n`
+  );
+}
+
+/** `--parser-only`, `--client-memory`, `--storm-only`: puts `section` (under `heading`) in place of the old one in `file`. */
 function writeSection(file, heading, section) {
   console.log(section);
   let markdown = readFileSync(file, 'utf8');

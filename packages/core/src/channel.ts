@@ -15,6 +15,7 @@ import {
   memoryHistory,
   type StoredMessage,
 } from './history.js';
+import { SharedReads, UNSHARED_REPLAYS } from './replay-reads.js';
 import { type SSEStream, streamInternals } from './stream.js';
 import type { SendArgs, Serializer } from './types.js';
 
@@ -168,6 +169,10 @@ const LIVE_MEMBER: Member = /* @__PURE__ */ Object.freeze({
 export class Channel<Events extends Record<string, unknown> = Record<string, unknown>> {
   private readonly members = new Map<SSEStream<never>, Member>();
   private readonly store: HistoryStore | undefined;
+  /** The store's replay pages, read once for every resumer asking for the same one at about the same time. */
+  private readonly reads: SharedReads | undefined;
+  /** The id of the newest broadcast delivered here: what a resumer joining now must not miss. */
+  private lastDelivered: string | undefined;
   private readonly bus: ChannelBus;
   private readonly serialize: Serializer;
   private readonly gapEvent: string;
@@ -205,6 +210,9 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
           : 'append' in history
             ? history
             : memoryHistory(history);
+    this.reads =
+      this.store &&
+      new SharedReads(this.store, (options as { [UNSHARED_REPLAYS]?: boolean })[UNSHARED_REPLAYS] !== true);
     this.bus = busFor(this.store, options.bus);
     this.serialize = options.serializer ?? jsonSerializer;
     if (typeof this.serialize !== 'function')
@@ -279,9 +287,9 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
     streamInternals(stream).addCloseListener(this.forgetMember);
     this.members.set(stream, member);
     if (expiresAt !== Infinity) this.startLifetimeTimer();
-    if (this.store && stream.lastEventId !== undefined) {
+    if (this.store && this.reads && stream.lastEventId !== undefined) {
       member.pending = [];
-      this.replay(this.store, stream, member, stream.lastEventId).catch((error: unknown) => {
+      this.replay(this.store, this.reads, stream, member, stream.lastEventId).catch((error: unknown) => {
         // A shared store that cannot answer (Redis unreachable) must not leave the stream holding its
         // live events back forever: closing it makes the client reconnect and ask again.
         this.report(error, stream);
@@ -349,6 +357,7 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
   private async drain(drain: Drain): Promise<void> {
     this.unsubscribe();
     this.stopLifetimeTimer();
+    this.reads?.clear();
     await drain.run(this.members.keys());
     try {
       await this.bus.close?.();
@@ -358,6 +367,7 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
   }
 
   private deliver(message: ChannelMessage): void {
+    if (message.id !== undefined) this.lastDelivered = message.id;
     const bytes = this.bytesOf(message);
     if (!bytes) return;
     if (this.monitor) this.tellDelivered(this.monitor, message);
@@ -395,6 +405,8 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
    * replaying read the history themselves and meet the gap there.
    */
   private signalLiveGap(gap: LiveGap): void {
+    // A page read before the loss would hide it from the resumers that join from now on.
+    this.reads?.clear();
     const bytes = encodeBroadcast(
       encodeEvent({
         event: this.gapEvent,
@@ -439,19 +451,24 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
    * the client has taken the previous one, so a resume from far back holds one page, not the whole
    * range. (A client dropped for being slow has missed more than `maxBufferedBytes`; writing that in
    * one go would drop it again on every reconnect.) Live broadcasts stay held in `member.pending`,
-   * under the same bound, until all of it is written.
+   * under the same bound, until all of it is written. Pages come through `reads`: resumers asking for
+   * the same page together share one read of the store, and each is charged the whole page it holds
+   * (`member.pageBytes`), as if it had read its own, so sharing never loosens a stream's bound.
    */
   private async replay(
     store: HistoryStore,
+    reads: SharedReads,
     stream: SSEStream<never>,
     member: Member,
     lastEventId: string,
   ): Promise<void> {
     const pending = member.pending ?? [];
+    // Everything delivered from here on is held in `pending`; a shared page must reach this far.
+    const seen = this.lastDelivered;
     let covered = lastEventId;
     let limit = FIRST_REPLAY_PAGE;
     for (let first = true; ; first = false) {
-      const result = await store.after(covered, { limit });
+      const result = await reads.page(covered, limit, seen);
       if (stream.closed) return;
       if (result.kind === 'gap') {
         this.counters.gapsSignalled++;

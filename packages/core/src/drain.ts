@@ -1,6 +1,7 @@
 import { encodeBroadcast } from './broadcast.js';
-import { encodeEvent, jsonSerializer } from './encode.js';
+import { checkRetry, encodeEvent, jsonSerializer } from './encode.js';
 import { describeValue, SSERangeError } from './errors.js';
+import { checkRetryJitter, jitterRetry } from './retry-jitter.js';
 import { type SSEStream, streamInternals } from './stream.js';
 import type { Serializer } from './types.js';
 
@@ -24,6 +25,13 @@ export interface DrainOptions {
    */
   retry?: number;
   /**
+   * Fraction of `retry` by which each stream's hint is shortened at random, 0 to 1: every stream
+   * gets its own whole number of milliseconds from `retry - floor(retry * retryJitter)` to `retry`,
+   * evenly, so the drained clients come back spread over that range rather than together (with
+   * `retryJitter: 1`, from 0 to `retry`). Needs `retry`. Default 0: every stream gets `retry`.
+   */
+  retryJitter?: number;
+  /**
    * Milliseconds over which the closes are spread evenly, so reconnections arrive spread out too.
    * From 0 to 2147483647 (`MAX_DRAIN_MS`). Default 0: every stream closes at once.
    */
@@ -31,6 +39,8 @@ export interface DrainOptions {
 }
 
 type DrainableStream = SSEStream<never>;
+
+const encoder = /* @__PURE__ */ new TextEncoder();
 
 /** Closes are done in batches this often (ms), so a large set does not need a timer per stream. */
 const STEP_MS = 50;
@@ -63,7 +73,8 @@ export interface Drain {
  * every stream an `sse()` opened) is drained the same way everywhere.
  *
  * @throws SSEFieldError for a last event whose name has a line break or whose data the serializer
- *   cannot represent; SSERangeError for a `retry` or an `over` out of range. Synchronously.
+ *   cannot represent; SSERangeError for a `retry`, a `retryJitter` or an `over` out of range, or a
+ *   `retryJitter` without `retry`. Synchronously.
  */
 export function createDrain(options: DrainOptions = {}, serialize: Serializer = jsonSerializer): Drain {
   const { event, retry, over = 0 } = options;
@@ -75,14 +86,22 @@ export function createDrain(options: DrainOptions = {}, serialize: Serializer = 
       `over ${describeValue(over)} must be a number of milliseconds from 0 to ${MAX_DRAIN_MS}.`,
     );
   }
+  if (retry !== undefined) checkRetry(retry);
+  const jitter = checkRetryJitter(options.retryJitter, retry);
+  // With jitter, each stream's hint goes in a block of its own, before the last event encoded once.
+  const shared = jitter === 0 ? retry : undefined;
   const bytes =
-    event === undefined && retry === undefined
+    event === undefined && shared === undefined
       ? undefined
-      : encodeBroadcast(encodeEvent({ data: event?.data, event: event?.event, retry }, serialize));
+      : encodeBroadcast(encodeEvent({ data: event?.data, event: event?.event, retry: shared }, serialize));
   const sendLast = (stream: DrainableStream) => {
-    if (bytes === undefined || stream.closed || sentLastEvent.has(stream)) return;
+    if ((bytes === undefined && retry === undefined) || stream.closed || sentLastEvent.has(stream)) return;
     sentLastEvent.add(stream);
-    void streamInternals(stream).write(bytes);
+    const internals = streamInternals(stream);
+    if (retry !== undefined && shared === undefined) {
+      void internals.write(encoder.encode(`retry: ${jitterRetry(retry, jitter)}\n\n`));
+    }
+    if (bytes !== undefined) void internals.write(bytes);
   };
   return {
     end(stream) {

@@ -1,6 +1,7 @@
 import { checkRetry, jsonSerializer } from './encode.js';
 import { describeValue, SSEFieldError, SSERangeError } from './errors.js';
 import { DEFAULT_LAST_EVENT_ID_QUERY } from './last-event-id.js';
+import { checkRetryJitter } from './retry-jitter.js';
 import type { Serializer } from './types.js';
 
 /** Default interval of keep-alive comments, in milliseconds (§9.2.7 suggests about 15 seconds). */
@@ -24,6 +25,13 @@ export interface SSEOptions {
    * client's own default, typically 3 s in browsers).
    */
   retry?: number;
+  /**
+   * Fraction of `retry` by which each stream's hint is shortened at random, 0 to 1: every stream
+   * gets its own whole number of milliseconds from `retry - floor(retry * retryJitter)` to `retry`,
+   * evenly, so clients that lose their connections together (an instance died) come back spread
+   * over that range instead of in the same second. Needs `retry`. Default 0: every stream gets `retry`.
+   */
+  retryJitter?: number;
   /** Turns non-string event data into text. Default `JSON.stringify`. Strings are always sent verbatim. */
   serializer?: Serializer;
   /**
@@ -49,6 +57,7 @@ export interface SSEOptions {
 export interface ResolvedSSEOptions {
   heartbeat: number | false;
   retry: number | undefined;
+  retryJitter: number;
   serializer: Serializer;
   maxBufferedBytes: number;
   headers: Record<string, string> | undefined;
@@ -116,7 +125,7 @@ function checkHeaders(headers: unknown): void {
  * option fails where it was written rather than on the first request; streams call it again.
  *
  * @throws SSERangeError (`ERR_SSE_INVALID_OPTION`, or `ERR_SSE_INVALID_RETRY` for `retry`) naming the
- *   option; SSEFieldError (`ERR_SSE_INVALID_OPTION`) for a header name or value no server would send.
+ *   option (a `retryJitter` out of 0 to 1, or given without `retry`, too); SSEFieldError (`ERR_SSE_INVALID_OPTION`) for a header name or value no server would send.
  */
 export function validateSSEOptions(options: SSEOptions = {}): ResolvedSSEOptions {
   const heartbeat = options.heartbeat ?? DEFAULT_HEARTBEAT_MS;
@@ -132,6 +141,7 @@ export function validateSSEOptions(options: SSEOptions = {}): ResolvedSSEOptions
     throw invalid('maxBufferedBytes', maxBufferedBytes, 'a number of bytes >= 0 (or Infinity)');
   }
   if (options.retry !== undefined) checkRetry(options.retry);
+  const retryJitter = checkRetryJitter(options.retryJitter, options.retry);
   const serializer = options.serializer ?? jsonSerializer;
   if (typeof serializer !== 'function') throw invalid('serializer', serializer, 'a function');
   const lastEventIdQuery = options.lastEventIdQuery ?? DEFAULT_LAST_EVENT_ID_QUERY;
@@ -142,6 +152,7 @@ export function validateSSEOptions(options: SSEOptions = {}): ResolvedSSEOptions
   return {
     heartbeat,
     retry: options.retry,
+    retryJitter,
     serializer,
     maxBufferedBytes,
     headers: options.headers,

@@ -4,6 +4,7 @@ import { type HeartbeatScheduler, type HeartbeatTarget, heartbeatScheduler } fro
 import { readLastEventId } from './last-event-id.js';
 import { type ResolvedSSEOptions, type SSEOptions, validateSSEOptions } from './options.js';
 import { type PipeSource, pipeToStream } from './pipe.js';
+import { jitterRetry } from './retry-jitter.js';
 import { encodeText } from './slab.js';
 import { joinGroup, leaveGroup, type StreamGroup } from './stream-group.js';
 import type { SSETransport, TransportHandlers } from './transport.js';
@@ -156,7 +157,7 @@ class StreamCore implements TransportHandlers, HeartbeatTarget, StreamInternals 
     request: StreamRequest,
     options: ResolvedSSEOptions,
   ) {
-    const { heartbeat, maxBufferedBytes, retry, serializer, headers } = options;
+    const { heartbeat, maxBufferedBytes, retry, retryJitter, serializer, headers } = options;
     this.transport = request.transport;
     this.serialize = serializer;
     this.maxBufferedBytes = maxBufferedBytes;
@@ -170,7 +171,7 @@ class StreamCore implements TransportHandlers, HeartbeatTarget, StreamInternals 
     }
     this.scheduler = heartbeat === false ? undefined : heartbeatScheduler(heartbeat);
     this.scheduler?.add(this);
-    if (retry !== undefined) this.writeBytes(encoder.encode(`retry: ${retry}\n\n`));
+    if (retry !== undefined) this.writeBytes(encoder.encode(`retry: ${jitterRetry(retry, retryJitter)}\n\n`));
   }
 
   write(bytes: Uint8Array): Promise<boolean> {

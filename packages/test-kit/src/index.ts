@@ -6,5 +6,6 @@ export { connect, type EventClient } from './event-client.js';
 export { describeOptionChecks } from './option-checks.js';
 export { freePort } from './ports.js';
 export { childRuntimes, type Runtime, runtimeBinary } from './runtimes.js';
+export { type ChannelServer, openClient, type StormClient, serveChannel } from './storm.js';
 export { typecheckProgram } from './typecheck.js';
 export { sleep, until, waitFor } from './wait.js';

@@ -13,6 +13,11 @@ const REFUSED: Array<{ what: string; options: object; error: object }> = [
     error: { name: 'SSERangeError', code: 'ERR_SSE_INVALID_RETRY', field: 'retry' },
   },
   {
+    what: 'a retryJitter without a retry to spread',
+    options: { retryJitter: 0.5 },
+    error: { name: 'SSERangeError', code: 'ERR_SSE_INVALID_OPTION', field: 'retryJitter' },
+  },
+  {
     what: 'a header value with CR/LF',
     options: { headers: { 'x-a': 'ok\r\nset-cookie: x=1' } },
     error: {

@@ -1,0 +1,144 @@
+// Replay reads shared by a reconnect storm: resumers asking for the same page at about the same time
+// cost the history one read, and every resumer still gets every event it missed, once, in order.
+// The history is a real `memoryHistory` wrapped to count (and, where said, hold back) its answers.
+import {
+  type ChannelMessage,
+  createChannel,
+  type HistoryStore,
+  memoryHistory,
+  type ReplayResult,
+} from '@ssekit/core';
+import {
+  type ChannelServer,
+  deferred,
+  openClient,
+  type StormClient,
+  serveChannel,
+  waitFor,
+} from '@ssekit/test-kit';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const RESUMERS = 200;
+let server: ChannelServer | undefined;
+let clients: StormClient[] = [];
+
+afterEach(async () => {
+  for (const client of clients) client.leave();
+  clients = [];
+  await server?.close();
+  server = undefined;
+});
+
+/**
+ * A memory history that counts `after` calls; while `held` is pending, its answers (read at once,
+ * as a store answers the state at the time of asking) are handed back only when `held` resolves,
+ * as a slow shared store's would.
+ */
+function countingHistory(size: number, held?: Promise<void>) {
+  const store = memoryHistory({ size, epoch: 'e' });
+  const counted = {
+    reads: [] as string[],
+    append: (message: ChannelMessage) => store.append(message),
+    compare: (a: string, b: string) => store.compare(a, b),
+    after(id: string, options?: { limit?: number }): ReplayResult | Promise<ReplayResult> {
+      counted.reads.push(id);
+      const answer = store.after(id, options);
+      return held ? held.then(() => answer) : answer;
+    },
+  } satisfies HistoryStore & { reads: string[] };
+  return counted;
+}
+
+/** The sequence numbers of `client`'s events (ids `e-<n>`). */
+const sequences = (client: StormClient) => client.events.map((event) => Number(event.lastEventId.slice(2)));
+
+/** `from + 1` to `to`, the events a resumer from `e-<from>` must get when `e-<to>` is the newest. */
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + 1 + i);
+
+describe('replays shared by a reconnect storm (real HTTP, memory history)', () => {
+  it(`${RESUMERS} resumers from one id cause one read per page`, async () => {
+    const gate = deferred<void>();
+    const history = countingHistory(1000, gate.promise);
+    const channel = createChannel({ history });
+    // 40 events after the resumers' id: a first page of 16, then the rest in a second page.
+    for (let i = 1; i <= 45; i++) await channel.send(`event ${i}`);
+    server = await serveChannel(channel);
+    const url = server.url;
+    clients = await Promise.all(Array.from({ length: RESUMERS }, () => openClient(url, 'e-5')));
+    await waitFor(() => channel.size === RESUMERS, 'every resumer to join', 30_000);
+    gate.resolve();
+    await Promise.all(clients.map((c) => c.until((c) => c.events.length >= 40, 'the whole replay')));
+    for (const client of clients) expect(sequences(client)).toEqual(range(5, 45));
+    expect(history.reads).toEqual(['e-5', 'e-21']);
+    expect(channel.stats.replaysServed).toBe(RESUMERS);
+    await channel.close();
+  });
+
+  it('resumers from ten ids share a read of each page, and each gets every event once, in order', async () => {
+    const gate = deferred<void>();
+    const history = countingHistory(1000, gate.promise);
+    const channel = createChannel({ history });
+    for (let i = 1; i <= 300; i++) await channel.send(`event ${i}`);
+    server = await serveChannel(channel);
+    const url = server.url;
+    const from = Array.from({ length: RESUMERS }, (_, i) => (i % 10) * 25);
+    clients = await Promise.all(from.map((id) => openClient(url, `e-${id}`)));
+    await waitFor(() => channel.size === RESUMERS, 'every resumer to join', 30_000);
+    gate.resolve();
+    await Promise.all(clients.map((c) => c.until((c) => sequences(c).at(-1) === 300, 'the last event')));
+    clients.forEach((client, i) => {
+      expect(sequences(client)).toEqual(range(from[i] as number, 300));
+    });
+    // Two or three pages per id (16 events, then up to 256), none read twice.
+    expect(new Set(history.reads).size).toBe(history.reads.length);
+    expect(history.reads.length).toBeLessThanOrEqual(30);
+    await channel.close();
+  });
+
+  it('resumers from many ids, with broadcasts during the storm, each get every event once, in order', async () => {
+    const history = countingHistory(1000);
+    const channel = createChannel({ history });
+    for (let i = 1; i <= 300; i++) await channel.send(`event ${i}`);
+    server = await serveChannel(channel);
+    const url = server.url;
+    const from = Array.from({ length: RESUMERS }, (_, i) => (i % 10) * 25);
+    let sent = 300;
+    const live = setInterval(() => void channel.send(`event ${++sent}`), 2);
+    try {
+      clients = await Promise.all(from.map((id) => openClient(url, `e-${id}`)));
+      await waitFor(() => channel.size === RESUMERS, 'every resumer to join', 30_000);
+    } finally {
+      clearInterval(live);
+    }
+    await channel.send(`event ${++sent}`);
+    const last = sent;
+    await Promise.all(clients.map((c) => c.until((c) => sequences(c).at(-1) === last, 'the last event')));
+    clients.forEach((client, i) => {
+      expect(sequences(client)).toEqual(range(from[i] as number, last));
+    });
+    await channel.close();
+  });
+
+  it('does not give a resumer a page read before a broadcast it joined after', async () => {
+    const gate = deferred<void>();
+    const history = countingHistory(100, gate.promise);
+    const channel = createChannel({ history });
+    for (let i = 1; i <= 10; i++) await channel.send(`event ${i}`);
+    server = await serveChannel(channel);
+    const first = await openClient(server.url, 'e-5');
+    clients.push(first);
+    await waitFor(() => channel.size === 1, 'the first resumer to join');
+    // Read for the first resumer (events 6 to 10), not yet answered; event 11 is delivered, then
+    // a second resumer asks for the same page: the page lacks 11, and 11 was not held for it.
+    await channel.send('event 11');
+    const second = await openClient(server.url, 'e-5');
+    clients.push(second);
+    await waitFor(() => channel.size === 2, 'the second resumer to join');
+    gate.resolve();
+    for (const client of clients) await client.until((c) => sequences(c).at(-1) === 11, 'event 11');
+    expect(sequences(first)).toEqual(range(5, 11));
+    expect(sequences(second)).toEqual(range(5, 11));
+    expect(history.reads).toEqual(['e-5', 'e-5']);
+    await channel.close();
+  });
+});

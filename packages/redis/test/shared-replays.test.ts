@@ -1,0 +1,125 @@
+// A reconnect storm on a Redis-backed channel: resumers asking for the same page together cost Redis
+// one XRANGE per page (counted by the real server's command statistics), and every resumer still
+// gets every event it missed, once, in order.
+import { createChannel, type HistoryStore } from '@ssekit/core';
+import { type RedisChannel, redisChannel } from '@ssekit/redis';
+import {
+  type ChannelServer,
+  deferred,
+  openClient,
+  type StormClient,
+  serveChannel,
+  waitFor,
+} from '@ssekit/test-kit';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type RedisServer, redisAvailable, startRedisServer } from './redis-server.js';
+
+const describeRedis = redisAvailable() ? describe : describe.skip;
+const RESUMERS = 200;
+
+describeRedis('replays shared by a reconnect storm (real Redis, real HTTP)', () => {
+  let redis: RedisServer;
+  let admin: Redis;
+  let server: ChannelServer | undefined;
+  let clients: StormClient[] = [];
+  let keys = 0;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    admin = new Redis(redis.url);
+  });
+  afterEach(async () => {
+    for (const client of clients) client.leave();
+    clients = [];
+    await server?.close();
+    server = undefined;
+  });
+  afterAll(async () => {
+    admin.disconnect();
+    await redis.stop();
+  });
+
+  /** XRANGE calls the server has answered since the last `CONFIG RESETSTAT`. */
+  async function xranges(): Promise<number> {
+    const stats = await admin.info('commandstats');
+    return Number(/cmdstat_xrange:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+  }
+
+  /** A fresh stream with `count` events; resolves to the channel on it and the events' ids. */
+  async function filled(count: number): Promise<{ shared: RedisChannel; ids: string[] }> {
+    const key = `ssekit:storm:${process.pid}:${++keys}`;
+    const ids: string[] = [];
+    const pipeline = admin.pipeline();
+    for (let i = 1; i <= count; i++) pipeline.xadd(key, '*', 'data', `event ${i}`);
+    for (const [error, id] of (await pipeline.exec()) ?? []) {
+      if (error) throw error;
+      ids.push(id as string);
+    }
+    const shared = redisChannel({ redis: redis.url, key, commandTimeout: 10_000 });
+    await shared.ready();
+    return { shared, ids };
+  }
+
+  /** `shared`, its answers to `after` handed back only once `held` resolves, as a slow link's would. */
+  function heldBack(shared: RedisChannel, held: Promise<void>): HistoryStore {
+    return new Proxy(shared, {
+      get(target, name) {
+        const value = Reflect.get(target, name, target);
+        if (name === 'after') {
+          return (id: string, options?: { limit?: number }) => {
+            const answer = target.after(id, options);
+            return held.then(() => answer);
+          };
+        }
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  }
+
+  const data = (client: StormClient) => client.events.map((event) => event.data);
+  const expected = (from: number, to: number) =>
+    Array.from({ length: to - from }, (_, i) => `event ${from + 1 + i}`);
+
+  it(`${RESUMERS} resumers from one id cause one XRANGE per page`, async () => {
+    const { shared, ids } = await filled(45);
+    const gate = deferred<void>();
+    const channel = createChannel({ history: heldBack(shared, gate.promise) });
+    server = await serveChannel(channel);
+    const url = server.url;
+    await admin.config('RESETSTAT');
+    clients = await Promise.all(Array.from({ length: RESUMERS }, () => openClient(url, ids[4])));
+    await waitFor(() => channel.size === RESUMERS, 'every resumer to join', 30_000);
+    gate.resolve();
+    await Promise.all(clients.map((c) => c.until((c) => c.events.length >= 40, 'the whole replay')));
+    for (const client of clients) expect(data(client)).toEqual(expected(5, 45));
+    // A first page of 16 events, then the other 24: two reads, whatever the number of resumers.
+    expect(await xranges()).toBe(2);
+    await channel.close();
+  });
+
+  it('resumers from ten ids, with broadcasts during the storm, each get every event once, in order', async () => {
+    const { shared, ids } = await filled(300);
+    const channel = createChannel({ history: shared });
+    server = await serveChannel(channel);
+    const url = server.url;
+    const from = Array.from({ length: RESUMERS }, (_, i) => (i % 10) * 25 + 1);
+    let sent = 300;
+    const sends: Promise<unknown>[] = [];
+    const live = setInterval(() => sends.push(channel.send(`event ${++sent}`)), 5);
+    try {
+      clients = await Promise.all(from.map((n) => openClient(url, ids[n - 1])));
+      await waitFor(() => channel.size === RESUMERS, 'every resumer to join', 30_000);
+    } finally {
+      clearInterval(live);
+    }
+    await Promise.all(sends);
+    await channel.send(`event ${++sent}`);
+    const last = `event ${sent}`;
+    await Promise.all(clients.map((c) => c.until((c) => c.events.at(-1)?.data === last, 'the last event')));
+    clients.forEach((client, i) => {
+      expect(data(client)).toEqual(expected(from[i] as number, sent));
+    });
+    await channel.close();
+  });
+});
