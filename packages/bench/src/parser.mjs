@@ -5,21 +5,25 @@
 // time (user + system), not the wall clock: the parse is synchronous, so on a quiet machine the two
 // agree, and on a busy one CPU time leaves out the time other processes held the core.
 //
-//   node packages/bench/src/parser.mjs [--events 200000] [--runs 15] [--ours path/to/module.js]
+//   node packages/bench/src/parser.mjs [--events 200000] [--runs 15] [--ours path/to/module.js] [--ascii]
 //
-// `--ours` loads `createParser` from another build (an A/B against previous code). Bytes: ssekit is
+// `--ours` loads `createParser` from another build (an A/B against previous code). `--ascii` drops
+// the corpus's only non-ASCII text: every chunk is then a one-byte string in V8, where `indexOf`
+// costs both parsers less per line and the ratio moves (see BENCHMARKS.md). Bytes: ssekit is
 // fed the Uint8Array chunks; eventsource-parser takes text only, so it gets each chunk through one
 // streaming TextDecoder, as its own EventSourceParserStream does.
 import { pathToFileURL } from 'node:url';
 import { createParser as createTheirs } from 'eventsource-parser';
 
 function parseArgs(argv) {
-  const o = { events: 200_000, runs: 15, ours: '@ssekit/core' };
-  for (let i = 0; i < argv.length; i += 2) {
-    const [flag, value] = [argv[i], argv[i + 1]];
-    if (flag === '--events') o.events = Number(value);
-    else if (flag === '--runs') o.runs = Number(value);
-    else if (flag === '--ours') o.ours = pathToFileURL(value).href;
+  const o = { events: 200_000, runs: 15, ours: '@ssekit/core', ascii: false };
+  const args = [...argv];
+  while (args.length > 0) {
+    const flag = args.shift();
+    if (flag === '--ascii') o.ascii = true;
+    else if (flag === '--events') o.events = Number(args.shift());
+    else if (flag === '--runs') o.runs = Number(args.shift());
+    else if (flag === '--ours') o.ours = pathToFileURL(args.shift()).href;
     else throw new Error(`unknown flag ${flag}`);
   }
   return o;
@@ -48,15 +52,16 @@ function random(seed) {
  * The mix: mostly one-line JSON messages, then typed events with ids, multi-line data, LLM-style
  * tokens, keep-alive comments and retry hints, some with non-ASCII text. LF line ends, as servers send.
  */
-function corpus(events, rand) {
+function corpus(events, rand, ascii) {
   const parts = [];
+  const third = ascii ? 'third e:)' : 'third é😀';
   const json = (i) =>
     `{"seq":${i},"user":"u${(i * 7919) % 10007}","text":"${'lorem ipsum '.repeat(1 + (i % 6))}"}`;
   for (let i = 0; i < events; i++) {
     const r = rand();
     if (r < 0.45) parts.push(`data: ${json(i)}\n\n`);
     else if (r < 0.65) parts.push(`event: update\nid: ${i}\ndata: ${json(i)}\n\n`);
-    else if (r < 0.75) parts.push(`data: first line ${i}\ndata: second line\ndata: third é😀\n\n`);
+    else if (r < 0.75) parts.push(`data: first line ${i}\ndata: second line\ndata: ${third}\n\n`);
     else if (r < 0.9)
       parts.push(`event: token\ndata: ${['the', 'quick', 'brown', 'fox', 'jumps'][i % 5]}\n\n`);
     else if (r < 0.95) parts.push(`: keep-alive\n\nid: ${i}\ndata: ${json(i)}\n\n`);
@@ -112,7 +117,7 @@ function median(values) {
 
 const opts = parseArgs(process.argv.slice(2));
 const { createParser } = await import(opts.ours);
-const text = corpus(opts.events, random(13));
+const text = corpus(opts.events, random(13), opts.ascii);
 const bytes = new TextEncoder().encode(text);
 const cases = [
   ['text chunks', cut(text, random(17))],
