@@ -226,6 +226,8 @@ async function trial({ scenario, engine, k, n, rate, seconds, bytes }) {
       engineCpuShare: (engineCpu1 - engineCpu0) / windowMs,
       clientCpuShare: got.cpuMs / windowMs,
       lateP99Ms: Math.max(...run.reports.map((r) => r.lateP99Ms)),
+      loopDelayP99Ms: Math.max(...run.reports.map((r) => r.loopDelayP99Ms)),
+      loopDelayMaxMs: Math.max(...run.reports.map((r) => r.loopDelayMaxMs)),
       sendErrors: stats.reduce((sum, s) => sum + s.sendErrors, 0),
       closedClients: got.closed,
       heapMiB: mem1.reduce((sum, m) => sum + m.heapUsed, 0) / 2 ** 20,
@@ -249,7 +251,8 @@ function log(t) {
   else
     console.log(
       `${what}: p50 ${fmt(t.p50Ms, 2)} ms p99 ${fmt(t.p99Ms, 2)} ms, ${fmt(t.deliveriesPerSec)} deliveries/s, ` +
-        `CPU ${t.serverCpuShare.map((c) => pct(c)).join(' ')} engine ${pct(t.engineCpuShare)} client ${pct(t.clientCpuShare)}` +
+        `CPU ${t.serverCpuShare.map((c) => pct(c)).join(' ')} engine ${pct(t.engineCpuShare)} client ${pct(t.clientCpuShare)}, ` +
+        `instance loop delay p99 ${fmt(t.loopDelayP99Ms, 1)} max ${fmt(t.loopDelayMaxMs, 1)} ms` +
         `${t.complete ? '' : ` INCOMPLETE ${t.deliveries}/${t.expected}`}`,
     );
 }
