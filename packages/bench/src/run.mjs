@@ -703,10 +703,13 @@ async function clientMemorySection() {
   );
 }
 
-/** `--parser-only`, `--client-memory`: puts `section` (under `heading`) in place of the old one in `file`. */
+/**
+ * `--parser-only`, `--client-memory`, `--multi-only`: puts `section` (under `heading`) in place of
+ * the old one in `file` (a new file holds just the section).
+ */
 function writeSection(file, heading, section) {
   console.log(section);
-  let markdown = readFileSync(file, 'utf8');
+  let markdown = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const at = markdown.indexOf(heading);
   if (at === -1) markdown = `${markdown.trimEnd()}\n${section}`;
   else {
