@@ -150,7 +150,8 @@ const wallMs = () => performance.timeOrigin + performance.now();
 
 /**
  * Sends `rate` events/s for `seconds` s through the servers in turn (server i sends events i,
- * i + K, ...: one evenly spaced stream); resolves with the servers' pacing reports.
+ * i + K, ...: one evenly spaced stream); resolves with the events scheduled, those sent (`total`),
+ * and the servers' pacing reports.
  */
 async function pace(servers, { rate, seconds, bytes }) {
   const total = Math.round(rate * seconds);
@@ -158,15 +159,17 @@ async function pace(servers, { rate, seconds, bytes }) {
   const gap = 1000 / rate;
   // A moment ahead, so every server has the schedule before its first send is due.
   const at = wallMs() + 100;
+  // A server that cannot keep the rate stops sending at twice the run's length (at least 5 s more).
+  const deadline = at + seconds * 1000 + Math.max(5_000, seconds * 1000);
   const reports = await Promise.all(
     servers.map((server, i) =>
       server.control(
         'POST',
-        `/pace?at=${at + i * gap}&every=${k * gap}&count=${Math.ceil((total - i) / k)}&b=${bytes}`,
+        `/pace?at=${at + i * gap}&every=${k * gap}&count=${Math.ceil((total - i) / k)}&deadline=${deadline}&b=${bytes}`,
       ),
     ),
   );
-  return { at, total, reports };
+  return { at, scheduled: total, total: reports.reduce((sum, r) => sum + r.sent, 0), reports };
 }
 
 /**
@@ -214,6 +217,8 @@ async function trial({ scenario, engine, k, n, rate, seconds, bytes }) {
       deliveries: got.deliveries,
       expected: run.total * n,
       deliveriesPerSec: got.deliveries / (windowMs / 1000),
+      scheduled: run.scheduled,
+      total: run.total,
       sendRate: run.total / ((sentAt - run.at) / 1000),
       p50Ms: got.p50Ms,
       p90Ms: got.p90Ms,
@@ -309,12 +314,12 @@ function context(command) {
 }
 
 function notes(trials) {
-  const bad = trials.filter((t) => t.error || !t.complete || t.sendErrors > 0);
+  const bad = trials.filter((t) => t.error || !t.complete || t.sendErrors > 0 || t.total < t.scheduled);
   if (!bad.length) return '';
   return `\n${bad
     .map(
       (t) =>
-        `- ${t.scenario ?? ''} ${t.engine} K=${t.k ?? '?'}: ${t.error ?? `${t.deliveries}/${t.expected} deliveries, ${t.closedClients} clients closed, ${t.sendErrors} sends failed`}`,
+        `- ${t.scenario ?? ''} ${t.engine} K=${t.k ?? '?'}: ${t.error ?? `${fmt(t.total)} of ${fmt(t.scheduled)} events sent before the deadline (it could not keep the rate), ${fmt(t.deliveries)}/${fmt(t.expected)} deliveries, ${t.closedClients} clients closed, ${t.sendErrors} sends failed`}`,
     )
     .join('\n')}\n`;
 }
@@ -328,15 +333,16 @@ export function multiMarkdown(opts, trials, command) {
       'Latency runs from just before `channel.send` (the time stamped in the event) to the load client reading the event, for every delivery. ' +
       "CPU is each process's user + system time over the window (first send to last receipt) as a share of one core: this machine has " +
       `${os.cpus().length}, so the shares of one row add up to at most ${os.cpus().length * 100} %. ` +
+      'Sent/s below the rate means the senders could not keep it. ' +
       `Δ p50 is against the in-process channel (K = 1, no engine) in the same run (${context(command)}).`,
     '',
-    '| engine | K | p50 ms | Δ p50 ms | p99 ms | max ms | deliveries/s | instance CPU (each) | engine CPU | client CPU | all processes |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |',
+    '| engine | K | p50 ms | Δ p50 ms | p99 ms | max ms | sent/s | deliveries/s | instance CPU (each) | engine CPU | client CPU | all processes |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |',
   ];
   for (const t of trials.filter((x) => !x.error)) {
     const total = t.serverCpuShare.reduce((a, b) => a + b, 0) + (t.engineCpuShare || 0) + t.clientCpuShare;
     lines.push(
-      `| ${t.engine} | ${t.k} | ${fmt(t.p50Ms, 2)} | ${t === floor ? '—' : fmt(t.p50Ms - floor?.p50Ms, 2)} | ${fmt(t.p99Ms, 2)} | ${fmt(t.maxMs, 1)} | ${fmt(t.deliveriesPerSec)} | ${t.serverCpuShare.map(pct).join(', ')} | ${pct(t.engineCpuShare)} | ${pct(t.clientCpuShare)} | ${pct(total)} |`,
+      `| ${t.engine} | ${t.k} | ${fmt(t.p50Ms, 2)} | ${t === floor ? '—' : fmt(t.p50Ms - floor?.p50Ms, 2)} | ${fmt(t.p99Ms, 2)} | ${fmt(t.maxMs, 1)} | ${fmt(t.sendRate)} | ${fmt(t.deliveriesPerSec)} | ${t.serverCpuShare.map(pct).join(', ')} | ${pct(t.engineCpuShare)} | ${pct(t.clientCpuShare)} | ${pct(total)} |`,
     );
   }
   return `${MULTI_HEADING}${lines.join('\n')}\n${notes(trials)}`;
@@ -347,15 +353,16 @@ export function sustainedMarkdown(opts, trials, command) {
   const lines = [
     `${fmt(opts.sustainedN)} clients, ${fmt(opts.sustainedRate)} events/s of ${opts.bytes} B for ${opts.sustainedSeconds} s (after a 1 s warm-up), one server process (the fan-out scenarios' servers, each library broadcasting as it offers), ` +
       'the load client in its own process. Latency from just before the broadcast call to the client reading the event, for every delivery; ' +
-      'server CPU per delivery and as a share of one core over the window; heap (after forced GC) and RSS of the server with every client connected, after the run ' +
+      'server CPU per delivery and as a share of one core over the window; heap (after forced GC) and RSS of the server with every client connected, after the run. ' +
+      "Sent/s below the rate means the server could not keep it (a sender stops at twice the run's length, at least 5 s more; latency still runs from each actual send) " +
       `(${context(command)}).`,
     '',
-    '| scenario | p50 ms | p99 ms | max ms | deliveries/s | server CPU µs/delivery | server CPU | heap MiB | RSS MiB | client CPU |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| scenario | p50 ms | p99 ms | max ms | sent/s | deliveries/s | server CPU µs/delivery | server CPU | heap MiB | RSS MiB | client CPU |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const t of trials.filter((x) => !x.error)) {
     lines.push(
-      `| ${LABELS[t.scenario]} | ${fmt(t.p50Ms, 2)} | ${fmt(t.p99Ms, 2)} | ${fmt(t.maxMs, 1)} | ${fmt(t.deliveriesPerSec)} | ${fmt(t.serverCpuUsPerDelivery, 2)} | ${pct(t.serverCpuShare[0])} | ${fmt(t.heapMiB, 1)} | ${fmt(t.rssMiB, 1)} | ${pct(t.clientCpuShare)} |`,
+      `| ${LABELS[t.scenario]} | ${fmt(t.p50Ms, 2)} | ${fmt(t.p99Ms, 2)} | ${fmt(t.maxMs, 1)} | ${fmt(t.sendRate)} | ${fmt(t.deliveriesPerSec)} | ${fmt(t.serverCpuUsPerDelivery, 2)} | ${pct(t.serverCpuShare[0])} | ${fmt(t.heapMiB, 1)} | ${fmt(t.rssMiB, 1)} | ${pct(t.clientCpuShare)} |`,
     );
   }
   return `${SUSTAINED_HEADING}${lines.join('\n')}\n${notes(trials)}`;

@@ -10,13 +10,17 @@ const wallMs = () => performance.timeOrigin + performance.now();
  * ms): on a loaded machine the rate slips, and the report shows by how much. A late send does not
  * inflate latency, which starts at the send call (the payload's stamp). Also the event loop's
  * delay over the run (p99, max in ms): a process stalled (by the machine, or by GC) shows there,
- * and every event it was to deliver meanwhile waits as long.
+ * and every event it was to deliver meanwhile waits as long. A sender that cannot keep the rate
+ * stops at `deadline` (wall-clock ms) with fewer sent: a run stays bounded in time, and `sent`
+ * says how far it got.
  */
-export async function sendPaced({ at, every, count, send }) {
+export async function sendPaced({ at, every, count, deadline = Number.POSITIVE_INFINITY, send }) {
   const late = [];
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
-  for (let i = 0; i < count; i++) {
+  let sent = 0;
+  for (; sent < count && wallMs() < deadline; sent++) {
+    const i = sent;
     const wait = at + i * every - wallMs();
     if (wait > 0) await sleep(wait);
     late.push(Math.max(0, -(at + i * every - wallMs())));
@@ -26,7 +30,7 @@ export async function sendPaced({ at, every, count, send }) {
   late.sort((a, b) => a - b);
   const q = (p) => (late.length ? late[Math.min(late.length - 1, Math.ceil(p * late.length) - 1)] : 0);
   return {
-    sent: count,
+    sent,
     lateP50Ms: q(0.5),
     lateP99Ms: q(0.99),
     lateMaxMs: late.at(-1) ?? 0,

@@ -10,10 +10,11 @@
 //                                 when the loop has run (delivery is measured by the client)
 //   POST /each?m=200000&b=100     sends m events to each stream with the per-stream API, awaiting
 //                                 backpressure where the library offers it; answers when done
-//   POST /pace?at=&every=&count=&b=100
+//   POST /pace?at=&every=&count=&deadline=&b=100
 //                                 broadcasts `count` single events, one every `every` ms from the
 //                                 wall-clock time `at` (ms), each carrying its send time
-//                                 (stamp.mjs); answers when done with how late the timer ran
+//                                 (stamp.mjs), stopping at `deadline` (ms) if it cannot keep up;
+//                                 answers when done with how many it sent and how late it ran
 //   POST /exit                    exits
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -82,6 +83,7 @@ const control = http.createServer(async (req, res) => {
           at: param('at'),
           every: param('every'),
           count: param('count'),
+          deadline: url.searchParams.has('deadline') ? param('deadline') : undefined,
           send: () => app.broadcast(1, stampedPayload(b)),
         });
         break;
