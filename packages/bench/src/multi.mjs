@@ -130,7 +130,6 @@ function startLoadClient() {
       child.send(message);
     });
   return {
-    pid: child.pid,
     ask,
     async close() {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -182,11 +181,13 @@ async function trial({ scenario, engine, k, n, rate, seconds, bytes }) {
   let client;
   try {
     const env = engine ? { SSEKIT_BENCH_ENGINE: engine.url } : undefined;
-    servers.push(
-      ...(await Promise.all(
-        Array.from({ length: k }, () => startServer(scenario, { heartbeatMs: HEARTBEAT_MS, env })),
-      )),
+    // Settled, not raced: every server that did start is stopped below even if another failed.
+    const started = await Promise.allSettled(
+      Array.from({ length: k }, () => startServer(scenario, { heartbeatMs: HEARTBEAT_MS, env })),
     );
+    for (const s of started) if (s.status === 'fulfilled') servers.push(s.value);
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
     const mem0 = await Promise.all(servers.map((s) => s.control('GET', '/mem')));
     client = startLoadClient();
     await client.ask({ type: 'open', ports: servers.map((s) => s.ssePort), n }, 'opened');

@@ -70,7 +70,6 @@ export async function startServer(name, opts) {
   const control = (method, path) => call(ports.controlPort, method, path);
   return {
     ...ports,
-    pid: child.pid,
     control,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
