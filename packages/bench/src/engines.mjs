@@ -2,10 +2,10 @@
 // port at 127.0.0.1 and stopped after: `redis-server` (no persistence) and `nats-server -js`
 // (JetStream in a temporary directory). Both come from Debian (`redis-server`, `nats-server`).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Linux's clock ticks per second, the unit of CPU times in /proc/<pid>/stat (USER_HZ). */
@@ -55,8 +55,19 @@ export function processCpuMs(pid) {
   }
 }
 
+/** `name` on PATH or in /usr/sbin (where Debian puts nats-server, often not on a user's PATH). */
+function findBinary(name) {
+  for (const dir of [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin']) {
+    try {
+      accessSync(join(dir, name), constants.X_OK);
+      return join(dir, name);
+    } catch {}
+  }
+  return name;
+}
+
 function launch(command, args, what) {
-  const child = spawn(command, args, { stdio: 'ignore' });
+  const child = spawn(findBinary(command), args, { stdio: 'ignore' });
   const failed = new Promise((_, reject) =>
     child.once('error', (error) =>
       reject(new Error(`cannot start ${command} (Debian package \`${what}\`): ${error.message}`)),
