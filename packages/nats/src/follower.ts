@@ -32,7 +32,7 @@ export class Follower {
   private markStarted!: () => void;
   private stopped = false;
   private messages: ConsumerMessages | undefined;
-  /** Set when the stream was found created again: the current iteration ends, and starts over. */
+  /** Set when the stream was found created again: the current consumer ends, and it starts over. */
   private replaced = false;
   /** Ends the pause between attempts early (on stop). */
   private wake: (() => void) | undefined;
