@@ -10,8 +10,8 @@ const REQUEST = Buffer.from(
 );
 
 class Client {
-  constructor(marker) {
-    this.counter = new EventCounter(marker);
+  constructor(marker, onEvent) {
+    this.counter = new EventCounter(marker, onEvent);
     this.socket = undefined;
     /** Events still expected by the current measurement, and when they were all in. */
     this.target = 0;
@@ -46,8 +46,9 @@ class Client {
  * connecting. Resolves once every request is sent; the caller then waits until the server reports
  * them all registered. Response headers are not awaited here: some libraries (@fastify/sse) send
  * them only with the first write. A status other than 200, whenever it arrives, fails the client.
+ * `onEvent` sees every event counted (see EventCounter).
  */
-export async function openClients({ port, n, marker, concurrency = 200, timeoutMs = 120_000 }) {
+export async function openClients({ port, n, marker, onEvent, concurrency = 200, timeoutMs = 120_000 }) {
   const clients = [];
   let started = 0;
   let ready = 0;
@@ -74,7 +75,7 @@ export async function openClients({ port, n, marker, concurrency = 200, timeoutM
     };
     const openOne = () => {
       started++;
-      const client = new Client(marker);
+      const client = new Client(marker, onEvent);
       clients.push(client);
       const socket = net.connect({ host: '127.0.0.1', port });
       client.socket = socket;

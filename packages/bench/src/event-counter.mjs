@@ -16,9 +16,14 @@ const HEADER_END = Buffer.from('\r\n\r\n');
 const BLANK_LINE = Buffer.from('\n\n');
 
 export class EventCounter {
-  /** @param {string} marker the prefix of every benchmark event's data */
-  constructor(marker) {
+  /**
+   * @param {string} marker the prefix of every benchmark event's data
+   * @param {(buf: Buffer, at: number) => void} [onEvent] called for each event counted, with the
+   *   bytes it sits in and the index just past its marker (valid only during the call)
+   */
+  constructor(marker, onEvent) {
     this.marker = Buffer.from(marker);
+    this.onEvent = onEvent;
     /** Complete events that carried the marker. */
     this.events = 0;
     /** Complete blocks without the marker (heartbeats, retry hints). */
@@ -122,8 +127,10 @@ export class EventCounter {
       const blank = data.indexOf(BLANK_LINE, start);
       if (blank === -1) break;
       if (nextMarker < start) nextMarker = data.indexOf(marker, start);
-      if (nextMarker !== -1 && nextMarker + marker.length <= blank) this.events++;
-      else this.otherBlocks++;
+      if (nextMarker !== -1 && nextMarker + marker.length <= blank) {
+        this.events++;
+        this.onEvent?.(data, nextMarker + marker.length);
+      } else this.otherBlocks++;
       start = blank + 2;
     }
     this.carry = start === data.length ? EMPTY : Buffer.from(data.subarray(start));

@@ -1,8 +1,7 @@
 // `pnpm bench [flags]`: runs every scenario server in its own process against the raw-socket load
 // client, interleaved (A B C, A B C, ...), and prints / writes a markdown report. See README.md.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -10,15 +9,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { awaitEvents, closeClients, openClients } from './client.mjs';
 import { clientMemoryTable } from './client-memory.mjs';
+import { MULTI_HEADING, multiOptions, multiSections, SUSTAINED_HEADING } from './multi.mjs';
 import { MARKER } from './payload.mjs';
 import { SCENARIOS } from './scenarios.mjs';
+import { BASELINE, cpuMs, startServer, waitReleased, waitSubscribers } from './server-process.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const benchRoot = resolve(here, '..');
 const repoRoot = resolve(benchRoot, '../..');
-
-/** Suffix of a scenario run from the `--baseline` checkout. */
-const BASELINE = '@baseline';
 
 /** A scenario's row label; a baseline twin's says so. */
 function label(scenario) {
@@ -63,7 +61,10 @@ const USAGE = `pnpm bench [flags]
                        replace its section in BENCHMARKS.md (or --out FILE)
   --storm-only         run only the reconnect storm (src/storm.mjs, ~1-3 min) and replace its section
                        in BENCHMARKS.md (or --out FILE)
-  --storm-n 10000      clients in the reconnect storm`;
+  --storm-n 10000      clients in the reconnect storm
+  --multi-only ...     run only the sustained-rate sections (src/multi.mjs, ~5 min: multi-instance
+                       on Redis and NATS, one instance against better-sse and @fastify/sse) and
+                       replace them in BENCHMARKS.md; \`pnpm bench --multi-only --help\` for its flags`;
 
 function parseArgs(argv) {
   const quick = argv.includes('--quick');
@@ -176,110 +177,6 @@ function parseArgs(argv) {
   }
   return o;
 }
-
-// ---------------------------------------------------------------------------------------------
-// Talking to a scenario server
-
-function call(port, method, path) {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path, agent: false }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => {
-        text += d;
-      });
-      res.on('end', () => {
-        if (res.statusCode !== 200) reject(new Error(`${method} ${path}: ${res.statusCode} ${text}`));
-        else resolve(JSON.parse(text));
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-async function startServer(name, opts) {
-  const args = ['--expose-gc'];
-  if (opts.cpuProf === name) {
-    const dir = join(benchRoot, 'profiles');
-    mkdirSync(dir, { recursive: true });
-    args.push('--cpu-prof', '--cpu-prof-dir', dir);
-  }
-  // A baseline twin is the other checkout's own server, loading that checkout's built packages.
-  const server = name.endsWith(BASELINE)
-    ? join(opts.baseline, 'packages/bench/src/server.mjs')
-    : join(here, 'server.mjs');
-  args.push(server, name.replace(BASELINE, ''), String(opts.heartbeatMs));
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const ports = await new Promise((resolve, reject) => {
-    let out = '';
-    const onData = (d) => {
-      out += d;
-      const nl = out.indexOf('\n');
-      if (nl !== -1) {
-        child.stdout.off('data', onData);
-        resolve(JSON.parse(out.slice(0, nl)));
-      }
-    };
-    child.stdout.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${name} server exited (${code}) before listening`)));
-  });
-  child.stdout.resume();
-  const control = (method, path) => call(ports.controlPort, method, path);
-  return {
-    ...ports,
-    control,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      await control('POST', '/exit').catch(() => {});
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-async function waitFor(check, timeoutMs, what) {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const result = await check();
-    if (result) return true;
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what()}`);
-    await sleep(50);
-  }
-}
-
-async function waitSubscribers(server, n, timeoutMs) {
-  let last;
-  await waitFor(
-    async () => {
-      last = await server.control('GET', '/stats');
-      return last.subscribers >= n;
-    },
-    timeoutMs,
-    () => `${n} subscribers (server has ${JSON.stringify(last)})`,
-  );
-}
-
-/** Waits until the server has neither sockets nor subscribers; returns false if they linger. */
-async function waitReleased(server, timeoutMs) {
-  try {
-    await waitFor(
-      async () => {
-        const s = await server.control('GET', '/stats');
-        return s.sockets === 0 && s.subscribers === 0;
-      },
-      timeoutMs,
-      () => 'connections to be released',
-    );
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const cpuMs = (a, b) => (b.user - a.user + (b.system - a.system)) / 1000;
 
 // ---------------------------------------------------------------------------------------------
 // One fan-out trial: connect N, measure idle memory (and idle CPU when N is the idle N),
@@ -631,7 +528,9 @@ function report(opts, results, meta) {
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
-  const opts = parseArgs(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  if (argv.includes('--multi-only')) return multiOnly(argv.filter((a) => a !== '--multi-only'));
+  const opts = parseArgs(argv);
   if (opts.parserOnly)
     return writeSection(opts.out ?? join(repoRoot, 'BENCHMARKS.md'), PARSER_HEADING, await parserSection());
   if (opts.clientMemoryOnly)
@@ -715,7 +614,7 @@ async function main() {
   if (!opts.quick)
     markdown +=
       (await frameworkMemorySection()) +
-      (await scaleOutSection()) +
+      (await sustainedRateSections()) +
       (await parserSection()) +
       (await clientMemorySection()) +
       (await stormSection(opts));
@@ -757,26 +656,26 @@ async function frameworkMemorySection() {
   );
 }
 
-/**
- * Cross-instance fan-out through @ssekit/redis: three server instances in their own processes
- * sharing one channel, clients on each, latency from `send` on one instance to receipt on every
- * client of all three (packages/redis/bench/latency.mjs, which starts its own redis-server).
- */
-async function scaleOutSection() {
-  const args = ['--instances', '3', '--clients', '100', '--events', '300'];
-  const table = await childTable(
-    fileURLToPath(new URL('../../redis/bench/latency.mjs', import.meta.url)),
-    args,
-  );
-  const heading = '\n## Scale-out: one channel across three instances through Redis\n\n';
-  if (!table) {
-    return `${heading}Not measured: \`node packages/redis/bench/latency.mjs\` failed; it needs \`redis-server\` (Debian package \`redis-server\`).\n`;
+/** The multi-instance and one-instance sustained-rate sections at full size (src/multi.mjs). */
+async function sustainedRateSections() {
+  try {
+    const { multi, sustained } = await multiSections();
+    return multi + (sustained ?? '');
+  } catch (error) {
+    return `${MULTI_HEADING}Not measured: ${error.message.split('\n')[0]}\n`;
   }
-  return (
-    `${heading}Three server instances (separate processes) share one channel through \`@ssekit/redis\` and a local \`redis-server\`; ` +
-    'events are sent round-robin through the instances, and latency runs from just before the sending call to a client of any ' +
-    `instance parsing the event (\`node packages/redis/bench/latency.mjs ${args.join(' ')}\`).\n\n${table}\n`
-  );
+}
+
+/** `--multi-only [flags]`: the sustained-rate sections alone, replacing theirs in BENCHMARKS.md. */
+async function multiOnly(argv) {
+  const opts = multiOptions(argv);
+  const { ok, multi, sustained } = await multiSections(opts);
+  const file = opts.out ?? (opts.quick ? undefined : join(repoRoot, 'BENCHMARKS.md'));
+  if (file) {
+    writeSection(file, MULTI_HEADING, multi);
+    if (sustained) writeSection(file, SUSTAINED_HEADING, sustained);
+  } else console.log(`\n${multi}${sustained ?? ''}`);
+  process.exitCode = ok ? 0 : 1;
 }
 
 const PARSER_HEADING = '\n## Parser: ssekit vs eventsource-parser\n\n';
@@ -845,10 +744,13 @@ async function stormSection(opts) {
   );
 }
 
-/** `--parser-only`, `--client-memory`, `--storm-only`: puts `section` (under `heading`) in place of the old one in `file`. */
+/**
+ * `--parser-only`, `--client-memory`, `--storm-only`, `--multi-only`: puts `section` (under
+ * `heading`) in place of the old one in `file` (a new file holds just the section).
+ */
 function writeSection(file, heading, section) {
   console.log(section);
-  let markdown = readFileSync(file, 'utf8');
+  let markdown = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const at = markdown.indexOf(heading);
   if (at === -1) markdown = `${markdown.trimEnd()}\n${section}`;
   else {

@@ -2,17 +2,25 @@
 // Starts the scenario's SSE server on 127.0.0.1 and a control server beside it (plain node:http,
 // identical for every scenario, so its cost cancels out), then prints one JSON line
 // `{"ssePort", "controlPort"}` on stdout. Control calls:
-//   GET  /stats                   { subscribers, sockets }: streams registered, TCP connections open
+//   GET  /stats                   { subscribers, sockets, sendErrors }: streams registered, TCP
+//                                 connections open, sends an engine did not acknowledge
 //   GET  /mem                     { rss, heapUsed, heapTotal, external, arrayBuffers } after forced GC
 //   GET  /cpu                     process.cpuUsage() in µs
 //   POST /broadcast?m=100&b=100   broadcasts m events of b bytes of data to every stream; answers
 //                                 when the loop has run (delivery is measured by the client)
 //   POST /each?m=200000&b=100     sends m events to each stream with the per-stream API, awaiting
 //                                 backpressure where the library offers it; answers when done
+//   POST /pace?at=&every=&count=&deadline=&b=100
+//                                 broadcasts `count` single events, one every `every` ms from the
+//                                 wall-clock time `at` (ms), each carrying its send time
+//                                 (stamp.mjs), stopping at `deadline` (ms) if it cannot keep up;
+//                                 answers when done with how many it sent and how late it ran
 //   POST /exit                    exits
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sendPaced } from './pace.mjs';
 import { payloadOf } from './payload.mjs';
+import { stampedPayload } from './stamp.mjs';
 
 const [name, heartbeatArg] = process.argv.slice(2);
 if (!name) throw new Error('usage: server.mjs <scenario> [heartbeatMs]');
@@ -49,7 +57,7 @@ const control = http.createServer(async (req, res) => {
   try {
     switch (url.pathname) {
       case '/stats':
-        body = { subscribers: app.subscribers(), sockets };
+        body = { subscribers: app.subscribers(), sockets, sendErrors: app.sendErrors?.() ?? 0 };
         break;
       case '/mem':
         body = await memory();
@@ -67,6 +75,17 @@ const control = http.createServer(async (req, res) => {
         const started = performance.now();
         await app.sendEach(m, payloadOf(b));
         body = { ms: performance.now() - started };
+        break;
+      }
+      case '/pace': {
+        const param = (key) => Number(url.searchParams.get(key));
+        body = await sendPaced({
+          at: param('at'),
+          every: param('every'),
+          count: param('count'),
+          deadline: url.searchParams.has('deadline') ? param('deadline') : undefined,
+          send: () => app.broadcast(1, stampedPayload(b)),
+        });
         break;
       }
       case '/exit':

@@ -32,7 +32,7 @@ export class Follower {
   private markStarted!: () => void;
   private stopped = false;
   private messages: ConsumerMessages | undefined;
-  /** Set when the stream was found created again: the current iteration ends, and starts over. */
+  /** Set when the stream was found created again: the current consumer ends, and it starts over. */
   private replaced = false;
   /** Ends the pause between attempts early (on stop). */
   private wake: (() => void) | undefined;
@@ -100,21 +100,27 @@ export class Follower {
           deliver_policy: DeliverPolicy.StartSequence,
           opt_start_seq: this.position + 1,
         });
-        // A deleted stream ends the iteration (with an error) instead of being waited for.
+        // A deleted stream ends the consumer (with an error) instead of being waited for.
         const messages = await consumer.consume({
           max_messages: READ_BATCH,
           // Pulls expire, and heartbeats come, at half this: a consumer gone (its stream deleted
           // between two pulls) is noticed within about this long.
           expires: PULL_EXPIRES,
           abort_on_missing_resource: true,
+          // A callback, not the iterator: it runs for every message of a socket read in one go, so
+          // a backlog (after this instance stalled) leaves as one write per client. The iterator
+          // hands one message per turn of the event loop's microtasks, which ends the channel's
+          // write batch after every event: one write per client per event, the stall feeding itself.
+          callback: (message) => {
+            failures = 0;
+            this.take(message);
+          },
         });
         this.messages = messages;
         if (this.stopped) break;
         void this.watchForNewEpoch(messages, link.jsm);
-        for await (const message of messages) {
-          failures = 0;
-          this.take(message);
-        }
+        const ended = await messages.closed();
+        if (ended instanceof Error) throw ended;
         // A stream created again under the same name: start over, from its first message.
         if (this.replaced) {
           this.replaced = false;
