@@ -139,7 +139,8 @@ type CloseListener = (stream: never) => void;
 class StreamCore implements TransportHandlers, HeartbeatTarget, StreamInternals {
   /** Tick of the last write, read by the shared heartbeat scheduler. */
   lastWriteTick = 0;
-  readonly transport: SSETransport;
+  /** Replaced once at most, by a transport that hands its events over (see `moveTo`). */
+  transport: SSETransport;
   readonly serialize: Serializer;
   readonly maxBufferedBytes: number;
   readonly scheduler: HeartbeatScheduler | undefined;
@@ -190,6 +191,11 @@ class StreamCore implements TransportHandlers, HeartbeatTarget, StreamInternals 
   /** Called by the heartbeat scheduler after a whole interval of silence. */
   heartbeat(): void {
     this.writeBytes(HEARTBEAT);
+  }
+
+  /** The transport hands the stream over to `transport`, and can then be let go. */
+  moveTo(transport: SSETransport): void {
+    this.transport = transport;
   }
 
   /** The transport has room again after refusing a write. */
