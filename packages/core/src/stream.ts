@@ -1,5 +1,5 @@
 import { encodeEvent } from './encode.js';
-import { eventStreamHeaders } from './headers.js';
+import { streamHeaders } from './headers.js';
 import { type HeartbeatScheduler, type HeartbeatTarget, heartbeatScheduler } from './heartbeat.js';
 import { readLastEventId } from './last-event-id.js';
 import { type ResolvedSSEOptions, type SSEOptions, validateSSEOptions } from './options.js';
@@ -163,7 +163,7 @@ class StreamCore implements TransportHandlers, HeartbeatTarget, StreamInternals 
     this.maxBufferedBytes = maxBufferedBytes;
     // Opened before attaching: if the response cannot be opened (headers already sent, an invalid
     // header value), nothing has been added to it and the framework can still answer with the error.
-    this.transport.open(eventStreamHeaders({ connectionHeader: request.connectionHeader, headers }));
+    this.transport.open(streamHeaders(request.connectionHeader, headers));
     this.transport.attach(this);
     if (request.headOnly) {
       this.shutdown('server');

@@ -47,6 +47,7 @@ export interface SSETransport {
   /**
    * Send status 200 with these headers and push them to the client now, so that its `open` event
    * fires before the first event arrives. Called once, first; if it throws, nothing else is called.
+   * The object may be shared by many streams (it is frozen then): read it, never change it.
    */
   open(headers: Record<string, string>): void;
   /**
