@@ -6,11 +6,31 @@
 //   node packages/bench/src/framework-memory.mjs [connections=3000] [variant...]
 //
 // The last column is ssekit's own heap per connection: a `*-ssekit` variant minus its `*-bare` one
-// (`node-ssekit` minus `floor`), when both ran.
+// (`node-ssekit` minus `floor`), when both ran. The bare variants answer with the head ssekit
+// sends (`Content-Type`, `Cache-Control`, `X-Accel-Buffering`), so that the difference is ssekit's
+// objects, not the framework's copy of longer headers: Express, having set `X-Powered-By`, makes
+// Node keep every header of the response in a table for its life, about 225 bytes for ssekit's two
+// beyond `Content-Type`. `--content-type-only` gives the bare variants `Content-Type` alone, as
+// this probe did before 2026-12-01's third session.
+//
+//   node packages/bench/src/framework-memory.mjs [--content-type-only] [connections=3000] [variant...]
 import { fork } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+
+const CONTENT_TYPE_ONLY = '--content-type-only';
+const contentTypeOnly = process.argv.includes(CONTENT_TYPE_ONLY);
+/** The arguments other than the flag, which the children get too. */
+const args = process.argv.slice(2).filter((arg) => arg !== CONTENT_TYPE_ONLY);
+/** The head of every bare variant's response: the one ssekit sends (see above). */
+const HEAD = contentTypeOnly
+  ? { 'content-type': 'text/event-stream' }
+  : {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      'x-accel-buffering': 'no',
+    };
 
 /** Rounds of 50 connections opened and closed before the baseline. */
 const WARM_UP_ROUNDS = Number(process.env.WARM ?? 10);
@@ -32,7 +52,7 @@ const VARIANTS = [
 async function handlerFor(variant) {
   const held = new Set();
   const hold = (res) => {
-    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.writeHead(200, HEAD);
     res.flushHeaders();
     held.add(res);
     res.on('close', () => held.delete(res));
@@ -59,7 +79,7 @@ async function handlerFor(variant) {
       const comment = new TextEncoder().encode(':\n\n');
       app.get('/', () => {
         const body = new ReadableStream({ start: (controller) => controller.enqueue(comment) });
-        return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+        return new Response(body, { headers: HEAD });
       });
     } else {
       const { sse } = await import('@ssekit/hono');
@@ -140,7 +160,11 @@ function open(port) {
 }
 
 async function measure(variant, count) {
-  const child = fork(fileURLToPath(import.meta.url), ['--serve', variant], { execArgv: ['--expose-gc'] });
+  const child = fork(
+    fileURLToPath(import.meta.url),
+    ['--serve', variant, ...(contentTypeOnly ? [CONTENT_TYPE_ONLY] : [])],
+    { execArgv: ['--expose-gc'] },
+  );
   const ask = () => new Promise((resolve) => child.once('message', resolve) && child.send('mem'));
   const { port } = await new Promise((resolve) => child.once('message', resolve));
   // Enough requests that the code on the path is compiled and optimized before the baseline: what
@@ -158,10 +182,10 @@ async function measure(variant, count) {
   return (after.heap - before.heap) / count / 1024;
 }
 
-if (process.argv[2] === '--serve') await serve(process.argv[3]);
+if (args[0] === '--serve') await serve(args[1]);
 else {
-  const count = Number(process.argv[2] ?? 3000);
-  const asked = process.argv.slice(3);
+  const count = Number(args[0] ?? 3000);
+  const asked = args.slice(1);
   const unknown = asked.filter((variant) => !VARIANTS.includes(variant));
   if (unknown.length > 0)
     throw new Error(`unknown variant ${unknown.join(', ')}; one of ${VARIANTS.join(', ')}`);
@@ -175,7 +199,7 @@ else {
     return variant.endsWith('-ssekit') && bare !== undefined ? (kib - bare).toFixed(2) : '';
   };
   console.log(
-    `| variant (${count} idle connections) | heap KiB/conn | vs floor | ssekit's own KiB/conn |\n| --- | ---: | ---: | ---: |`,
+    `| variant (${count} idle connections${contentTypeOnly ? ', bare: Content-Type only' : ''}) | heap KiB/conn | vs floor | ssekit's own KiB/conn |\n| --- | ---: | ---: | ---: |`,
   );
   for (const [variant, kib] of results)
     console.log(`| ${variant} | ${kib.toFixed(2)} | ${ratio(kib)} | ${own(variant, kib)} |`);

@@ -31,3 +31,22 @@ export function eventStreamHeaders({ connectionHeader, headers }: HeaderOptions)
   }
   return result;
 }
+
+/**
+ * The event-stream headers for `openSSEStream`: without extra headers, one frozen object per
+ * `connectionHeader` value, shared by every stream. A server may keep the object for the life of
+ * the response (@hono/node-server keeps the `Response` it writes, and with it its init), and a
+ * copy per stream would cost it about 50 bytes. With extra headers, a fresh object, as
+ * `eventStreamHeaders` gives.
+ */
+export function streamHeaders(
+  connectionHeader: boolean,
+  headers: Record<string, string> | undefined,
+): Record<string, string> {
+  if (headers !== undefined) return eventStreamHeaders({ connectionHeader, headers });
+  return connectionHeader ? WITH_CONNECTION : WITHOUT_CONNECTION;
+}
+
+// Pure (as in slab.ts): a bundle that opens no stream, such as @ssekit/client's, drops them.
+const WITH_CONNECTION = /* @__PURE__ */ Object.freeze(eventStreamHeaders({ connectionHeader: true }));
+const WITHOUT_CONNECTION = /* @__PURE__ */ Object.freeze(eventStreamHeaders({ connectionHeader: false }));

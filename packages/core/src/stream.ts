@@ -1,5 +1,5 @@
 import { encodeEvent } from './encode.js';
-import { eventStreamHeaders } from './headers.js';
+import { streamHeaders } from './headers.js';
 import { type HeartbeatScheduler, type HeartbeatTarget, heartbeatScheduler } from './heartbeat.js';
 import { readLastEventId } from './last-event-id.js';
 import { type ResolvedSSEOptions, type SSEOptions, validateSSEOptions } from './options.js';
@@ -140,7 +140,8 @@ type CloseListener = (stream: never) => void;
 class StreamCore implements TransportHandlers, HeartbeatTarget, StreamInternals {
   /** Tick of the last write, read by the shared heartbeat scheduler. */
   lastWriteTick = 0;
-  readonly transport: SSETransport;
+  /** Replaced once at most, by a transport that hands its events over (see `moveTo`). */
+  transport: SSETransport;
   readonly serialize: Serializer;
   readonly maxBufferedBytes: number;
   readonly scheduler: HeartbeatScheduler | undefined;
@@ -163,7 +164,7 @@ class StreamCore implements TransportHandlers, HeartbeatTarget, StreamInternals 
     this.maxBufferedBytes = maxBufferedBytes;
     // Opened before attaching: if the response cannot be opened (headers already sent, an invalid
     // header value), nothing has been added to it and the framework can still answer with the error.
-    this.transport.open(eventStreamHeaders({ connectionHeader: request.connectionHeader, headers }));
+    this.transport.open(streamHeaders(request.connectionHeader, headers));
     this.transport.attach(this);
     if (request.headOnly) {
       this.shutdown('server');
@@ -191,6 +192,11 @@ class StreamCore implements TransportHandlers, HeartbeatTarget, StreamInternals 
   /** Called by the heartbeat scheduler after a whole interval of silence. */
   heartbeat(): void {
     this.writeBytes(HEARTBEAT);
+  }
+
+  /** The transport hands the stream over to `transport`, and can then be let go. */
+  moveTo(transport: SSETransport): void {
+    this.transport = transport;
   }
 
   /** The transport has room again after refusing a write. */

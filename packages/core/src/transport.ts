@@ -13,6 +13,15 @@ export interface TransportHandlers {
    * is slowed down rather than dropped: see `writeLimit`.
    */
   readonly maxBufferedBytes: number;
+  /**
+   * Carry the stream on `transport` from now on: the stream writes to it, reads its
+   * `bufferedBytes` and ends it, and never calls the transport that called this again. For a
+   * transport that hands its events over to a faster one (`webStreamTransport`'s `handOver`) and
+   * would otherwise stay in between, and in memory, for the life of the stream. Call it from inside
+   * `write` or from outside any stream call, with nothing of the old transport's own still held
+   * and no listener of its left behind. Optional: a stream made by `openSSEStream` has it.
+   */
+  moveTo?(transport: SSETransport): void;
 }
 
 /**
@@ -38,6 +47,7 @@ export interface SSETransport {
   /**
    * Send status 200 with these headers and push them to the client now, so that its `open` event
    * fires before the first event arrives. Called once, first; if it throws, nothing else is called.
+   * The object may be shared by many streams (it is frozen then): read it, never change it.
    */
   open(headers: Record<string, string>): void;
   /**

@@ -135,6 +135,26 @@ describe('SSEStream writing', () => {
 });
 
 describe('SSEStream opening', () => {
+  it('opens every stream without extra headers with one shared, frozen headers object', () => {
+    // A server may keep the headers for the life of its response (@hono/node-server does): a copy
+    // per stream would cost each one about 50 bytes.
+    const opened: Record<string, string>[] = [];
+    const open = (connectionHeader: boolean, headers?: Record<string, string>) => {
+      const { transport } = recordingTransport();
+      transport.open = (given) => void opened.push(given);
+      openSSEStream({ transport, connectionHeader }, { heartbeat: false, headers }).close();
+      return opened.at(-1);
+    };
+    const first = open(false);
+    expect(open(false)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(open(true)).toBe(open(true));
+    expect(open(true)).not.toBe(first);
+    // Extra headers: the object is the stream's own, made from them.
+    expect(open(false, { 'x-a': '1' })).toMatchObject({ 'x-a': '1' });
+    expect(open(false, { 'x-a': '1' })).not.toBe(opened.at(-2));
+  });
+
   it('opens with the event-stream headers, then attaches, before writing anything', () => {
     const { transport, calls } = recordingTransport();
     const stream = openSSEStream({ transport, connectionHeader: true }, { heartbeat: false, retry: 10 });

@@ -118,22 +118,26 @@ export function continueNodeResponse(
   const socket = response.socket as NodeSocketLike | undefined;
   if (response.headersSent !== true || !canWriteDirect(response, socket)) return undefined;
   const transport = new NodeResponseTransport(response, socket);
-  transport.continueDirect(socket, handlers);
+  transport.continueDirect(handlers);
   return transport;
 }
 
+// The bits of `NodeResponseTransport.state`: one field for three, 16 bytes less on every open stream.
+/** Events go straight to the socket, not through `response.write`. */
+const DIRECT = 1;
+/** The connection refused bytes and its `drain` is awaited: till then, bytes go to the backlog. */
+const BACKED_UP = 2;
+/** `write` reported backpressure and the stream waits for `onDrain`. */
+const WAITING_FOR_DRAIN = 4;
+
 class NodeResponseTransport implements SSETransport, BurstSink {
   private handlers: TransportHandlers | undefined;
-  /** The socket events go straight to; `undefined` while they go through `response.write`. */
-  private direct: DirectSocket | undefined;
+  /** `DIRECT`, `BACKED_UP` and `WAITING_FOR_DRAIN`, or'ed. */
+  private state = 0;
   /** The events of the current burst; made on the first write. */
   private batch: WriteBatch | undefined;
   /** What the connection refused to take, kept until it drains; made the first time it refuses. */
   private backlog: Backlog | undefined;
-  /** Whether the connection refused bytes and its `drain` is awaited: till then, bytes go to the backlog. */
-  private backedUp = false;
-  /** Whether `write` reported backpressure and the stream waits for `onDrain`. */
-  private waitingForDrain = false;
   /** Listens for `drain` while the connection is backed up; made the first time it is. */
   private drainListener: (() => void) | undefined;
   /**
@@ -147,6 +151,27 @@ class NodeResponseTransport implements SSETransport, BurstSink {
     private readonly socket: NodeSocketLike | undefined,
   ) {}
 
+  /** The socket events go straight to; `undefined` while they go through `response.write`. */
+  private get direct(): DirectSocket | undefined {
+    return (this.state & DIRECT) !== 0 ? (this.socket as DirectSocket) : undefined;
+  }
+
+  private get backedUp(): boolean {
+    return (this.state & BACKED_UP) !== 0;
+  }
+
+  private set backedUp(on: boolean) {
+    this.state = on ? this.state | BACKED_UP : this.state & ~BACKED_UP;
+  }
+
+  private get waitingForDrain(): boolean {
+    return (this.state & WAITING_FOR_DRAIN) !== 0;
+  }
+
+  private set waitingForDrain(on: boolean) {
+    this.state = on ? this.state | WAITING_FOR_DRAIN : this.state & ~WAITING_FOR_DRAIN;
+  }
+
   private disconnected(): void {
     this.handlers?.onDisconnect();
   }
@@ -155,8 +180,8 @@ class NodeResponseTransport implements SSETransport, BurstSink {
    * Writes directly from now on, to a response whose head was sent by someone else. Adds no `close`
    * listener: that someone reads the body these events skip, and cancels it when the client leaves.
    */
-  continueDirect(socket: DirectSocket, handlers: TransportHandlers): void {
-    this.direct = socket;
+  continueDirect(handlers: TransportHandlers): void {
+    this.state |= DIRECT;
     this.handlers = handlers;
   }
 
@@ -174,7 +199,7 @@ class NodeResponseTransport implements SSETransport, BurstSink {
     response.flushHeaders?.();
     // Compression middleware holds the headers until the first body bytes unless flushed.
     response.flush?.();
-    if (canWriteDirect(response, socket)) this.direct = socket;
+    if (canWriteDirect(response, socket)) this.state |= DIRECT;
   }
 
   write(chunk: Uint8Array): boolean {

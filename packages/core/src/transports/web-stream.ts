@@ -23,9 +23,12 @@ export interface WebStreamTransportOptions {
    * the body's reader waits for a chunk while none is queued or held (so the reader has taken every
    * byte written so far, and a bridge that reads only after writing what it read has written
    * them): it gives the transport that carries the events from then on, or `undefined` to be asked
-   * again next time. After the hand-over the body stays open, unread, until the event stream ends.
-   * Giving it makes the body queue nothing (high-water mark 0), so that a read request means
-   * exactly that; `highWaterMark` is then applied to the bytes held here.
+   * again next time. After the hand-over the stream writes to that transport and ends it itself
+   * (see `TransportHandlers.moveTo`), and this one is let go: the body stays open, unread, and only
+   * reports its cancel as the client leaving, so the server must cancel it once the response is
+   * over (@hono/node-server does when the response closes). Giving it makes the body queue nothing
+   * (high-water mark 0), so that a read request means exactly that; `highWaterMark` is then applied
+   * to the bytes held here.
    */
   handOver?: ((handlers: TransportHandlers) => () => SSETransport | undefined) | undefined;
 }
@@ -74,6 +77,8 @@ class WebTransport implements WebStreamTransport, BurstSink {
   private handOver: (() => SSETransport | undefined) | undefined;
   /** Where events go once `handOver` has given a transport. */
   private direct: SSETransport | undefined;
+  /** The body's source when there is a hand-over, which outlives this transport (see `BodySource`). */
+  private readonly source: BodySource | undefined;
   constructor(
     private readonly signal: AbortSignal | undefined,
     highWaterMark: number,
@@ -85,8 +90,13 @@ class WebTransport implements WebStreamTransport, BurstSink {
     // waits on an empty queue, having taken all it read; `highWaterMark` is then applied here.
     this.queueLimit = connectHandOver === undefined ? highWaterMark : 0;
     // The transport is the body's underlying source (`start`, `pull`, `cancel` below): thousands
-    // of open streams then cost no closures each.
-    this.body = new ReadableStream<Uint8Array>(this, { highWaterMark: this.queueLimit, size: byteLength });
+    // of open streams then cost no closures each. With a hand-over, a small object in front of it
+    // is, so that the body, which lasts as long as the response, does not keep the transport.
+    this.source = connectHandOver === undefined ? undefined : new BodySource(this);
+    this.body = new ReadableStream<Uint8Array>(this.source ?? this, {
+      highWaterMark: this.queueLimit,
+      size: byteLength,
+    });
   }
 
   /** @internal Underlying source: keeps the body's controller. */
@@ -162,12 +172,22 @@ class WebTransport implements WebStreamTransport, BurstSink {
     return this.batch?.bytes ?? 0;
   }
 
-  /** Offers the events to `handOver` while the reader has taken everything and waits for more. */
+  /**
+   * Offers the events to `handOver` while the reader has taken everything and waits for more. Once
+   * it gives a transport, the stream moves to it (when it can) and the body reports only the
+   * client leaving: nothing keeps this transport alive any more, about 150 bytes per stream.
+   */
   private goDirect(): void {
-    if (this.handlers === undefined) return;
-    this.direct = this.handOver?.();
+    const { handlers, source } = this;
+    if (handlers === undefined) return;
+    const direct = this.handOver?.();
+    if (direct === undefined) return;
+    this.direct = direct;
     // What decided about the hand-over is not needed once it happened.
-    if (this.direct !== undefined) this.handOver = undefined;
+    this.handOver = undefined;
+    if (source === undefined || handlers.moveTo === undefined) return;
+    source.target = handlers;
+    handlers.moveTo(direct);
   }
 
   get bufferedBytes(): number {
@@ -232,6 +252,28 @@ class WebTransport implements WebStreamTransport, BurstSink {
     // Not kept: the response has them, and an open stream need not hold a copy.
     this.headers = undefined;
     return new Response(this.body, { status: 200, headers });
+  }
+}
+
+/**
+ * The body's underlying source when there is a hand-over: the runtime keeps it, in the closures it
+ * makes of `pull` and `cancel`, for as long as it keeps the body. It forwards to the transport until
+ * the hand-over, then reports a cancel straight to the stream, which no longer needs the transport.
+ */
+class BodySource {
+  constructor(public target: WebTransport | TransportHandlers) {}
+
+  start(controller: ReadableStreamDefaultController<Uint8Array>): void {
+    (this.target as WebTransport).start(controller);
+  }
+
+  pull(): void {
+    if (this.target instanceof WebTransport) this.target.pull();
+  }
+
+  cancel(): void {
+    if (this.target instanceof WebTransport) this.target.cancel();
+    else this.target.onDisconnect();
   }
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { openSSEStream } from '../../src/stream.js';
 import { webStreamTransport } from '../../src/transports/web-stream.js';
 
 const encoder = new TextEncoder();
@@ -203,5 +204,34 @@ describe('webStreamTransport', () => {
     transport.end(false);
     expect(other.end).toHaveBeenCalledWith(false);
     expect((await last).done).toBe(true);
+  });
+
+  it('moves a stream to the transport handOver gives, so that it no longer goes through (nor keeps) the web transport', async () => {
+    const direct: string[] = [];
+    const other = {
+      attach() {},
+      open() {},
+      write: (chunk: Uint8Array) => direct.push(decoder.decode(chunk)) > 0,
+      bufferedBytes: 0,
+      end: vi.fn(),
+    };
+    const transport = webStreamTransport({ handOver: () => () => other });
+    const stream = openSSEStream({ transport, connectionHeader: false }, { heartbeat: false });
+    const body = transport.response().body!;
+    const reader = body.getReader();
+    const read = reader.read();
+    await settle();
+    const forwarded = vi.spyOn(transport, 'write');
+    const ended = vi.spyOn(transport, 'end');
+    await stream.send('a');
+    await stream.send('b');
+    expect(direct.join('')).toBe('data: a\n\ndata: b\n\n');
+    expect(forwarded).not.toHaveBeenCalled();
+    // The server cancels the body it reads when the client leaves: that still reaches the stream.
+    await reader.cancel();
+    expect(stream.closeReason).toBe('client');
+    expect(other.end).toHaveBeenCalledWith(true);
+    expect(ended).not.toHaveBeenCalled();
+    expect((await read).done).toBe(true);
   });
 });
