@@ -1,4 +1,4 @@
-import { MAX_DELAY, numberOption } from './options.js';
+import { numberOption } from './options.js';
 
 /** How long a client waits before each new attempt. Times in milliseconds. */
 export interface BackoffOptions {
@@ -19,10 +19,10 @@ export type ResolvedBackoff = Required<BackoffOptions>;
  * @throws SSERangeError (`ERR_SSE_INVALID_OPTION`) for a negative, NaN or inverted value.
  */
 export function resolveBackoff(options: BackoffOptions = {}): ResolvedBackoff {
-  const initial = numberOption('backoff.initial', options.initial, 1000, 0, MAX_DELAY);
+  const initial = numberOption('backoff.initial', options.initial, 1000, 0);
   return {
     initial,
-    max: numberOption('backoff.max', options.max, Math.max(30_000, initial), initial, MAX_DELAY),
+    max: numberOption('backoff.max', options.max, Math.max(30_000, initial), initial),
     factor: numberOption('backoff.factor', options.factor, 2, 1, 1000),
   };
 }
@@ -40,24 +40,23 @@ export function backoffDelay(
   backoff: ResolvedBackoff,
   failures: number,
   serverRetry: number | undefined,
-  retryAfter: number | undefined,
+  retryAfter = 0,
   random: () => number = Math.random,
 ): number {
   const ceiling = Math.min(backoff.max, backoff.initial * backoff.factor ** Math.max(0, failures - 1));
   const floor = serverRetry ?? 0;
   const delay = floor + random() * Math.max(0, ceiling - floor);
-  return Math.round(Math.max(delay, retryAfter ?? 0));
+  return Math.round(Math.max(delay, retryAfter));
 }
 
 /**
- * The `Retry-After` header of a response in milliseconds (delta-seconds or an HTTP date), or
- * `undefined` when it is absent or unreadable.
+ * The `Retry-After` header of a response in milliseconds (delta-seconds or an HTTP date), or 0 when
+ * it is absent, past or unreadable.
  *
  * @see https://www.rfc-editor.org/rfc/rfc9110#name-retry-after
  */
-export function retryAfterMs(headers: Headers, now: number): number | undefined {
-  const value = headers.get('retry-after') ?? '';
-  const ms = /^\s*\d+\s*$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now;
-  // NaN (absent or unreadable) is neither: undefined.
-  return ms > 0 ? ms : ms <= 0 ? 0 : undefined;
+export function retryAfterMs(headers: Headers, now: number): number {
+  const value = headers.get('retry-after');
+  // Delta-seconds, else an HTTP date; absent is 0 (Number(null)), unreadable NaN: both no floor.
+  return Math.max(0, Number(value) * 1000 || Date.parse(value as string) - now) || 0;
 }

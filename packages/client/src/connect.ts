@@ -175,7 +175,12 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
   const stallTimeout =
     options.stallTimeout !== false &&
     numberOption('stallTimeout', options.stallTimeout, false, 1, MAX_DELAY, ', or false');
-  const idempotent = IDEMPOTENT.test(options.method ?? (input instanceof Request ? input.method : 'GET'));
+  // The user's Request is never read (each attempt clones it), so its body can be sent again.
+  const base =
+    input instanceof Request
+      ? input
+      : new Request(new URL(input, (globalThis as { location?: { href: string } }).location?.href));
+  const idempotent = IDEMPOTENT.test(options.method ?? base.method);
   const gapEvent = options.gapEvent ?? DEFAULT_GAP_EVENT;
   const send = options.fetch ?? fetch;
   /** Events the parser dispatched from the current chunk, delivered once it is parsed. */
@@ -286,12 +291,12 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
       attempt = controller;
       let error: unknown;
       let opened = false;
-      let retryAfter: number | undefined;
+      let retryAfter = 0;
       let notProcessed = false;
       try {
         const response = await send(
           await buildRequest(
-            input,
+            base,
             options,
             { attempt: count, lastEventId: parser.lastEventId },
             controller.signal,
@@ -358,13 +363,14 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
     // A 200 with no body is an empty stream that ended at once.
     const reader = response.body?.getReader();
     if (!reader) return;
-    let stalled = false;
+    /** Set when the stall timer fired: why this stream ended. */
+    let stalled: SSEClientError | undefined;
     const cancel = () => reader.cancel().catch(ignore);
     const armStall = () => {
       clearTimeout(timer);
       if (stallTimeout)
         timer = setTimeout(() => {
-          stalled = true;
+          stalled = new SSEClientError('ERR_SSE_STALLED', `No byte for ${stallTimeout} ms (stallTimeout).`);
           controller.abort();
         }, stallTimeout);
     };
@@ -397,7 +403,7 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
         while (!closed() && [...subscribers].some((subscriber) => subscriber.queue.length > 0)) await wait();
       }
     } catch (error) {
-      if (!stalled) return error;
+      return stalled ?? error;
     } finally {
       clearTimeout(timer);
       controller.signal.removeEventListener('abort', cancel);
@@ -405,8 +411,7 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
       parser.end();
       parsed.length = 0;
     }
-    if (stalled)
-      return new SSEClientError('ERR_SSE_STALLED', `No byte for ${stallTimeout} ms (stallTimeout).`);
+    return stalled;
   };
 
   const client: SSEClient<Events> = {
@@ -467,7 +472,7 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
       wake?.();
     },
   });
-  tabs = options.share?.<ClientEvent<Events>>(`ssekit:${input instanceof Request ? input.url : input}`, {
+  tabs = options.share?.<ClientEvent<Events>>(`ssekit:${base.url}`, {
     lead() {
       void run();
       return done;

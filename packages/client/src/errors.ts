@@ -71,9 +71,8 @@ export async function bodyExcerpt(response: Response): Promise<string> {
 
 /** Checks a response and returns the error that refuses it, or `undefined` for an event stream. */
 export async function refusal(response: Response): Promise<SSEResponseError | undefined> {
-  const { status } = response;
+  const { status, ok } = response;
   const type = response.headers.get('content-type');
-  const ok = status >= 200 && status < 300;
   if (ok && /^text\/event-stream\s*(;|$)/i.test(type ?? '')) return undefined;
   // 408, 429 and 5xx are worth another attempt; any other non-2xx is the request's fault.
   const retryable = status === 408 || status === 429 || status >= 500;

@@ -42,18 +42,17 @@ function isPlainJson(value: unknown): value is Record<string, unknown> | readonl
   return Array.isArray(value) || proto === null || proto === Object.prototype;
 }
 
-/** Builds the request of one attempt: the user's input and options, plus what resuming needs. */
+/**
+ * Builds the request of one attempt from `base` (the user's `Request`, or one `connect` made of the
+ * URL), the options, and what resuming needs.
+ */
 export async function buildRequest(
-  input: string | URL | Request,
+  base: Request,
   options: RequestOptions,
   context: AttemptContext,
   signal: AbortSignal,
 ): Promise<Request> {
-  const base = input instanceof Request ? input : undefined;
-  const url = new URL(
-    base ? base.url : (input as string | URL),
-    (globalThis as { location?: { href: string } }).location?.href,
-  );
+  const url = new URL(base.url);
   const { lastEventId } = context;
   const queryName =
     options.lastEventIdQuery === true ? DEFAULT_LAST_EVENT_ID_QUERY : options.lastEventIdQuery;
@@ -61,7 +60,7 @@ export async function buildRequest(
     if (lastEventId !== '') url.searchParams.set(queryName, lastEventId);
     else url.searchParams.delete(queryName);
   }
-  const headers = new Headers(base?.headers);
+  const headers = new Headers(base.headers);
   const given = typeof options.headers === 'function' ? await options.headers(context) : options.headers;
   new Headers(given).forEach((value, name) => {
     headers.set(name, value);
@@ -89,25 +88,21 @@ export async function buildRequest(
   // The original Request is never read, so its body can be cloned again for every attempt. A
   // Request's URL is fixed: when the query changed, its method, credentials and body go to a new one.
   return new Request(
-    !base
-      ? url
-      : url.href === base.url
-        ? base.clone()
-        : new Request(url, {
-            method: base.method,
-            credentials: base.credentials,
-            body: base.body && base.clone().body,
-            duplex: 'half',
-          } as RequestInit),
+    url.href === base.url
+      ? base.clone()
+      : new Request(url, {
+          method: base.method,
+          credentials: base.credentials,
+          body: base.body && base.clone().body,
+          duplex: 'half',
+        } as RequestInit),
     init as RequestInit,
   );
 }
 
 /** A string's UTF-8 bytes as one character per byte: how `Headers` carries non-ASCII values. */
 function latin1OfUtf8(text: string): string {
-  // ASCII ids (the common case) need no re-encoding.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the range is the point
-  if (/^[\x00-\x7f]*$/.test(text)) return text;
+  // No fast path for ASCII ids (which come out as they went in): once per attempt, not worth its bytes.
   let out = '';
   for (const byte of new TextEncoder().encode(text)) out += String.fromCharCode(byte);
   return out;

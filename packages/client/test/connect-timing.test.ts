@@ -39,12 +39,14 @@ describe('backoffDelay', () => {
     expect(backoffDelay(backoff, 5, undefined, 10, () => 1)).toBe(8000);
   });
 
-  it('reads Retry-After as seconds or an HTTP date', () => {
+  it('reads Retry-After as seconds or an HTTP date, and 0 when absent, past or unreadable', () => {
     const now = Date.UTC(2026, 0, 1);
     expect(retryAfterMs(new Headers({ 'retry-after': '7' }), now)).toBe(7000);
     expect(retryAfterMs(new Headers({ 'retry-after': new Date(now + 3000).toUTCString() }), now)).toBe(3000);
-    expect(retryAfterMs(new Headers({ 'retry-after': 'soon' }), now)).toBeUndefined();
-    expect(retryAfterMs(new Headers(), now)).toBeUndefined();
+    // Unreadable, absent or past: no floor.
+    expect(retryAfterMs(new Headers({ 'retry-after': 'soon' }), now)).toBe(0);
+    expect(retryAfterMs(new Headers(), now)).toBe(0);
+    expect(retryAfterMs(new Headers({ 'retry-after': new Date(now - 3000).toUTCString() }), now)).toBe(0);
   });
 
   it('refuses options it cannot use, naming them', () => {
