@@ -119,18 +119,14 @@ export interface SSEClient<Events extends Record<string, unknown> = Record<strin
 }
 
 /** Methods that may be sent again without changing anything twice (RFC 9110 §9.2.2). */
-const IDEMPOTENT = /^(GET|HEAD|OPTIONS|PUT|DELETE|TRACE)$/i;
+const IDEMPOTENT = /^(GET|HEAD|OPTIONS|PUT|DELETE)$/i;
 
 /** Keys of the `onState` and `onInvalid` listeners among those of event types (strings). */
 const STATE = 0;
 const INVALID = 1;
 
-/** One `for await` loop's queue. */
-interface Subscriber<Event> {
-  queue: Event[];
-  /** Wakes the loop's pending `next()`. */
-  wake?: () => void;
-}
+/** One `for await` loop's queue of events, and what wakes the loop's pending `next()`. */
+type Subscriber<Event> = Event[] & { wake?: () => void };
 
 const ignore = () => {};
 
@@ -179,7 +175,8 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
   const base =
     input instanceof Request
       ? input
-      : new Request(new URL(input, (globalThis as { location?: { href: string } }).location?.href));
+      : // A relative URL resolves against the page's (or worker's) location, as fetch does.
+        new Request(input);
   const idempotent = IDEMPOTENT.test(options.method ?? base.method);
   const gapEvent = options.gapEvent ?? DEFAULT_GAP_EVENT;
   const send = options.fetch ?? fetch;
@@ -276,7 +273,7 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
     if (tabs) notify([(relayed: ClientEvent<Events>) => tabs?.relay(relayed)], event);
     emit(event.type, event);
     for (const subscriber of subscribers) {
-      subscriber.queue.push(event);
+      subscriber.push(event);
       subscriber.wake?.();
     }
   };
@@ -400,7 +397,7 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
           }
         }
         // Holds the read loop (so TCP pushes back on the server) while a `for await` loop is behind.
-        while (!closed() && [...subscribers].some((subscriber) => subscriber.queue.length > 0)) await wait();
+        while (!closed() && [...subscribers].some((subscriber) => subscriber.length > 0)) await wait();
       }
     } catch (error) {
       return stalled ?? error;
@@ -428,14 +425,14 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
     close,
     // Breaking out of the loop (`return()` at a `yield`) runs `finally`: the client closes.
     async *[Symbol.asyncIterator]() {
-      const subscriber: Subscriber<ClientEvent<Events>> = { queue: [] };
+      const subscriber: Subscriber<ClientEvent<Events>> = [];
       if (!closed()) subscribers.add(subscriber);
       try {
         while (true) {
-          const event = subscriber.queue.shift();
+          const event = subscriber.shift();
           if (event) {
             // The read loop waits for every loop to empty its queue: tell it this one has.
-            if (subscriber.queue.length === 0) wake?.();
+            if (subscriber.length === 0) wake?.();
             yield event;
           } else if (closed()) {
             if (fatal !== undefined) throw fatal;

@@ -80,6 +80,6 @@ export async function refusal(response: Response): Promise<SSEResponseError | un
     ok ? 'ERR_SSE_NOT_EVENT_STREAM' : retryable ? 'ERR_SSE_RETRYABLE_STATUS' : 'ERR_SSE_HTTP_STATUS',
     response,
     await bodyExcerpt(response),
-    `The server answered ${status} (${type}), ${ok ? 'not text/event-stream: check the URL and the route' : retryable ? 'retried' : 'not retried: fix the request (URL, credentials, headers)'}.`,
+    `The server answered ${status} (${type}): ${ok ? 'not an event stream, check the URL' : retryable ? 'retried' : 'fix the request (URL, credentials, headers)'}.`,
   );
 }

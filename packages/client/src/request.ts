@@ -42,6 +42,14 @@ function isPlainJson(value: unknown): value is Record<string, unknown> | readonl
   return Array.isArray(value) || proto === null || proto === Object.prototype;
 }
 
+/** The value of `headers` or `body` for one attempt: what the function returns, or the value itself. */
+function forAttempt<Value>(
+  option: Value | ((context: AttemptContext) => Value | Promise<Value>),
+  context: AttemptContext,
+): Value | Promise<Value> {
+  return typeof option === 'function' ? (option as (context: AttemptContext) => Value)(context) : option;
+}
+
 /**
  * Builds the request of one attempt from `base` (the user's `Request`, or one `connect` made of the
  * URL), the options, and what resuming needs.
@@ -57,20 +65,19 @@ export async function buildRequest(
   const queryName =
     options.lastEventIdQuery === true ? DEFAULT_LAST_EVENT_ID_QUERY : options.lastEventIdQuery;
   if (queryName) {
-    if (lastEventId !== '') url.searchParams.set(queryName, lastEventId);
+    if (lastEventId) url.searchParams.set(queryName, lastEventId);
     else url.searchParams.delete(queryName);
   }
   const headers = new Headers(base.headers);
-  const given = typeof options.headers === 'function' ? await options.headers(context) : options.headers;
-  new Headers(given).forEach((value, name) => {
+  new Headers(await forAttempt(options.headers, context)).forEach((value, name) => {
     headers.set(name, value);
   });
   headers.set('accept', 'text/event-stream');
   // UTF-8 on the wire, as browsers send it (§9.2.3); Headers wants one byte per character.
-  if (lastEventId !== '') headers.set('last-event-id', latin1OfUtf8(lastEventId));
+  if (lastEventId) headers.set('last-event-id', latin1OfUtf8(lastEventId));
   else headers.delete('last-event-id');
 
-  let body = typeof options.body === 'function' ? await options.body(context) : options.body;
+  let body = await forAttempt(options.body, context);
   if (isPlainJson(body)) {
     body = JSON.stringify(body);
     if (!headers.has('content-type')) headers.set('content-type', 'application/json');
