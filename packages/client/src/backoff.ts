@@ -10,23 +10,6 @@ export interface BackoffOptions {
   factor?: number;
 }
 
-/** `BackoffOptions` checked, with the defaults filled in. */
-export type ResolvedBackoff = Required<BackoffOptions>;
-
-/**
- * Checks backoff options where they are given (`connect` or `new EventSource`).
- *
- * @throws SSERangeError (`ERR_SSE_INVALID_OPTION`) for a negative, NaN or inverted value.
- */
-export function resolveBackoff(options: BackoffOptions = {}): ResolvedBackoff {
-  const initial = numberOption('backoff.initial', options.initial, 1000, 0);
-  return {
-    initial,
-    max: numberOption('backoff.max', options.max, Math.max(30_000, initial), initial),
-    factor: numberOption('backoff.factor', options.factor, 2, 1, 1000),
-  };
-}
-
 /**
  * The delay before attempt `failures + 1`, where `failures` counts the attempts that failed since the
  * last open stream (1 for the first reconnection). Exponential backoff with full jitter: the ceiling
@@ -36,17 +19,27 @@ export function resolveBackoff(options: BackoffOptions = {}): ResolvedBackoff {
  * for 5 s always gets at least 5 s, as a browser's EventSource gives it. A `Retry-After` (429, 503)
  * is a floor too: the delay is at least that.
  */
-export function backoffDelay(
-  backoff: ResolvedBackoff,
+export type BackoffDelay = (
   failures: number,
-  serverRetry: number | undefined,
-  retryAfter = 0,
-  random: () => number = Math.random,
-): number {
-  const ceiling = Math.min(backoff.max, backoff.initial * backoff.factor ** Math.max(0, failures - 1));
-  const floor = serverRetry ?? 0;
-  const delay = floor + random() * Math.max(0, ceiling - floor);
-  return Math.round(Math.max(delay, retryAfter));
+  serverRetry?: number,
+  retryAfter?: number,
+  random?: () => number,
+) => number;
+
+/**
+ * Checks backoff options where they are given (`connect` or `new EventSource`) and returns the
+ * delay function they define.
+ *
+ * @throws SSERangeError (`ERR_SSE_INVALID_OPTION`) for a negative, NaN or inverted value.
+ */
+export function resolveBackoff(options: BackoffOptions = {}): BackoffDelay {
+  const initial = numberOption('backoff.initial', options.initial, 1000, 0);
+  const max = numberOption('backoff.max', options.max, Math.max(30_000, initial), initial);
+  const factor = numberOption('backoff.factor', options.factor, 2, 1, 1000);
+  return (failures, serverRetry = 0, retryAfter = 0, random = Math.random) => {
+    const ceiling = Math.min(max, initial * factor ** (failures - 1));
+    return Math.round(Math.max(serverRetry + random() * Math.max(0, ceiling - serverRetry), retryAfter));
+  };
 }
 
 /**

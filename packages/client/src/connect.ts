@@ -1,7 +1,7 @@
 import type { ParsedEvent } from '@ssekit/core';
 // The internal entry, not the main one: see its doc comment (a browser bundle keeps only what it uses).
 import { createParser, DEFAULT_GAP_EVENT } from '@ssekit/core/internal';
-import { type BackoffOptions, backoffDelay, resolveBackoff, retryAfterMs } from './backoff.js';
+import { type BackoffOptions, resolveBackoff, retryAfterMs } from './backoff.js';
 import { type DecodeOptions, decodeEvent, type ParseOption } from './decode.js';
 import { refusal, SSEClientError } from './errors.js';
 import { checkTypes, MAX_DELAY, numberOption } from './options.js';
@@ -32,7 +32,7 @@ export interface ConnectOptions<Events extends Record<string, unknown> = Record<
    * contain CR, LF or NUL. Default `''`: no `Last-Event-ID`.
    */
   lastEventId?: string;
-  /** Delays between attempts: exponential backoff with full jitter (see `backoffDelay`). */
+  /** Delays between attempts: exponential backoff with full jitter (README, "Reconnection"). */
   backoff?: BackoffOptions;
   /** Consecutive failed attempts (no stream opened) after which the client gives up. Default `Infinity`. */
   maxAttempts?: number;
@@ -165,7 +165,7 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
   // is a feature of this package (BENCHMARKS.md, "Client bundle size").
   checkTypes(options);
   const { signal, replay } = options;
-  const backoff = resolveBackoff(options.backoff);
+  const backoffDelay = resolveBackoff(options.backoff);
   const maxAttempts = numberOption('maxAttempts', options.maxAttempts, Infinity, 1, Infinity);
   const maxRetryTime = numberOption('maxRetryTime', options.maxRetryTime, Infinity, 0, Infinity);
   const stallTimeout =
@@ -338,7 +338,7 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
                 { cause: error },
               ),
         );
-      const delay = backoffDelay(backoff, ++failures, parser.reconnectionTime, retryAfter);
+      const delay = backoffDelay(++failures, parser.reconnectionTime, retryAfter);
       if (failures >= maxAttempts || Date.now() + delay - failingSince > maxRetryTime)
         return finish(
           new SSEClientError(
