@@ -357,53 +357,54 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
    * client); an event past `maxEventBytes` closes the client, since the same server would send it again.
    */
   const read = async (response: Response, controller: AbortController): Promise<unknown> => {
-    // A 200 with no body is an empty stream that ended at once.
-    const reader = response.body?.getReader();
-    if (!reader) return;
     /** Set when the stall timer fired: why this stream ended. */
     let stalled: SSEClientError | undefined;
-    const cancel = () => reader.cancel().catch(ignore);
+    // Armed while waiting for bytes only: not while the `for await` loops take their events.
     const armStall = () => {
-      clearTimeout(timer);
       if (stallTimeout)
         timer = setTimeout(() => {
           stalled = new SSEClientError('ERR_SSE_STALLED', `No byte for ${stallTimeout} ms (stallTimeout).`);
           controller.abort();
         }, stallTimeout);
     };
-    controller.signal.addEventListener('abort', cancel);
     try {
-      while (true) {
-        armStall();
-        const { done, value } = await reader.read();
-        if (done || stalled || closed()) break;
-        clearTimeout(timer);
-        // Bytes go in as they come: the parser decodes UTF-8 across chunks and strips the BOM.
-        try {
-          parser.feed(value);
-        } catch (error) {
-          // An event past maxEventBytes: the same server would send it again, so this is the end.
-          return finish(error);
-        }
-        for (const raw of parsed.splice(0)) {
-          try {
-            const event = await decodeEvent<Events>(raw, options as DecodeOptions, gapEvent);
-            if (closed()) return;
-            deliver(event);
-          } catch (issues) {
-            const invalid: InvalidEvent = { ...raw, issues };
-            if (!listeners.get(INVALID)?.size) console.error('ssekit client: invalid event', invalid);
-            emit(INVALID, invalid);
-          }
-        }
-        // Holds the read loop (so TCP pushes back on the server) while a `for await` loop is behind.
-        while (!closed() && [...subscribers].some((subscriber) => subscriber.length > 0)) await wait();
-      }
+      armStall();
+      // `pipeTo` asks for the next chunk once `write` has resolved, so TCP pushes back on the server
+      // while a `for await` loop is behind, and it cancels the body when the attempt is aborted (a
+      // custom `fetch`, such as Hono's `app.request`, may not tie the body to the request's signal).
+      // A 200 with no body is an empty stream that ended at once.
+      await response.body?.pipeTo(
+        new WritableStream({
+          write: async (bytes) => {
+            clearTimeout(timer);
+            // Bytes go in as they come: the parser decodes UTF-8 across chunks and strips the BOM.
+            try {
+              parser.feed(bytes);
+            } catch (error) {
+              // An event past maxEventBytes: the same server would send it again, so this is the end.
+              return finish(error);
+            }
+            for (const raw of parsed.splice(0)) {
+              try {
+                const event = await decodeEvent<Events>(raw, options as DecodeOptions, gapEvent);
+                if (closed()) return;
+                deliver(event);
+              } catch (issues) {
+                const invalid: InvalidEvent = { ...raw, issues };
+                if (!listeners.get(INVALID)?.size) console.error('ssekit client: invalid event', invalid);
+                emit(INVALID, invalid);
+              }
+            }
+            while (!closed() && [...subscribers].some((subscriber) => subscriber.length > 0)) await wait();
+            armStall();
+          },
+        }),
+        { signal: controller.signal },
+      );
     } catch (error) {
       return stalled ?? error;
     } finally {
       clearTimeout(timer);
-      controller.signal.removeEventListener('abort', cancel);
       // What was not ended by a blank line is discarded; the last id and retry are kept (§9.2.6).
       parser.end();
       parsed.length = 0;
