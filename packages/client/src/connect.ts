@@ -131,18 +131,16 @@ type Subscriber<Event> = Event[] & { wake?: () => void };
 const ignore = () => {};
 
 /**
- * Calls every listener with `value`. A listener's error is thrown again outside the read loop, where
- * the app sees it, without stopping delivery to the others.
+ * Calls `listener` with `value`. Its error is thrown again outside the read loop, where the app sees
+ * it, without stopping delivery to the other listeners.
  */
-function notify<T>(listeners: Iterable<(value: T) => void> | undefined, value: T): void {
-  for (const listener of listeners ?? []) {
-    try {
-      listener(value);
-    } catch (error) {
-      setTimeout(() => {
-        throw error;
-      });
-    }
+function notify<T>(listener: (value: T) => void, value: T): void {
+  try {
+    listener(value);
+  } catch (error) {
+    setTimeout(() => {
+      throw error;
+    });
   }
 }
 
@@ -184,8 +182,8 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
   const parsed: ParsedEvent[] = [];
   // The parser is the one place the last event id and the server's `retry` live.
   const parser = createParser({ onEvent: (event) => parsed.push(event) }, options);
-  /** The listeners of each event type, and those of `onState` and `onInvalid` (number keys). */
-  const listeners = new Map<string | number, Set<(value: never) => void>>();
+  /** Every listener with its key: its event type, or `STATE` and `INVALID` for `onState` and `onInvalid`. */
+  const listeners = new Set<[key: string | number, listener: (value: never) => void]>();
   const subscribers = new Set<Subscriber<ClientEvent<Events>>>();
   let state: ClientState = 'connecting';
   let fatal: unknown;
@@ -224,19 +222,24 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
   };
 
   const listen = (key: string | number, listener: (value: never) => void) => {
-    let set = listeners.get(key);
-    if (!set) {
-      set = new Set();
-      listeners.set(key, set);
-    }
-    set.add(listener);
+    // An entry of its own, so the same function added twice is removed once per call.
+    const entry: [string | number, (value: never) => void] = [key, listener];
+    listeners.add(entry);
     return () => {
-      set.delete(listener);
+      listeners.delete(entry);
     };
   };
 
-  const emit = (key: string | number, value: unknown) =>
-    notify(listeners.get(key) as Set<(value: unknown) => void> | undefined, value);
+  /** Calls the listeners of `key`; returns whether there was one. */
+  const emit = (key: string | number, value: unknown) => {
+    let heard = false;
+    for (const [listenerKey, listener] of listeners)
+      if (listenerKey === key) {
+        heard = true;
+        notify(listener as (value: unknown) => void, value);
+      }
+    return heard;
+  };
 
   const setState = (next: ClientState, change?: Omit<StateChange, 'state'>) => {
     state = next;
@@ -270,7 +273,7 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
 
   const deliver = (event: ClientEvent<Events>) => {
     // A value the other tabs cannot receive (not structured-cloneable) is reported like a listener's error.
-    if (tabs) notify([(relayed: ClientEvent<Events>) => tabs?.relay(relayed)], event);
+    if (tabs) notify((relayed: ClientEvent<Events>) => tabs?.relay(relayed), event);
     emit(event.type, event);
     for (const subscriber of subscribers) {
       subscriber.push(event);
@@ -391,8 +394,7 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
                 deliver(event);
               } catch (issues) {
                 const invalid: InvalidEvent = { ...raw, issues };
-                if (!listeners.get(INVALID)?.size) console.error('ssekit client: invalid event', invalid);
-                emit(INVALID, invalid);
+                if (!emit(INVALID, invalid)) console.error('ssekit client: invalid event', invalid);
               }
             }
             while (!closed() && [...subscribers].some((subscriber) => subscriber.length > 0)) await wait();
