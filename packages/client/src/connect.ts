@@ -481,7 +481,7 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
       resumeFrom(event.lastEventId);
       deliver(event);
     },
-    receiveState: (next) => setState(next),
+    receiveState: setState,
     closed,
   });
   if (!tabs) void run();
