@@ -197,6 +197,8 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
    * the queues are empty whenever it is not reading, and it checks again after each wake.
    */
   let wake: (() => void) | undefined;
+  /** Set when the stall timer fired: why the current attempt's stream ended. */
+  let stalled: SSEClientError | undefined;
   let paused = false;
   /** Stops the `pause` option's trigger. */
   let stopPauser: (() => void) | undefined;
@@ -281,6 +283,42 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
     }
   };
 
+  /** Starts the stall timer: armed while waiting for bytes only, not while `for await` loops catch up. */
+  const armStall = () => {
+    if (stallTimeout)
+      timer = setTimeout(() => {
+        stalled = new SSEClientError('ERR_SSE_STALLED', `No byte for ${stallTimeout} ms (stallTimeout).`);
+        attempt?.abort();
+      }, stallTimeout);
+  };
+
+  /**
+   * Takes one chunk of the body: feeds the parser and delivers the events it completed. Resolves once
+   * every `for await` loop has taken them; an event past `maxEventBytes` closes the client, since the
+   * same server would send it again.
+   */
+  const take = async (bytes: Uint8Array) => {
+    clearTimeout(timer);
+    // Bytes go in as they come: the parser decodes UTF-8 across chunks and strips the BOM.
+    try {
+      parser.feed(bytes);
+    } catch (error) {
+      return finish(error);
+    }
+    for (const raw of parsed.splice(0)) {
+      try {
+        const event = await decodeEvent<Events>(raw, options as DecodeOptions, gapEvent);
+        if (closed()) return;
+        deliver(event);
+      } catch (issues) {
+        const invalid: InvalidEvent = { ...raw, issues };
+        if (!emit(INVALID, invalid)) console.error('ssekit client: invalid event', invalid);
+      }
+    }
+    while (!closed() && [...subscribers].some((subscriber) => subscriber.length > 0)) await wait();
+    armStall();
+  };
+
   const run = async () => {
     let failures = 0;
     let failingSince = Date.now();
@@ -293,6 +331,7 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
       let opened = false;
       let retryAfter = 0;
       let notProcessed = false;
+      stalled = undefined;
       try {
         const response = await send(
           await buildRequest(
@@ -317,11 +356,21 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
         } else {
           opened = true;
           setState('open');
-          error = await read(response, controller);
+          armStall();
+          // `pipeTo` asks for the next chunk once `take` has resolved, so TCP pushes back on the
+          // server while a `for await` loop is behind, and it cancels the body when the attempt is
+          // aborted (a custom `fetch`, such as Hono's `app.request`, may not tie the body to the
+          // request's signal). A 200 with no body is an empty stream that ended at once.
+          await response.body?.pipeTo(new WritableStream({ write: take }), { signal: controller.signal });
         }
       } catch (thrown) {
-        // A network error, or a failing `headers`/`body` function: both are worth another try.
-        error = thrown;
+        // A network error, a stall, or a failing `headers`/`body` function: all are worth another try.
+        error = stalled ?? thrown;
+      } finally {
+        clearTimeout(timer);
+        // What was not ended by a blank line is discarded; the last id and retry are kept (§9.2.6).
+        parser.end();
+        parsed.length = 0;
       }
       if (closed()) return;
       // Cut on purpose while hidden: no failure, the next attempt waits for the page to be visible.
@@ -353,65 +402,6 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
       setState('reconnecting', { error, delay, attempt: count + 1 });
       await wait(delay);
     }
-  };
-
-  /**
-   * Reads one stream to its end. Resolves to why it ended (`undefined` for a clean end or a closed
-   * client); an event past `maxEventBytes` closes the client, since the same server would send it again.
-   */
-  const read = async (response: Response, controller: AbortController): Promise<unknown> => {
-    /** Set when the stall timer fired: why this stream ended. */
-    let stalled: SSEClientError | undefined;
-    // Armed while waiting for bytes only: not while the `for await` loops take their events.
-    const armStall = () => {
-      if (stallTimeout)
-        timer = setTimeout(() => {
-          stalled = new SSEClientError('ERR_SSE_STALLED', `No byte for ${stallTimeout} ms (stallTimeout).`);
-          controller.abort();
-        }, stallTimeout);
-    };
-    try {
-      armStall();
-      // `pipeTo` asks for the next chunk once `write` has resolved, so TCP pushes back on the server
-      // while a `for await` loop is behind, and it cancels the body when the attempt is aborted (a
-      // custom `fetch`, such as Hono's `app.request`, may not tie the body to the request's signal).
-      // A 200 with no body is an empty stream that ended at once.
-      await response.body?.pipeTo(
-        new WritableStream({
-          write: async (bytes) => {
-            clearTimeout(timer);
-            // Bytes go in as they come: the parser decodes UTF-8 across chunks and strips the BOM.
-            try {
-              parser.feed(bytes);
-            } catch (error) {
-              // An event past maxEventBytes: the same server would send it again, so this is the end.
-              return finish(error);
-            }
-            for (const raw of parsed.splice(0)) {
-              try {
-                const event = await decodeEvent<Events>(raw, options as DecodeOptions, gapEvent);
-                if (closed()) return;
-                deliver(event);
-              } catch (issues) {
-                const invalid: InvalidEvent = { ...raw, issues };
-                if (!emit(INVALID, invalid)) console.error('ssekit client: invalid event', invalid);
-              }
-            }
-            while (!closed() && [...subscribers].some((subscriber) => subscriber.length > 0)) await wait();
-            armStall();
-          },
-        }),
-        { signal: controller.signal },
-      );
-    } catch (error) {
-      return stalled ?? error;
-    } finally {
-      clearTimeout(timer);
-      // What was not ended by a blank line is discarded; the last id and retry are kept (§9.2.6).
-      parser.end();
-      parsed.length = 0;
-    }
-    return stalled;
   };
 
   const client: SSEClient<Events> = {
