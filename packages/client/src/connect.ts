@@ -197,8 +197,6 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
    * the queues are empty whenever it is not reading, and it checks again after each wake.
    */
   let wake: (() => void) | undefined;
-  /** Set when the stall timer fired: why the current attempt's stream ended. */
-  let stalled: SSEClientError | undefined;
   let paused = false;
   /** Stops the `pause` option's trigger. */
   let stopPauser: (() => void) | undefined;
@@ -286,10 +284,14 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
   /** Starts the stall timer: armed while waiting for bytes only, not while `for await` loops catch up. */
   const armStall = () => {
     if (stallTimeout)
-      timer = setTimeout(() => {
-        stalled = new SSEClientError('ERR_SSE_STALLED', `No byte for ${stallTimeout} ms (stallTimeout).`);
-        attempt?.abort();
-      }, stallTimeout);
+      // `pipeTo` rejects with the abort's reason: the attempt ends with this error.
+      timer = setTimeout(
+        () =>
+          attempt?.abort(
+            new SSEClientError('ERR_SSE_STALLED', `No byte for ${stallTimeout} ms (stallTimeout).`),
+          ),
+        stallTimeout,
+      );
   };
 
   /**
@@ -331,7 +333,6 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
       let opened = false;
       let retryAfter = 0;
       let notProcessed = false;
-      stalled = undefined;
       try {
         const response = await send(
           await buildRequest(
@@ -365,7 +366,7 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
         }
       } catch (thrown) {
         // A network error, a stall, or a failing `headers`/`body` function: all are worth another try.
-        error = stalled ?? thrown;
+        error = thrown;
       } finally {
         clearTimeout(timer);
         // What was not ended by a blank line is discarded; the last id and retry are kept (§9.2.6).
