@@ -425,8 +425,9 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
         while (true) {
           const event = subscriber.shift();
           if (event) {
-            // The read loop waits for every loop to empty its queue: tell it this one has.
-            if (subscriber.length === 0) wake?.();
+            // The read loop waits for every loop to empty its queue: it checks again (and waits on
+            // while one is still behind). Queues are empty whenever it waits for anything else.
+            wake?.();
             yield event;
           } else if (closed()) {
             if (fatal !== undefined) throw fatal;

@@ -32,15 +32,16 @@ export async function decodeEvent<Events extends Record<string, unknown>>(
   gapEvent: string | false,
 ): Promise<ClientEvent<Events>> {
   const gap = type === gapEvent;
-  const value = gap || parse === 'json' ? decodeJson(data) : parse === 'text' ? data : parse(data, type);
+  let value = gap || parse === 'json' ? decodeJson(data) : parse === 'text' ? data : parse(data, type);
   if (gap) {
     const info = value as GapInfo | null;
     if (typeof info?.lastEventId !== 'string' || typeof info.reason !== 'string')
       throw [{ message: 'Not { lastEventId, reason }' }];
-    return { type: 'gap', data: info, lastEventId };
+  } else {
+    // Validation may be async (Standard Schema allows it); events still go out in order.
+    const result = await schemas?.[type]?.['~standard'].validate(value);
+    if (result?.issues) throw result.issues;
+    if (result) value = result.value;
   }
-  // Validation may be async (Standard Schema allows it); events still go out in order.
-  const result = await schemas?.[type]?.['~standard'].validate(value);
-  if (result?.issues) throw result.issues;
-  return { type, data: result ? result.value : value, lastEventId } as ClientEvent<Events>;
+  return { type: gap ? 'gap' : type, data: value, lastEventId } as ClientEvent<Events>;
 }

@@ -73,7 +73,8 @@ export async function bodyExcerpt(response: Response): Promise<string> {
 export async function refusal(response: Response): Promise<SSEResponseError | undefined> {
   const { status, ok } = response;
   const type = response.headers.get('content-type');
-  if (ok && /^text\/event-stream\s*(;|$)/i.test(type ?? '')) return undefined;
+  // No Content-Type (null) reads as "null", which does not match.
+  if (ok && /^text\/event-stream\s*(;|$)/i.test(type as string)) return undefined;
   // 408, 429 and 5xx are worth another attempt; any other non-2xx is the request's fault.
   const retryable = status === 408 || status === 429 || status >= 500;
   return new SSEResponseError(
