@@ -82,18 +82,10 @@ export async function buildRequest(
     body = JSON.stringify(body);
     if (!headers.has('content-type')) headers.set('content-type', 'application/json');
   }
-  // An `undefined` member counts as absent, so the given Request's method and body stay. `duplex`
-  // is what Node's fetch needs to send a stream body; other runtimes ignore it.
-  const init = {
-    method: options.method,
-    credentials: options.credentials,
-    headers,
-    signal,
-    body: body as BodyInit | null | undefined,
-    duplex: 'half',
-  };
   // The original Request is never read, so its body can be cloned again for every attempt. A
   // Request's URL is fixed: when the query changed, its method, credentials and body go to a new one.
+  // In the second argument, an `undefined` member counts as absent, so the given Request's method and
+  // body stay. `duplex` is what Node's fetch needs to send a stream body; other runtimes ignore it.
   return new Request(
     url.href === base.url
       ? base.clone()
@@ -103,7 +95,14 @@ export async function buildRequest(
           body: base.body && base.clone().body,
           duplex: 'half',
         } as RequestInit),
-    init as RequestInit,
+    {
+      method: options.method,
+      credentials: options.credentials,
+      headers,
+      signal,
+      body,
+      duplex: 'half',
+    } as RequestInit,
   );
 }
 
