@@ -23,7 +23,7 @@ export function numberOption<Fallback>(
 }
 
 const isFunction = (value: unknown) => typeof value === 'function';
-const FUNCTION: TypeRule = [isFunction, 'a function (see its doc comment)'];
+const FUNCTION: TypeRule = [isFunction, 'a function'];
 
 /** A test an option's value must pass when given, and what it accepts (for the message). */
 type TypeRule = [test: (value: unknown) => boolean, requirement: string];
