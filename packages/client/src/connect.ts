@@ -122,13 +122,13 @@ export interface SSEClient<Events extends Record<string, unknown> = Record<strin
 const IDEMPOTENT = /^(GET|HEAD|OPTIONS|PUT|DELETE)$/i;
 
 /** Keys of the `onState` and `onInvalid` listeners among those of event types (strings). */
-const STATE = 0;
-const INVALID = 1;
+enum Key {
+  State,
+  Invalid,
+}
 
 /** One `for await` loop's queue of events, and what wakes the loop's pending `next()`. */
 type Subscriber<Event> = Event[] & { wake?: () => void };
-
-const ignore = () => {};
 
 /**
  * Calls `listener` with `value`. Its error is thrown again outside the read loop, where the app sees
@@ -182,7 +182,7 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
   const parsed: ParsedEvent[] = [];
   // The parser is the one place the last event id and the server's `retry` live.
   const parser = createParser({ onEvent: (event) => parsed.push(event) }, options);
-  /** Every listener with its key: its event type, or `STATE` and `INVALID` for `onState` and `onInvalid`. */
+  /** Every listener with its key: its event type, or `Key.State` and `Key.Invalid` for `onState` and `onInvalid`. */
   const listeners = new Set<[key: string | number, listener: (value: never) => void]>();
   const subscribers = new Set<Subscriber<ClientEvent<Events>>>();
   let state: ClientState = 'connecting';
@@ -208,8 +208,8 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
   });
 
   const closed = () => state === 'closed';
-  /** Whether the request may be sent again without running twice on the server. */
-  const canResend = () => idempotent || replay === true || parser.lastEventId !== '';
+  /** Whether (truthy) the request may be sent again without running twice on the server. */
+  const canResend = () => idempotent || replay || parser.lastEventId;
 
   /**
    * Sets the id to resume from. A data-less block sets it exactly as the server's own `id:` would,
@@ -244,7 +244,7 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
   const setState = (next: ClientState, change?: Omit<StateChange, 'state'>) => {
     state = next;
     tabs?.relayState(next);
-    emit(STATE, { state: next, ...change });
+    emit(Key.State, { state: next, ...change });
   };
 
   const finish = (error?: unknown) => {
@@ -314,7 +314,7 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
         deliver(event);
       } catch (issues) {
         const invalid: InvalidEvent = { ...raw, issues };
-        if (!emit(INVALID, invalid)) console.error('ssekit client: invalid event', invalid);
+        if (!emit(Key.Invalid, invalid)) console.error('ssekit client: invalid event', invalid);
       }
     }
     while (!closed() && [...subscribers].some((subscriber) => subscriber.length > 0)) await wait();
@@ -344,7 +344,7 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
         );
         // 204 No Content: the server says "do not reconnect" (§9.2.1).
         if (closed() || response.status === 204) {
-          response.body?.cancel().catch(ignore);
+          response.body?.cancel().catch(() => {});
           return finish();
         }
         const refused = await refusal(response);
@@ -414,8 +414,8 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
     },
     done,
     on: listen,
-    onState: (listener) => listen(STATE, listener),
-    onInvalid: (listener) => listen(INVALID, listener),
+    onState: (listener) => listen(Key.State, listener),
+    onInvalid: (listener) => listen(Key.Invalid, listener),
     close,
     // Breaking out of the loop (`return()` at a `yield`) runs `finally`: the client closes.
     async *[Symbol.asyncIterator]() {

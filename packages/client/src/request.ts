@@ -38,7 +38,7 @@ export interface RequestOptions {
 
 /** A plain object or array, which goes out as JSON; anything else is a body `fetch` takes as it is. */
 function isPlainJson(value: unknown): value is Record<string, unknown> | readonly unknown[] {
-  const proto = typeof value === 'object' && value !== null && Object.getPrototypeOf(value);
+  const proto = value && typeof value === 'object' && Object.getPrototypeOf(value);
   return Array.isArray(value) || proto === null || proto === Object.prototype;
 }
 
