@@ -327,8 +327,7 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
     for (let count = 1; ; count++) {
       while (paused && !closed()) await wait();
       if (closed()) return;
-      const controller = new AbortController();
-      attempt = controller;
+      attempt = new AbortController();
       let error: unknown;
       let opened = false;
       let retryAfter = 0;
@@ -339,7 +338,7 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
             base,
             options,
             { attempt: count, lastEventId: parser.lastEventId },
-            controller.signal,
+            attempt.signal,
           ),
         );
         // 204 No Content: the server says "do not reconnect" (§9.2.1).
@@ -362,7 +361,9 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
           // server while a `for await` loop is behind, and it cancels the body when the attempt is
           // aborted (a custom `fetch`, such as Hono's `app.request`, may not tie the body to the
           // request's signal). A 200 with no body is an empty stream that ended at once.
-          await response.body?.pipeTo(new WritableStream({ write: take }), { signal: controller.signal });
+          await response.body?.pipeTo(new WritableStream({ write: take }), {
+            signal: attempt.signal,
+          });
         }
       } catch (thrown) {
         // A network error, a stall, or a failing `headers`/`body` function: all are worth another try.

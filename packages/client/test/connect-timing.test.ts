@@ -62,6 +62,11 @@ describe('the backoff delay', () => {
     );
   });
 
+  it('throws from connect for a URL it cannot resolve, instead of failing every attempt', () => {
+    // Node has no page location to resolve '/events' against, as fetch has none.
+    expect(() => connect('/events')).toThrow(TypeError);
+  });
+
   it('refuses a pause or share that is not a function (the flags they replace), naming the fix', () => {
     for (const [field, value] of [
       ['pause', true],

@@ -7,11 +7,11 @@ import { expect, it } from 'vitest';
 // @ts-expect-error a plain .mjs script without declarations
 import { BUNDLES, bundleSize } from '../scripts/size.mjs';
 
-// The issue's target, 5 KiB for connect(), is met exactly (5,120 B; whole entry 5,926 B, BENCHMARKS.md
-// "Client bundle size"): no room is left, so any growth, the parser's included, is a decision.
-it('bundles connect() in at most 5 KiB min+gzip, and the whole entry in at most 5,950 B', async () => {
+// The issue's target, 5 KiB for connect(), is met (5,113 B; whole entry 5,920 B; BENCHMARKS.md "Client
+// bundle size") with 7 B of room, so any growth, the parser's included, is a decision.
+it('bundles connect() in at most 5 KiB min+gzip, and the whole entry in at most 5,940 B', async () => {
   const connectOnly = await bundleSize(BUNDLES['@ssekit/client (connect only)']);
   const whole = await bundleSize(BUNDLES['@ssekit/client (whole entry)']);
   expect(connectOnly.gzip).toBeLessThanOrEqual(5 * 1024);
-  expect(whole.gzip).toBeLessThanOrEqual(5950);
+  expect(whole.gzip).toBeLessThanOrEqual(5940);
 });
