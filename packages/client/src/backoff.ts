@@ -1,4 +1,4 @@
-import { MAX_DELAY, numberOption } from './options.js';
+import { numberOption } from './options.js';
 
 /** How long a client waits before each new attempt. Times in milliseconds. */
 export interface BackoffOptions {
@@ -10,23 +10,6 @@ export interface BackoffOptions {
   factor?: number;
 }
 
-/** `BackoffOptions` checked, with the defaults filled in. */
-export type ResolvedBackoff = Required<BackoffOptions>;
-
-/**
- * Checks backoff options where they are given (`connect` or `new EventSource`).
- *
- * @throws SSERangeError (`ERR_SSE_INVALID_OPTION`) for a negative, NaN or inverted value.
- */
-export function resolveBackoff(options: BackoffOptions = {}): ResolvedBackoff {
-  const initial = numberOption('backoff.initial', options.initial, 1000, 0, MAX_DELAY);
-  return {
-    initial,
-    max: numberOption('backoff.max', options.max, Math.max(30_000, initial), initial, MAX_DELAY),
-    factor: numberOption('backoff.factor', options.factor, 2, 1, 1000),
-  };
-}
-
 /**
  * The delay before attempt `failures + 1`, where `failures` counts the attempts that failed since the
  * last open stream (1 for the first reconnection). Exponential backoff with full jitter: the ceiling
@@ -36,28 +19,37 @@ export function resolveBackoff(options: BackoffOptions = {}): ResolvedBackoff {
  * for 5 s always gets at least 5 s, as a browser's EventSource gives it. A `Retry-After` (429, 503)
  * is a floor too: the delay is at least that.
  */
-export function backoffDelay(
-  backoff: ResolvedBackoff,
+export type BackoffDelay = (
   failures: number,
-  serverRetry: number | undefined,
-  retryAfter: number | undefined,
-  random: () => number = Math.random,
-): number {
-  const ceiling = Math.min(backoff.max, backoff.initial * backoff.factor ** Math.max(0, failures - 1));
-  const floor = serverRetry ?? 0;
-  const delay = floor + random() * Math.max(0, ceiling - floor);
-  return Math.round(Math.max(delay, retryAfter ?? 0));
+  serverRetry?: number,
+  retryAfter?: number,
+  random?: () => number,
+) => number;
+
+/**
+ * Checks backoff options where they are given (`connect` or `new EventSource`) and returns the
+ * delay function they define.
+ *
+ * @throws SSERangeError (`ERR_SSE_INVALID_OPTION`) for a negative, NaN or inverted value.
+ */
+export function resolveBackoff(options: BackoffOptions = {}): BackoffDelay {
+  const initial = numberOption('backoff.initial', options.initial, 1000, 0);
+  const max = numberOption('backoff.max', options.max, Math.max(30_000, initial), initial);
+  const factor = numberOption('backoff.factor', options.factor, 2, 1, 1000);
+  return (failures, serverRetry = 0, retryAfter = 0, random = Math.random) => {
+    const ceiling = Math.min(max, initial * factor ** (failures - 1));
+    return Math.round(Math.max(serverRetry + random() * Math.max(0, ceiling - serverRetry), retryAfter));
+  };
 }
 
 /**
- * The `Retry-After` header of a response in milliseconds (delta-seconds or an HTTP date), or
- * `undefined` when it is absent or unreadable.
+ * The `Retry-After` header of a response in milliseconds (delta-seconds or an HTTP date), or 0 when
+ * it is absent, past or unreadable.
  *
  * @see https://www.rfc-editor.org/rfc/rfc9110#name-retry-after
  */
-export function retryAfterMs(headers: Headers, now: number): number | undefined {
-  const value = headers.get('retry-after') ?? '';
-  const ms = /^\s*\d+\s*$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now;
-  // NaN (absent or unreadable) is neither: undefined.
-  return ms > 0 ? ms : ms <= 0 ? 0 : undefined;
+export function retryAfterMs(headers: Headers, now: number): number {
+  const value = headers.get('retry-after');
+  // Delta-seconds, else an HTTP date; absent is 0 (Number(null)), unreadable NaN: both no floor.
+  return Math.max(0, Number(value) * 1000 || Date.parse(value as string) - now) || 0;
 }

@@ -1,7 +1,7 @@
 import type { ParsedEvent } from '@ssekit/core';
 // The internal entry, not the main one: see its doc comment (a browser bundle keeps only what it uses).
 import { createParser, DEFAULT_GAP_EVENT } from '@ssekit/core/internal';
-import { type BackoffOptions, backoffDelay, resolveBackoff, retryAfterMs } from './backoff.js';
+import { type BackoffOptions, resolveBackoff, retryAfterMs } from './backoff.js';
 import { type DecodeOptions, decodeEvent, type ParseOption } from './decode.js';
 import { refusal, SSEClientError } from './errors.js';
 import { checkTypes, MAX_DELAY, numberOption } from './options.js';
@@ -32,7 +32,7 @@ export interface ConnectOptions<Events extends Record<string, unknown> = Record<
    * contain CR, LF or NUL. Default `''`: no `Last-Event-ID`.
    */
   lastEventId?: string;
-  /** Delays between attempts: exponential backoff with full jitter (see `backoffDelay`). */
+  /** Delays between attempts: exponential backoff with full jitter (README, "Reconnection"). */
   backoff?: BackoffOptions;
   /** Consecutive failed attempts (no stream opened) after which the client gives up. Default `Infinity`. */
   maxAttempts?: number;
@@ -119,34 +119,28 @@ export interface SSEClient<Events extends Record<string, unknown> = Record<strin
 }
 
 /** Methods that may be sent again without changing anything twice (RFC 9110 §9.2.2). */
-const IDEMPOTENT = /^(GET|HEAD|OPTIONS|PUT|DELETE|TRACE)$/i;
+const IDEMPOTENT = /^(GET|HEAD|OPTIONS|PUT|DELETE)$/i;
 
 /** Keys of the `onState` and `onInvalid` listeners among those of event types (strings). */
-const STATE = 0;
-const INVALID = 1;
-
-/** One `for await` loop's queue. */
-interface Subscriber<Event> {
-  queue: Event[];
-  /** Wakes the loop's pending `next()`. */
-  wake?: () => void;
+enum Key {
+  State,
+  Invalid,
 }
 
-const ignore = () => {};
+/** One `for await` loop's queue of events, and what wakes the loop's pending `next()`. */
+type Subscriber<Event> = Event[] & { wake?: () => void };
 
 /**
- * Calls every listener with `value`. A listener's error is thrown again outside the read loop, where
- * the app sees it, without stopping delivery to the others.
+ * Calls `listener` with `value`. Its error is thrown again outside the read loop, where the app sees
+ * it, without stopping delivery to the other listeners.
  */
-function notify<T>(listeners: Iterable<(value: T) => void> | undefined, value: T): void {
-  for (const listener of listeners ?? []) {
-    try {
-      listener(value);
-    } catch (error) {
-      setTimeout(() => {
-        throw error;
-      });
-    }
+function notify<T>(listener: (value: T) => void, value: T): void {
+  try {
+    listener(value);
+  } catch (error) {
+    setTimeout(() => {
+      throw error;
+    });
   }
 }
 
@@ -169,21 +163,27 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
   // is a feature of this package (BENCHMARKS.md, "Client bundle size").
   checkTypes(options);
   const { signal, replay } = options;
-  const backoff = resolveBackoff(options.backoff);
+  const backoffDelay = resolveBackoff(options.backoff);
   const maxAttempts = numberOption('maxAttempts', options.maxAttempts, Infinity, 1, Infinity);
   const maxRetryTime = numberOption('maxRetryTime', options.maxRetryTime, Infinity, 0, Infinity);
   const stallTimeout =
     options.stallTimeout !== false &&
     numberOption('stallTimeout', options.stallTimeout, false, 1, MAX_DELAY, ', or false');
-  const idempotent = IDEMPOTENT.test(options.method ?? (input instanceof Request ? input.method : 'GET'));
+  // The user's Request is never read (each attempt clones it), so its body can be sent again.
+  const base =
+    input instanceof Request
+      ? input
+      : // A relative URL resolves against the page's (or worker's) location, as fetch does.
+        new Request(input);
+  const idempotent = IDEMPOTENT.test(options.method ?? base.method);
   const gapEvent = options.gapEvent ?? DEFAULT_GAP_EVENT;
   const send = options.fetch ?? fetch;
   /** Events the parser dispatched from the current chunk, delivered once it is parsed. */
   const parsed: ParsedEvent[] = [];
   // The parser is the one place the last event id and the server's `retry` live.
   const parser = createParser({ onEvent: (event) => parsed.push(event) }, options);
-  /** The listeners of each event type, and those of `onState` and `onInvalid` (number keys). */
-  const listeners = new Map<string | number, Set<(value: never) => void>>();
+  /** Every listener with its key: its event type, or `Key.State` and `Key.Invalid` for `onState` and `onInvalid`. */
+  const listeners = new Set<[key: string | number, listener: (value: never) => void]>();
   const subscribers = new Set<Subscriber<ClientEvent<Events>>>();
   let state: ClientState = 'connecting';
   let fatal: unknown;
@@ -208,8 +208,8 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
   });
 
   const closed = () => state === 'closed';
-  /** Whether the request may be sent again without running twice on the server. */
-  const canResend = () => idempotent || replay === true || parser.lastEventId !== '';
+  /** Whether (truthy) the request may be sent again without running twice on the server. */
+  const canResend = () => idempotent || replay || parser.lastEventId;
 
   /**
    * Sets the id to resume from. A data-less block sets it exactly as the server's own `id:` would,
@@ -222,24 +222,29 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
   };
 
   const listen = (key: string | number, listener: (value: never) => void) => {
-    let set = listeners.get(key);
-    if (!set) {
-      set = new Set();
-      listeners.set(key, set);
-    }
-    set.add(listener);
+    // An entry of its own, so the same function added twice is removed once per call.
+    const entry: [string | number, (value: never) => void] = [key, listener];
+    listeners.add(entry);
     return () => {
-      set.delete(listener);
+      listeners.delete(entry);
     };
   };
 
-  const emit = (key: string | number, value: unknown) =>
-    notify(listeners.get(key) as Set<(value: unknown) => void> | undefined, value);
+  /** Calls the listeners of `key`; returns whether there was one. */
+  const emit = (key: string | number, value: unknown) => {
+    let heard = false;
+    for (const [listenerKey, listener] of listeners)
+      if (listenerKey === key) {
+        heard = true;
+        notify(listener as (value: unknown) => void, value);
+      }
+    return heard;
+  };
 
   const setState = (next: ClientState, change?: Omit<StateChange, 'state'>) => {
     state = next;
     tabs?.relayState(next);
-    emit(STATE, { state: next, ...change });
+    emit(Key.State, { state: next, ...change });
   };
 
   const finish = (error?: unknown) => {
@@ -268,12 +273,52 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
 
   const deliver = (event: ClientEvent<Events>) => {
     // A value the other tabs cannot receive (not structured-cloneable) is reported like a listener's error.
-    if (tabs) notify([(relayed: ClientEvent<Events>) => tabs?.relay(relayed)], event);
+    if (tabs) notify((relayed: ClientEvent<Events>) => tabs?.relay(relayed), event);
     emit(event.type, event);
     for (const subscriber of subscribers) {
-      subscriber.queue.push(event);
+      subscriber.push(event);
       subscriber.wake?.();
     }
+  };
+
+  /** Starts the stall timer: armed while waiting for bytes only, not while `for await` loops catch up. */
+  const armStall = () => {
+    if (stallTimeout)
+      // `pipeTo` rejects with the abort's reason: the attempt ends with this error.
+      timer = setTimeout(
+        () =>
+          attempt?.abort(
+            new SSEClientError('ERR_SSE_STALLED', `No byte for ${stallTimeout} ms (stallTimeout).`),
+          ),
+        stallTimeout,
+      );
+  };
+
+  /**
+   * Takes one chunk of the body: feeds the parser and delivers the events it completed. Resolves once
+   * every `for await` loop has taken them; an event past `maxEventBytes` closes the client, since the
+   * same server would send it again.
+   */
+  const take = async (bytes: Uint8Array) => {
+    clearTimeout(timer);
+    // Bytes go in as they come: the parser decodes UTF-8 across chunks and strips the BOM.
+    try {
+      parser.feed(bytes);
+    } catch (error) {
+      return finish(error);
+    }
+    for (const raw of parsed.splice(0)) {
+      try {
+        const event = await decodeEvent<Events>(raw, options as DecodeOptions, gapEvent);
+        if (closed()) return;
+        deliver(event);
+      } catch (issues) {
+        const invalid: InvalidEvent = { ...raw, issues };
+        if (!emit(Key.Invalid, invalid)) console.error('ssekit client: invalid event', invalid);
+      }
+    }
+    while (!closed() && [...subscribers].some((subscriber) => subscriber.length > 0)) await wait();
+    armStall();
   };
 
   const run = async () => {
@@ -282,24 +327,23 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
     for (let count = 1; ; count++) {
       while (paused && !closed()) await wait();
       if (closed()) return;
-      const controller = new AbortController();
-      attempt = controller;
+      attempt = new AbortController();
       let error: unknown;
       let opened = false;
-      let retryAfter: number | undefined;
+      let retryAfter = 0;
       let notProcessed = false;
       try {
         const response = await send(
           await buildRequest(
-            input,
+            base,
             options,
             { attempt: count, lastEventId: parser.lastEventId },
-            controller.signal,
+            attempt.signal,
           ),
         );
         // 204 No Content: the server says "do not reconnect" (§9.2.1).
         if (closed() || response.status === 204) {
-          response.body?.cancel().catch(ignore);
+          response.body?.cancel().catch(() => {});
           return finish();
         }
         const refused = await refusal(response);
@@ -312,11 +356,23 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
         } else {
           opened = true;
           setState('open');
-          error = await read(response, controller);
+          armStall();
+          // `pipeTo` asks for the next chunk once `take` has resolved, so TCP pushes back on the
+          // server while a `for await` loop is behind, and it cancels the body when the attempt is
+          // aborted (a custom `fetch`, such as Hono's `app.request`, may not tie the body to the
+          // request's signal). A 200 with no body is an empty stream that ended at once.
+          await response.body?.pipeTo(new WritableStream({ write: take }), {
+            signal: attempt.signal,
+          });
         }
       } catch (thrown) {
-        // A network error, or a failing `headers`/`body` function: both are worth another try.
+        // A network error, a stall, or a failing `headers`/`body` function: all are worth another try.
         error = thrown;
+      } finally {
+        clearTimeout(timer);
+        // What was not ended by a blank line is discarded; the last id and retry are kept (§9.2.6).
+        parser.end();
+        parsed.length = 0;
       }
       if (closed()) return;
       // Cut on purpose while hidden: no failure, the next attempt waits for the page to be visible.
@@ -336,7 +392,7 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
                 { cause: error },
               ),
         );
-      const delay = backoffDelay(backoff, ++failures, parser.reconnectionTime, retryAfter);
+      const delay = backoffDelay(++failures, parser.reconnectionTime, retryAfter);
       if (failures >= maxAttempts || Date.now() + delay - failingSince > maxRetryTime)
         return finish(
           new SSEClientError(
@@ -350,65 +406,6 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
     }
   };
 
-  /**
-   * Reads one stream to its end. Resolves to why it ended (`undefined` for a clean end or a closed
-   * client); an event past `maxEventBytes` closes the client, since the same server would send it again.
-   */
-  const read = async (response: Response, controller: AbortController): Promise<unknown> => {
-    // A 200 with no body is an empty stream that ended at once.
-    const reader = response.body?.getReader();
-    if (!reader) return;
-    let stalled = false;
-    const cancel = () => reader.cancel().catch(ignore);
-    const armStall = () => {
-      clearTimeout(timer);
-      if (stallTimeout)
-        timer = setTimeout(() => {
-          stalled = true;
-          controller.abort();
-        }, stallTimeout);
-    };
-    controller.signal.addEventListener('abort', cancel);
-    try {
-      while (true) {
-        armStall();
-        const { done, value } = await reader.read();
-        if (done || stalled || closed()) break;
-        clearTimeout(timer);
-        // Bytes go in as they come: the parser decodes UTF-8 across chunks and strips the BOM.
-        try {
-          parser.feed(value);
-        } catch (error) {
-          // An event past maxEventBytes: the same server would send it again, so this is the end.
-          return finish(error);
-        }
-        for (const raw of parsed.splice(0)) {
-          try {
-            const event = await decodeEvent<Events>(raw, options as DecodeOptions, gapEvent);
-            if (closed()) return;
-            deliver(event);
-          } catch (issues) {
-            const invalid: InvalidEvent = { ...raw, issues };
-            if (!listeners.get(INVALID)?.size) console.error('ssekit client: invalid event', invalid);
-            emit(INVALID, invalid);
-          }
-        }
-        // Holds the read loop (so TCP pushes back on the server) while a `for await` loop is behind.
-        while (!closed() && [...subscribers].some((subscriber) => subscriber.queue.length > 0)) await wait();
-      }
-    } catch (error) {
-      if (!stalled) return error;
-    } finally {
-      clearTimeout(timer);
-      controller.signal.removeEventListener('abort', cancel);
-      // What was not ended by a blank line is discarded; the last id and retry are kept (§9.2.6).
-      parser.end();
-      parsed.length = 0;
-    }
-    if (stalled)
-      return new SSEClientError('ERR_SSE_STALLED', `No byte for ${stallTimeout} ms (stallTimeout).`);
-  };
-
   const client: SSEClient<Events> = {
     get readyState() {
       return state;
@@ -418,19 +415,20 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
     },
     done,
     on: listen,
-    onState: (listener) => listen(STATE, listener),
-    onInvalid: (listener) => listen(INVALID, listener),
+    onState: (listener) => listen(Key.State, listener),
+    onInvalid: (listener) => listen(Key.Invalid, listener),
     close,
     // Breaking out of the loop (`return()` at a `yield`) runs `finally`: the client closes.
     async *[Symbol.asyncIterator]() {
-      const subscriber: Subscriber<ClientEvent<Events>> = { queue: [] };
+      const subscriber: Subscriber<ClientEvent<Events>> = [];
       if (!closed()) subscribers.add(subscriber);
       try {
         while (true) {
-          const event = subscriber.queue.shift();
+          const event = subscriber.shift();
           if (event) {
-            // The read loop waits for every loop to empty its queue: tell it this one has.
-            if (subscriber.queue.length === 0) wake?.();
+            // The read loop waits for every loop to empty its queue: it checks again (and waits on
+            // while one is still behind). Queues are empty whenever it waits for anything else.
+            wake?.();
             yield event;
           } else if (closed()) {
             if (fatal !== undefined) throw fatal;
@@ -467,7 +465,7 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
       wake?.();
     },
   });
-  tabs = options.share?.<ClientEvent<Events>>(`ssekit:${input instanceof Request ? input.url : input}`, {
+  tabs = options.share?.<ClientEvent<Events>>(`ssekit:${base.url}`, {
     lead() {
       void run();
       return done;
@@ -476,7 +474,7 @@ export function connect<Events extends Record<string, unknown> = Record<string, 
       resumeFrom(event.lastEventId);
       deliver(event);
     },
-    receiveState: (next) => setState(next),
+    receiveState: setState,
     closed,
   });
   if (!tabs) void run();

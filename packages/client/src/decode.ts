@@ -31,15 +31,17 @@ export async function decodeEvent<Events extends Record<string, unknown>>(
   /** The server's gap event name, or `false`. */
   gapEvent: string | false,
 ): Promise<ClientEvent<Events>> {
-  if (type === gapEvent) {
-    const gap = decodeJson(data) as GapInfo | null;
-    if (typeof gap?.lastEventId !== 'string' || typeof gap.reason !== 'string')
+  const gap = type === gapEvent;
+  let value = gap || parse === 'json' ? decodeJson(data) : parse === 'text' ? data : parse(data, type);
+  if (gap) {
+    const info = value as GapInfo | null;
+    if (typeof info?.lastEventId !== 'string' || typeof info.reason !== 'string')
       throw [{ message: 'Not { lastEventId, reason }' }];
-    return { type: 'gap', data: { lastEventId: gap.lastEventId, reason: gap.reason }, lastEventId };
+  } else {
+    // Validation may be async (Standard Schema allows it); events still go out in order.
+    const result = await schemas?.[type]?.['~standard'].validate(value);
+    if (result?.issues) throw result.issues;
+    if (result) value = result.value;
   }
-  const value = parse === 'json' ? decodeJson(data) : parse === 'text' ? data : parse(data, type);
-  // Validation may be async (Standard Schema allows it); events still go out in order.
-  const result = await schemas?.[type]?.['~standard'].validate(value);
-  if (result?.issues) throw result.issues;
-  return { type, data: result ? result.value : value, lastEventId } as ClientEvent<Events>;
+  return { type: gap ? 'gap' : type, data: value, lastEventId } as ClientEvent<Events>;
 }

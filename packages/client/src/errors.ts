@@ -71,16 +71,16 @@ export async function bodyExcerpt(response: Response): Promise<string> {
 
 /** Checks a response and returns the error that refuses it, or `undefined` for an event stream. */
 export async function refusal(response: Response): Promise<SSEResponseError | undefined> {
-  const { status } = response;
+  const { status, ok } = response;
   const type = response.headers.get('content-type');
-  const ok = status >= 200 && status < 300;
-  if (ok && /^text\/event-stream\s*(;|$)/i.test(type ?? '')) return undefined;
+  // No Content-Type (null) reads as "null", which does not match.
+  if (ok && /^text\/event-stream\s*(;|$)/i.test(type as string)) return undefined;
   // 408, 429 and 5xx are worth another attempt; any other non-2xx is the request's fault.
   const retryable = status === 408 || status === 429 || status >= 500;
   return new SSEResponseError(
     ok ? 'ERR_SSE_NOT_EVENT_STREAM' : retryable ? 'ERR_SSE_RETRYABLE_STATUS' : 'ERR_SSE_HTTP_STATUS',
     response,
     await bodyExcerpt(response),
-    `The server answered ${status} (${type}), ${ok ? 'not text/event-stream: check the URL and the route' : retryable ? 'retried' : 'not retried: fix the request (URL, credentials, headers)'}.`,
+    `The server answered ${status} (${type}): ${ok ? 'not an event stream, check the URL' : retryable ? 'retried' : 'fix the request (URL, credentials, headers)'}.`,
   );
 }

@@ -4,8 +4,8 @@ import { invalidOption } from '@ssekit/core/internal';
 export const MAX_DELAY = 2_147_483_647;
 
 /**
- * A numeric option: `fallback` when it is not given, else a number from `min` to `max` (NaN fails
- * both comparisons). `also` names another accepted value for the message (", or false").
+ * A numeric option: `fallback` when it is not given, else a number from `min` to `max` (default
+ * `MAX_DELAY`; NaN fails both comparisons). `also` names another accepted value for the message (", or false").
  *
  * @throws SSERangeError (`ERR_SSE_INVALID_OPTION`) naming the option and quoting the value.
  */
@@ -14,7 +14,7 @@ export function numberOption<Fallback>(
   value: unknown,
   fallback: Fallback,
   min: number,
-  max: number,
+  max = MAX_DELAY,
   also = '',
 ): number | Fallback {
   if (value === undefined) return fallback;
@@ -23,7 +23,7 @@ export function numberOption<Fallback>(
 }
 
 const isFunction = (value: unknown) => typeof value === 'function';
-const FUNCTION: TypeRule = [isFunction, 'a function (see its doc comment)'];
+const FUNCTION: TypeRule = [isFunction, 'a function'];
 
 /** A test an option's value must pass when given, and what it accepts (for the message). */
 type TypeRule = [test: (value: unknown) => boolean, requirement: string];

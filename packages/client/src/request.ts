@@ -38,76 +38,77 @@ export interface RequestOptions {
 
 /** A plain object or array, which goes out as JSON; anything else is a body `fetch` takes as it is. */
 function isPlainJson(value: unknown): value is Record<string, unknown> | readonly unknown[] {
-  const proto = typeof value === 'object' && value !== null && Object.getPrototypeOf(value);
+  const proto = value && typeof value === 'object' && Object.getPrototypeOf(value);
   return Array.isArray(value) || proto === null || proto === Object.prototype;
 }
 
-/** Builds the request of one attempt: the user's input and options, plus what resuming needs. */
+/** The value of `headers` or `body` for one attempt: what the function returns, or the value itself. */
+function forAttempt<Value>(
+  option: Value | ((context: AttemptContext) => Value | Promise<Value>),
+  context: AttemptContext,
+): Value | Promise<Value> {
+  return typeof option === 'function' ? (option as (context: AttemptContext) => Value)(context) : option;
+}
+
+/**
+ * Builds the request of one attempt from `base` (the user's `Request`, or one `connect` made of the
+ * URL), the options, and what resuming needs.
+ */
 export async function buildRequest(
-  input: string | URL | Request,
+  base: Request,
   options: RequestOptions,
   context: AttemptContext,
   signal: AbortSignal,
 ): Promise<Request> {
-  const base = input instanceof Request ? input : undefined;
-  const url = new URL(
-    base ? base.url : (input as string | URL),
-    (globalThis as { location?: { href: string } }).location?.href,
-  );
+  const url = new URL(base.url);
   const { lastEventId } = context;
   const queryName =
     options.lastEventIdQuery === true ? DEFAULT_LAST_EVENT_ID_QUERY : options.lastEventIdQuery;
   if (queryName) {
-    if (lastEventId !== '') url.searchParams.set(queryName, lastEventId);
+    if (lastEventId) url.searchParams.set(queryName, lastEventId);
     else url.searchParams.delete(queryName);
   }
-  const headers = new Headers(base?.headers);
-  const given = typeof options.headers === 'function' ? await options.headers(context) : options.headers;
-  new Headers(given).forEach((value, name) => {
+  const headers = new Headers(base.headers);
+  new Headers(await forAttempt(options.headers, context)).forEach((value, name) => {
     headers.set(name, value);
   });
   headers.set('accept', 'text/event-stream');
   // UTF-8 on the wire, as browsers send it (§9.2.3); Headers wants one byte per character.
-  if (lastEventId !== '') headers.set('last-event-id', latin1OfUtf8(lastEventId));
+  if (lastEventId) headers.set('last-event-id', latin1OfUtf8(lastEventId));
   else headers.delete('last-event-id');
 
-  let body = typeof options.body === 'function' ? await options.body(context) : options.body;
+  let body = await forAttempt(options.body, context);
   if (isPlainJson(body)) {
     body = JSON.stringify(body);
     if (!headers.has('content-type')) headers.set('content-type', 'application/json');
   }
-  // An `undefined` member counts as absent, so the given Request's method and body stay. `duplex`
-  // is what Node's fetch needs to send a stream body; other runtimes ignore it.
-  const init = {
-    method: options.method,
-    credentials: options.credentials,
-    headers,
-    signal,
-    body: body as BodyInit | null | undefined,
-    duplex: 'half',
-  };
   // The original Request is never read, so its body can be cloned again for every attempt. A
   // Request's URL is fixed: when the query changed, its method, credentials and body go to a new one.
+  // In the second argument, an `undefined` member counts as absent, so the given Request's method and
+  // body stay. `duplex` is what Node's fetch needs to send a stream body; other runtimes ignore it.
   return new Request(
-    !base
-      ? url
-      : url.href === base.url
-        ? base.clone()
-        : new Request(url, {
-            method: base.method,
-            credentials: base.credentials,
-            body: base.body && base.clone().body,
-            duplex: 'half',
-          } as RequestInit),
-    init as RequestInit,
+    url.href === base.url
+      ? base.clone()
+      : new Request(url, {
+          method: base.method,
+          credentials: base.credentials,
+          body: base.body && base.clone().body,
+          duplex: 'half',
+        } as RequestInit),
+    {
+      method: options.method,
+      credentials: options.credentials,
+      headers,
+      signal,
+      body,
+      duplex: 'half',
+    } as RequestInit,
   );
 }
 
 /** A string's UTF-8 bytes as one character per byte: how `Headers` carries non-ASCII values. */
 function latin1OfUtf8(text: string): string {
-  // ASCII ids (the common case) need no re-encoding.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the range is the point
-  if (/^[\x00-\x7f]*$/.test(text)) return text;
+  // No fast path for ASCII ids (which come out as they went in): once per attempt, not worth its bytes.
   let out = '';
   for (const byte of new TextEncoder().encode(text)) out += String.fromCharCode(byte);
   return out;

@@ -4,7 +4,7 @@
 import { connect, type InvalidEvent } from '@ssekit/client';
 import type { Channel } from '@ssekit/core';
 import { waitFor } from '@ssekit/test-kit';
-import { expect, it } from 'vitest';
+import { expect, it, onTestFinished, vi } from 'vitest';
 import { z } from 'zod';
 import { createState, honoApp, type TestEvents } from './servers.js';
 
@@ -33,6 +33,39 @@ it('reports an event that fails its schema and delivers the next one', async () 
   // Breaking out of the loop closed the client, and the server saw it leave.
   expect(client.readyState).toBe('closed');
   await waitFor(() => state.channel.size === 0, 'the server saw the client leave');
+});
+
+it('calls each listener of a type until it is removed, and logs an invalid event nobody listens for', async () => {
+  const state = createState();
+  const app = honoApp(state);
+  const client = connect<TestEvents>('http://test/events', {
+    fetch: async (request) => app.request(request),
+    schemas: { tick: z.object({ n: z.number().int() }) },
+  });
+  const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+  onTestFinished(() => logged.mockRestore());
+  const first: number[] = [];
+  const second: number[] = [];
+  const removeFirst = client.on('tick', (event) => first.push(event.data.n));
+  client.on('tick', (event) => second.push(event.data.n));
+  const states: string[] = [];
+  client.onState(({ state }) => states.push(state));
+  await waitFor(() => state.channel.size === 1, 'the client joined');
+  await state.channel.send({ n: 1 }, { event: 'tick' });
+  await waitFor(() => second.length === 1, 'the first tick');
+  removeFirst();
+  await (state.channel as unknown as Channel).send({ n: 'two' }, { event: 'tick' });
+  await state.channel.send({ n: 3 }, { event: 'tick' });
+  await waitFor(() => second.length === 2, 'the third tick');
+  client.close();
+  expect(first).toEqual([1]);
+  expect(second).toEqual([1, 3]);
+  expect(states).toEqual(['open', 'closed']);
+  expect(logged).toHaveBeenCalledTimes(1);
+  expect(logged.mock.calls[0]).toMatchObject([
+    'ssekit client: invalid event',
+    { type: 'tick', data: '{"n":"two"}' },
+  ]);
 });
 
 it('closes with a typed error on an event longer than maxEventBytes, and does not reconnect', async () => {

@@ -10,41 +10,43 @@ import {
 } from '@ssekit/client';
 import { SSEFieldError } from '@ssekit/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { backoffDelay, resolveBackoff, retryAfterMs } from '../src/backoff.js';
+import { resolveBackoff, retryAfterMs } from '../src/backoff.js';
 import { type AppState, createState, honoApp } from './servers.js';
 
-describe('backoffDelay', () => {
-  const backoff = resolveBackoff({ initial: 1000, max: 8000, factor: 2 });
+describe('the backoff delay', () => {
+  const backoffDelay = resolveBackoff({ initial: 1000, max: 8000, factor: 2 });
 
   it('grows the ceiling exponentially up to max and picks uniformly below it (full jitter)', () => {
     const ceilings = [1, 2, 3, 4, 5, 6].map((failures) =>
-      backoffDelay(backoff, failures, undefined, undefined, () => 1),
+      backoffDelay(failures, undefined, undefined, () => 1),
     );
     expect(ceilings).toEqual([1000, 2000, 4000, 8000, 8000, 8000]);
-    expect(backoffDelay(backoff, 3, undefined, undefined, () => 0)).toBe(0);
-    expect(backoffDelay(backoff, 3, undefined, undefined, () => 0.25)).toBe(1000);
+    expect(backoffDelay(3, undefined, undefined, () => 0)).toBe(0);
+    expect(backoffDelay(3, undefined, undefined, () => 0.25)).toBe(1000);
   });
 
   it("takes the server's retry as a floor and jitters above it", () => {
     // Ceiling 1000 is below the server's 2500: exactly 2500, as a browser waits.
-    expect(backoffDelay(backoff, 1, 2500, undefined, () => 0.9)).toBe(2500);
+    expect(backoffDelay(1, 2500, undefined, () => 0.9)).toBe(2500);
     // Ceiling 4000: 2500 + 0.5 × 1500.
-    expect(backoffDelay(backoff, 3, 2500, undefined, () => 0.5)).toBe(3250);
+    expect(backoffDelay(3, 2500, undefined, () => 0.5)).toBe(3250);
     // retry: 0 keeps full jitter.
-    expect(backoffDelay(backoff, 1, 0, undefined, () => 0.5)).toBe(500);
+    expect(backoffDelay(1, 0, undefined, () => 0.5)).toBe(500);
   });
 
   it('waits at least Retry-After', () => {
-    expect(backoffDelay(backoff, 1, undefined, 5000, () => 1)).toBe(5000);
-    expect(backoffDelay(backoff, 5, undefined, 10, () => 1)).toBe(8000);
+    expect(backoffDelay(1, undefined, 5000, () => 1)).toBe(5000);
+    expect(backoffDelay(5, undefined, 10, () => 1)).toBe(8000);
   });
 
-  it('reads Retry-After as seconds or an HTTP date', () => {
+  it('reads Retry-After as seconds or an HTTP date, and 0 when absent, past or unreadable', () => {
     const now = Date.UTC(2026, 0, 1);
     expect(retryAfterMs(new Headers({ 'retry-after': '7' }), now)).toBe(7000);
     expect(retryAfterMs(new Headers({ 'retry-after': new Date(now + 3000).toUTCString() }), now)).toBe(3000);
-    expect(retryAfterMs(new Headers({ 'retry-after': 'soon' }), now)).toBeUndefined();
-    expect(retryAfterMs(new Headers(), now)).toBeUndefined();
+    // Unreadable, absent or past: no floor.
+    expect(retryAfterMs(new Headers({ 'retry-after': 'soon' }), now)).toBe(0);
+    expect(retryAfterMs(new Headers(), now)).toBe(0);
+    expect(retryAfterMs(new Headers({ 'retry-after': new Date(now - 3000).toUTCString() }), now)).toBe(0);
   });
 
   it('refuses options it cannot use, naming them', () => {
@@ -60,6 +62,11 @@ describe('backoffDelay', () => {
     );
   });
 
+  it('throws from connect for a URL it cannot resolve, instead of failing every attempt', () => {
+    // Node has no page location to resolve '/events' against, as fetch has none.
+    expect(() => connect('/events')).toThrow(TypeError);
+  });
+
   it('refuses a pause or share that is not a function (the flags they replace), naming the fix', () => {
     for (const [field, value] of [
       ['pause', true],
@@ -69,7 +76,7 @@ describe('backoffDelay', () => {
       const call = () => connect('http://x/', { [field]: value } as never);
       expect(call).toThrow(SSEFieldError);
       expect(call).toThrow(expect.objectContaining({ code: 'ERR_SSE_INVALID_OPTION', field, value }));
-      expect(call).toThrow(`${field} must be a function (see its doc comment)`);
+      expect(call).toThrow(`${field} must be a function, got `);
     }
     expect(() => shareAcrossTabs('')).toThrow(
       expect.objectContaining({ code: 'ERR_SSE_INVALID_OPTION', field: 'shareAcrossTabs(name)', value: '' }),

@@ -1,5 +1,5 @@
 /** Size of the blocks a backlog copies bytes into. */
-const BLOCK_SIZE = 16 * 1024;
+const BLOCK_SIZE = 16_384; // 16 KiB
 
 /**
  * Bytes kept for a connection that is not taking them, copied into blocks of the backlog's own.

@@ -27,10 +27,12 @@ export function invalidOption(
   requirement: string,
   kind: 'range' | 'type' = 'range',
 ): SSERangeError | SSEFieldError {
-  const message = `${field} must be ${requirement}, got ${describeValue(value)}.`;
-  return kind === 'range'
-    ? new SSERangeError('ERR_SSE_INVALID_OPTION', field, value, message)
-    : new SSEFieldError('ERR_SSE_INVALID_OPTION', field, value, message);
+  return new (kind === 'range' ? SSERangeError : SSEFieldError)(
+    'ERR_SSE_INVALID_OPTION',
+    field,
+    value,
+    `${field} must be ${requirement}, got ${describeValue(value)}.`,
+  );
 }
 
 /**

@@ -19,11 +19,11 @@ export type SSEField = 'data' | 'event' | 'id' | 'retry' | 'comment' | (string &
  */
 export class SSEFieldError extends TypeError {
   /** Why the value was refused. */
-  readonly code: SSEErrorCode;
+  declare readonly code: SSEErrorCode;
   /** Which field or option the value was given for. */
-  readonly field: SSEField;
+  declare readonly field: SSEField;
   /** The refused value, as given. */
-  readonly value: unknown;
+  declare readonly value: unknown;
 
   constructor(code: SSEErrorCode, field: SSEField, value: unknown, message: string, options?: ErrorOptions) {
     super(message, options);
@@ -42,11 +42,11 @@ export class SSEFieldError extends TypeError {
  */
 export class SSERangeError extends RangeError {
   /** Why the value was refused. */
-  readonly code: SSEErrorCode;
+  declare readonly code: SSEErrorCode;
   /** Which field or option the value was given for. */
-  readonly field: SSEField;
+  declare readonly field: SSEField;
   /** The refused value, as given. */
-  readonly value: unknown;
+  declare readonly value: unknown;
 
   constructor(code: SSEErrorCode, field: SSEField, value: unknown, message: string) {
     super(message);

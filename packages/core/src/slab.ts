@@ -6,9 +6,9 @@
  * keeps for a connection that is not taking them (`unshared`, `Backlog`; the rule is in
  * `SSETransport.write`), and a slow client pins only the bytes it is charged for.
  */
-const SLAB_SIZE = 64 * 1024;
+const SLAB_SIZE = 65_536; // 64 KiB
 /** Larger arrays get their own memory: they would waste most of a slab. */
-const MAX_SLAB_ALLOCATION = 8 * 1024;
+const MAX_SLAB_ALLOCATION = 8192; // 8 KiB
 
 // Pure: the build puts this module in the chunk `@ssekit/core/internal` shares with the main entry,
 // so @ssekit/client's bundle (which imports the parser from there) drops what it does not use.

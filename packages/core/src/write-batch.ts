@@ -1,7 +1,7 @@
 /** Microtask turns a busy producer's writes may be held for, at most, before they go out. */
 const MAX_HELD_TURNS = 64;
 /** Bytes a burst may collect before they go out at once, without waiting for the burst to end. */
-export const MAX_BATCH_BYTES = 16 * 1024;
+export const MAX_BATCH_BYTES = 16_384; // 16 KiB
 
 /** Where a batch sends a burst once it is over: the transport that owns the batch. */
 export interface BurstSink {
