@@ -1,5 +1,5 @@
 // An instance paused (as a stalled host is) while another sends more than the stream keeps.
-import { type ChildServer, ensureBuilt, startChildServer, waitFor } from '@ssekit/test-kit';
+import { type ChildServer, ensureBuilt, postJson, startInstance, waitFor } from '@ssekit/test-kit';
 import { EventSource } from 'eventsource';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type NatsServer, natsAvailable, packageRoot, startNatsServer } from './nats-server.js';
@@ -18,9 +18,10 @@ describeNats(
       ensureBuilt(['core', 'nats']);
       nats = await startNatsServer();
       const env = { NATS_URL: nats.url, STREAM: `stalled-${process.pid}`, MAX_MSGS: '100' };
-      const start = () =>
-        startChildServer(process.execPath, ['test/fixtures/instance.mjs'], { cwd: packageRoot, env });
-      [paused, sender] = await Promise.all([start(), start()]);
+      [paused, sender] = await Promise.all([
+        startInstance(packageRoot, env),
+        startInstance(packageRoot, env),
+      ]);
     }, 60_000);
     afterAll(async () => {
       source?.close();
@@ -36,17 +37,13 @@ describeNats(
       source.addEventListener('message', record);
       source.addEventListener('ssekit-gap', record);
       await waitFor(() => source?.readyState === EventSource.OPEN, 'the client to open', 5_000);
-      const post = async <T>(path: string, body: unknown) =>
-        (
-          await fetch(`${sender.url}${path}`, { method: 'POST', body: JSON.stringify(body) })
-        ).json() as Promise<T>;
-      const first = await post<{ id?: string }>('/send', { data: 'before' });
+      const first = await postJson<{ id?: string }>(sender, '/send', { data: 'before' });
       await waitFor(() => events.length === 1, 'the first event', 5_000);
 
       process.kill(paused.pid, 'SIGSTOP');
       let results: { data: string; id?: string }[];
       try {
-        ({ results } = await post<{ results: typeof results }>('/burst', {
+        ({ results } = await postJson<{ results: typeof results }>(sender, '/burst', {
           count: 1500,
           intervalMs: 0,
           prefix: 's',

@@ -1,8 +1,8 @@
 // An instance paused (as a stalled host is) while another sends more than the stream keeps.
+import { type ChildServer, ensureBuilt, postJson, startInstance } from '@ssekit/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ChildInstance, ensureBuilt, startInstance } from './child-instance.js';
 import { connect, type SSEClient } from './client.js';
-import { type RedisServer, redisAvailable, startRedisServer } from './redis-server.js';
+import { packageRoot, type RedisServer, redisAvailable, startRedisServer } from './redis-server.js';
 
 const describeRedis = redisAvailable() ? describe : describe.skip;
 
@@ -10,15 +10,18 @@ describeRedis(
   'an instance stalled while the stream is trimmed past it (separate processes, real HTTP)',
   () => {
     let redis: RedisServer;
-    let paused: ChildInstance;
-    let sender: ChildInstance;
+    let paused: ChildServer;
+    let sender: ChildServer;
     let watcher: SSEClient | undefined;
 
     beforeAll(async () => {
-      ensureBuilt();
+      ensureBuilt(['core', 'redis']);
       redis = await startRedisServer();
       const env = { REDIS_URL: redis.url, CHANNEL_KEY: `ssekit:stalled:${process.pid}`, MAX_LEN: '100' };
-      [paused, sender] = await Promise.all([startInstance(env), startInstance(env)]);
+      [paused, sender] = await Promise.all([
+        startInstance(packageRoot, env),
+        startInstance(packageRoot, env),
+      ]);
     }, 60_000);
     afterAll(async () => {
       await watcher?.close();
@@ -28,12 +31,12 @@ describeRedis(
 
     it('sends its clients the gap event, reason expired, before the events that follow, never a silent jump', async () => {
       watcher = await connect(`${paused.url}/events`);
-      const first = await sender.post<{ id?: string }>('/send', { data: 'before' });
+      const first = await postJson<{ id?: string }>(sender, '/send', { data: 'before' });
       await watcher.waitFor((events) => events.length === 1);
       process.kill(paused.pid, 'SIGSTOP');
       let results: { data: string; id?: string }[];
       try {
-        ({ results } = await sender.post<{ results: typeof results }>('/burst', {
+        ({ results } = await postJson<{ results: typeof results }>(sender, '/burst', {
           count: 1500,
           intervalMs: 0,
           prefix: 's',

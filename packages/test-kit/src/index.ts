@@ -3,8 +3,17 @@ export { ensureBuilt } from './built.js';
 export { type ChildServer, startChildServer } from './child-server.js';
 export { type Deferred, deferred } from './deferred.js';
 export { connect, type EventClient } from './event-client.js';
+export { getJson, postJson, startInstance } from './instances.js';
 export { describeOptionChecks } from './option-checks.js';
 export { freePort } from './ports.js';
+export { describeReplayMemory, type ReplayMemoryEngine } from './replay-memory.js';
 export { childRuntimes, type Runtime, runtimeBinary } from './runtimes.js';
+export {
+  findBinary,
+  type Greeting,
+  type ServerProcess,
+  serverAvailable,
+  startServerProcess,
+} from './server-process.js';
 export { typecheckProgram } from './typecheck.js';
 export { sleep, until, waitFor } from './wait.js';
