@@ -1,40 +1,5 @@
-// Clients resuming from far back that never read: what the instance holds for them stays bounded
-// (test-kit's shared test body, with a real redis-server).
+// Clients resuming from far back that never read: what the instance holds for them stays bounded.
 import { describeReplayMemory } from '@ssekit/test-kit';
-import { Redis } from 'ioredis';
-import { packageRoot, type RedisServer, redisAvailable, startRedisServer } from './redis-server.js';
+import { redisEngine } from './engine.js';
 
-const key = `ssekit:replay-memory:${process.pid}`;
-let redis: RedisServer | undefined;
-let admin: Redis | undefined;
-
-describeReplayMemory({
-  name: 'real Redis',
-  pkg: 'redis',
-  packageRoot,
-  available: redisAvailable(),
-  async start(keep) {
-    redis = await startRedisServer();
-    admin = new Redis(redis.url);
-    return { REDIS_URL: redis.url, CHANNEL_KEY: key, MAX_LEN: String(keep) };
-  },
-  /** XADDs in pipelined batches of a thousand. */
-  async fill(count, prefix, data) {
-    const ids: string[] = [];
-    for (let done = 0; done < count; done += 1000) {
-      const pipeline = (admin as Redis).pipeline();
-      for (let i = done; i < Math.min(count, done + 1000); i++) {
-        pipeline.xadd(key, '*', 'data', `${prefix}${i}:${data}`);
-      }
-      for (const [error, id] of (await pipeline.exec()) ?? []) {
-        if (error) throw error;
-        ids.push(id as string);
-      }
-    }
-    return ids;
-  },
-  async stop() {
-    admin?.disconnect();
-    await redis?.stop();
-  },
-});
+describeReplayMemory(redisEngine);

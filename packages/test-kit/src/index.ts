@@ -2,11 +2,12 @@ export { outcomeWithin } from './body.js';
 export { ensureBuilt } from './built.js';
 export { type ChildServer, startChildServer } from './child-server.js';
 export { type Deferred, deferred } from './deferred.js';
+export type { EngineHarness } from './engine.js';
 export { connect, type EventClient } from './event-client.js';
 export { getJson, postJson, startInstance } from './instances.js';
 export { describeOptionChecks } from './option-checks.js';
 export { freePort } from './ports.js';
-export { describeReplayMemory, type ReplayMemoryEngine } from './replay-memory.js';
+export { describeReplayMemory } from './replay-memory.js';
 export { childRuntimes, type Runtime, runtimeBinary } from './runtimes.js';
 export {
   findBinary,
@@ -15,5 +16,6 @@ export {
   serverAvailable,
   startServerProcess,
 } from './server-process.js';
+export { describeStalledInstance } from './stalled-instance.js';
 export { typecheckProgram } from './typecheck.js';
 export { sleep, until, waitFor } from './wait.js';

@@ -5,33 +5,10 @@ import type { ChannelStats } from '@ssekit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from './built.js';
 import type { ChildServer } from './child-server.js';
+import type { EngineHarness } from './engine.js';
 import { connect } from './event-client.js';
 import { getJson, postJson, startInstance } from './instances.js';
 import { sleep } from './wait.js';
-
-/** An engine the replay-memory test runs with. */
-export interface ReplayMemoryEngine {
-  /** Shown in the test name, e.g. `real Redis`. */
-  name: string;
-  /** The package's name in packages/ (`redis`), whose test/fixtures/instance.mjs serves the channel. */
-  pkg: string;
-  packageRoot: string;
-  /** Whether the engine's server is installed; the test is skipped if not. */
-  available: boolean;
-  /**
-   * Starts the engine's server and returns the environment of an instance whose channel keeps at
-   * least `keep` events, with a heartbeat of `$HEARTBEAT_MS` and a command timeout of `$COMMAND_TIMEOUT_MS`.
-   */
-  start(keep: number): Promise<Record<string, string>>;
-  /**
-   * Appends `count` events straight to the channel's store, as many sends would (the n-th with
-   * data `<prefix><n>:<data>`), and returns their SSE ids, in order. `probeId`, the id the channel gave an event sent just before,
-   * is for an engine whose ids carry more than the store's position (NATS's stream epoch).
-   */
-  fill(count: number, prefix: string, data: string, probeId: string): Promise<string[]>;
-  /** Stops the server and every client of it. */
-  stop(): Promise<void>;
-}
 
 const EVENTS = 10_000;
 const RESUMERS = 16;
@@ -41,7 +18,7 @@ const MIB = 1024 * 1024;
 type Memory = { heapUsed: number; arrayBuffers: number };
 
 /** Registers the replay-memory test for `engine`. */
-export function describeReplayMemory(engine: ReplayMemoryEngine): void {
+export function describeReplayMemory(engine: EngineHarness): void {
   describe.skipIf(!engine.available)(
     `resumers that never read (separate process, ${engine.name}, real HTTP)`,
     () => {
