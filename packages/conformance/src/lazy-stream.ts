@@ -4,7 +4,14 @@
  * first reads it. The conformance suite checks the handler forms, which every adapter has; this
  * checks the lazy form the same way on each framework that has one.
  */
-import { heartbeatStats, type SSEOptions, type SSEStream } from '@ssekit/core';
+import {
+  connect as connectHttp2,
+  createServer as createHttp2Server,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+} from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { heartbeatStats, parseEventStream, type SSEOptions, type SSEStream } from '@ssekit/core';
 import { connect, deferred, waitFor } from '@ssekit/test-kit';
 import { EventSource } from 'eventsource';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -40,9 +47,26 @@ export interface LazyStreamHarness {
    * running `route`.
    */
   serve(route: LazyRoute, options?: SSEOptions): Promise<LazyServer>;
+  /**
+   * The same over HTTP/2 without TLS (h2c), the framework's way (`node:http2`'s compatibility API,
+   * or the middleware driven directly where the framework cannot run on it).
+   */
+  serveHttp2(route: LazyRoute, options?: SSEOptions): Promise<LazyServer>;
 }
 
 const PATH = '/api/events';
+
+/** Serves `handler` over h2c on 127.0.0.1 and a free port, for a harness's `serveHttp2`. */
+export async function listenHttp2(
+  handler: (req: Http2ServerRequest, res: Http2ServerResponse) => void,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createHttp2Server(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
 
 type Listeners = { close: number; drain: number };
 
@@ -134,6 +158,55 @@ export function describeLazyStream(harness: LazyStreamHarness): void {
       await (await connect(`${url}${PATH}?lastEventId=from-query`)).next();
       await (await connect(`${url}${PATH}`)).next();
       expect(seen).toEqual(['from-header', 'from-query', undefined]);
+    });
+
+    it('streams over HTTP/2 without the HTTP/1-only Connection header, even one asked for, and closes when the client leaves', async () => {
+      const opened = deferred<SSEStream>();
+      const written: Array<Record<string, unknown>> = [];
+      const running = await harness.serveHttp2(
+        (read, response) => {
+          // node:http2 drops a Connection header itself (with a process warning), so the client
+          // cannot tell: look at what the stream asked for.
+          const target = response as unknown as { writeHead(status: number, headers: object): unknown };
+          const writeHead = target.writeHead.bind(target);
+          target.writeHead = (status, headers) => {
+            written.push(headers as Record<string, unknown>);
+            return writeHead(status, headers);
+          };
+          const stream = read();
+          void stream.send('over h2', { id: stream.lastEventId ?? 'none' });
+          opened.resolve(stream);
+        },
+        { headers: { connection: 'keep-alive' } },
+      );
+      server = running;
+      const session = connectHttp2(running.url);
+      try {
+        const request = session.request({ ':path': PATH, 'last-event-id': 'h2-id' });
+        const headers = await new Promise<Record<string, unknown>>((resolve) =>
+          request.on('response', resolve),
+        );
+        expect(headers[':status']).toBe(200);
+        expect(headers['content-type']).toBe('text/event-stream; charset=utf-8');
+        expect(headers.connection).toBeUndefined();
+        expect(written).toHaveLength(1);
+        expect(Object.keys(written[0] ?? {})).not.toContain('connection');
+
+        const events = parseEventStream(request);
+        expect((await events.next()).value).toEqual({
+          type: 'message',
+          data: 'over h2',
+          lastEventId: 'h2-id',
+        });
+
+        const stream = await opened.promise;
+        request.close();
+        await waitFor(() => stream.closed, 'the stream to close', 1000);
+        expect(stream.closeReason).toBe('client');
+        expect(running.open()).toBe(0);
+      } finally {
+        session.destroy();
+      }
     });
 
     it('closes within a second when the client leaves, leaving no listener, heartbeat or open stream behind', async () => {

@@ -1,4 +1,4 @@
-import { describeLazyStream } from '@ssekit/conformance/lazy-stream';
+import { describeLazyStream, listenHttp2 } from '@ssekit/conformance/lazy-stream';
 import { type SSEStream, sse, sseOf } from '@ssekit/express';
 import { deferred, waitFor } from '@ssekit/test-kit';
 import type { NextFunction, Request, Response } from 'express';
@@ -17,6 +17,18 @@ for (const [name, express] of expressVersions) {
       router.get('/events', (_req, res) => route(() => res.sse, res));
       app.use('/api', router);
       return { ...(await listen(app)), open: () => middleware.size };
+    },
+    // Express itself cannot run on node:http2's compatibility API (it swaps the request's prototype
+    // for http.IncomingMessage's), so this drives the middleware directly, as a router would.
+    async serveHttp2(route, options) {
+      const middleware = sse(options);
+      const server = await listenHttp2((req, res) => {
+        middleware(req, res, (error) => {
+          if (error) throw error;
+          void route(() => (res as unknown as { sse: SSEStream }).sse, res);
+        });
+      });
+      return { ...server, open: () => middleware.size };
     },
   });
 }

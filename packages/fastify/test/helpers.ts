@@ -17,7 +17,8 @@ export async function listen(
   return {
     url,
     close: async () => {
-      app.server.closeAllConnections();
+      // An HTTP/2 server (`http2: true`) has no closeAllConnections: its sessions close with the app.
+      (app.server as { closeAllConnections?: () => void }).closeAllConnections?.();
       await app.close();
     },
     shutdown: async () => {

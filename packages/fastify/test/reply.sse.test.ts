@@ -1,23 +1,27 @@
-import { describeLazyStream } from '@ssekit/conformance/lazy-stream';
-import { sseOf, ssePlugin } from '@ssekit/fastify';
+import { describeLazyStream, type LazyRoute } from '@ssekit/conformance/lazy-stream';
+import { type SSEOptions, sseOf, ssePlugin } from '@ssekit/fastify';
 import { deferred } from '@ssekit/test-kit';
-import Fastify from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, listen, type TestServer } from './helpers.js';
 
+/** A Fastify app (`Fastify(options)`) with the plugin, and `route` at GET /api/events. */
+async function lazyApp(app: FastifyInstance, route: LazyRoute, options: SSEOptions = {}) {
+  await app.register(ssePlugin, options);
+  await app.register(
+    async (api) => {
+      api.get('/events', (_request, reply) => route(() => reply.sse, reply.raw));
+    },
+    { prefix: '/api' },
+  );
+  return { ...(await listen(app)), open: () => app.sse.size };
+}
+
 describeLazyStream({
   name: 'reply.sse',
-  async serve(route, options) {
-    const app = Fastify();
-    await app.register(ssePlugin, options ?? {});
-    await app.register(
-      async (api) => {
-        api.get('/events', (_request, reply) => route(() => reply.sse, reply.raw));
-      },
-      { prefix: '/api' },
-    );
-    return { ...(await listen(app)), open: () => app.sse.size };
-  },
+  serve: (route, options) => lazyApp(Fastify(), route, options),
+  serveHttp2: (route, options) =>
+    lazyApp(Fastify({ http2: true }) as unknown as FastifyInstance, route, options),
 });
 
 describe('reply.sse', () => {

@@ -1,9 +1,6 @@
-import { once } from 'node:events';
-import { connect as connectHttp2, createServer as createHttp2Server } from 'node:http2';
-import type { AddressInfo } from 'node:net';
 import { Router } from '@koa/router';
-import { describeLazyStream } from '@ssekit/conformance/lazy-stream';
-import { parseEventStream, type SSEStream } from '@ssekit/core';
+import { describeLazyStream, type LazyRoute, listenHttp2 } from '@ssekit/conformance/lazy-stream';
+import type { SSEStream } from '@ssekit/core';
 import { deferred } from '@ssekit/test-kit';
 import type Koa from 'koa';
 import { describe, expect, expectTypeOf, it } from 'vitest';
@@ -11,16 +8,25 @@ import { type SSEKoaOptions, sse, sseOf } from '../src/index.js';
 import { connect, koas, listen } from './helpers.js';
 
 for (const [name, Koa] of koas) {
+  /** An app with the middleware, and `route` at GET /api/events. */
+  const lazyApp = (route: LazyRoute, options?: SSEKoaOptions) => {
+    const app = new Koa();
+    const middleware = sse(options);
+    app.use(middleware);
+    const router = new Router({ prefix: '/api' });
+    router.get('/events', (ctx) => route(() => ctx.sse, ctx.res));
+    app.use(router.routes());
+    return { app, open: () => middleware.size };
+  };
   describeLazyStream({
     name: `ctx.sse (${name})`,
     async serve(route, options) {
-      const app = new Koa();
-      const middleware = sse(options);
-      app.use(middleware);
-      const router = new Router({ prefix: '/api' });
-      router.get('/events', (ctx) => route(() => ctx.sse, ctx.res));
-      app.use(router.routes());
-      return { ...(await listen(app)), open: () => middleware.size };
+      const { app, open } = lazyApp(route, options);
+      return { ...(await listen(app)), open };
+    },
+    async serveHttp2(route, options) {
+      const { app, open } = lazyApp(route, options);
+      return { ...(await listenHttp2(app.callback())), open };
     },
   });
 }
@@ -131,33 +137,6 @@ describe.each(koas)('ctx.sse on %s', (_name, Koa) => {
       client.leave();
     } finally {
       await server.close();
-    }
-  });
-
-  it('opens on HTTP/2 without connection-specific headers', async () => {
-    const app = new Koa();
-    const opened = deferred<SSEStream>();
-    app.use(sse());
-    app.use(async (ctx) => {
-      await ctx.sse.send('over h2');
-      opened.resolve(ctx.sse);
-    });
-    const server = createHttp2Server(app.callback()).listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const session = connectHttp2(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    try {
-      const req = session.request({ ':path': '/' });
-      const [head] = (await once(req, 'response')) as [Record<string, string>];
-      expect(head[':status']).toBe(200);
-      expect(head['content-type']).toBe('text/event-stream; charset=utf-8');
-      expect(head.connection).toBeUndefined();
-      (await opened.promise).close();
-      const events = [];
-      for await (const event of parseEventStream(req)) events.push(event.data);
-      expect(events).toEqual(['over h2']);
-    } finally {
-      session.close();
-      server.close();
     }
   });
 });
