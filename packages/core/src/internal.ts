@@ -16,4 +16,5 @@ export { EngineSubscribers, errorReporter, PositionWaiters } from './engine-foll
 export { DEFAULT_GAP_EVENT } from './gap-event.js';
 export { DEFAULT_LAST_EVENT_ID_QUERY } from './last-event-id.js';
 export { createParser } from './parse.js';
+export { resumableHandlers } from './resumable/handlers.js';
 export { continueNodeResponse } from './transports/node-response.js';

@@ -29,17 +29,19 @@ export async function serveResumable(
     const url = req.url ?? '/';
     const [, chat, id, action] = url.split('?')[0]?.split('/') ?? [];
     let route: ResumableRoute | undefined;
-    if (chat === 'chat' && id === undefined && req.method === 'POST')
-      route = { kind: 'start', ...startOf(url) };
-    else if (chat === 'chat' && id !== undefined && action === 'stream')
+    const fail = (error: Error) => res.writeHead(500).end(`${error.name}: ${error.message}`);
+    if (chat === 'chat' && id === undefined && req.method === 'POST') {
+      try {
+        route = { kind: 'start', ...startOf(url) };
+      } catch (error) {
+        return void fail(error as Error);
+      }
+    } else if (chat === 'chat' && id !== undefined && action === 'stream')
       route = { kind: 'resume', streamId: id };
     else if (chat === 'chat' && id !== undefined && action === 'cancel')
       route = { kind: 'cancel', streamId: id };
     if (!route) return void res.writeHead(404).end();
-    nodeAnswer(resumable, route, req, options).then(
-      (write) => write(res),
-      (error: Error) => res.writeHead(500).end(`${error.name}: ${error.message}`),
-    );
+    nodeAnswer(resumable, route, req, options).then((write) => write(res), fail);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
