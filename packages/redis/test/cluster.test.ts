@@ -9,6 +9,7 @@ import { EventSource } from 'eventsource';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisCluster, startRedisCluster } from './redis-cluster.js';
 import { packageRoot, redisAvailable } from './redis-server.js';
+import { inStreamOrder } from './stream-order.js';
 
 const describeRedis = redisAvailable() ? describe : describe.skip;
 
@@ -164,7 +165,7 @@ describeRedis(
       expect(sent.every((result) => result.id !== undefined)).toBe(true);
       await waitFor(() => all.every((l) => l.data('g').length >= 30), 'every event on every client', 10_000);
 
-      const order = [...sent].sort((a, b) => compareIds(a.id as string, b.id as string));
+      const order = inStreamOrder(sent);
       for (const listener of all) {
         const events = listener.received.filter((event) => event.data.startsWith('g'));
         expect(events.map((event) => event.data)).toEqual(order.map((result) => result.data));
@@ -261,9 +262,3 @@ describeRedis(
     });
   },
 );
-
-function compareIds(a: string, b: string): number {
-  const [aMs, aSeq] = a.split('-').map(BigInt) as [bigint, bigint];
-  const [bMs, bSeq] = b.split('-').map(BigInt) as [bigint, bigint];
-  return aMs === bMs ? Number(aSeq - bSeq) : aMs < bMs ? -1 : 1;
-}

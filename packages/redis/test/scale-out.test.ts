@@ -3,6 +3,7 @@ import { type ChildServer, ensureBuilt, postJson, startInstance } from '@ssekit/
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type SSEClient } from './client.js';
 import { packageRoot, type RedisServer, redisAvailable, startRedisServer } from './redis-server.js';
+import { inStreamOrder } from './stream-order.js';
 
 const describeRedis = redisAvailable() ? describe : describe.skip;
 
@@ -50,7 +51,7 @@ describeRedis('three instances sharing a channel through Redis (separate process
     // Nothing more arrives late.
     await new Promise((resolve) => setTimeout(resolve, 100));
 
-    const order = [...sent].sort((a, b) => compareIds(a.id as string, b.id as string));
+    const order = inStreamOrder(sent);
     for (const c of all) {
       const events = c.events.filter((event) => event.data.startsWith('g'));
       expect(events.map((event) => event.data)).toEqual(order.map((result) => result.data));
@@ -117,9 +118,3 @@ describeRedis('three instances sharing a channel through Redis (separate process
     await Promise.all(instances.map((instance) => instance.shutdown(5_000)));
   });
 });
-
-function compareIds(a: string, b: string): number {
-  const [aMs, aSeq] = a.split('-').map(BigInt) as [bigint, bigint];
-  const [bMs, bSeq] = b.split('-').map(BigInt) as [bigint, bigint];
-  return aMs === bMs ? Number(aSeq - bSeq) : aMs < bMs ? -1 : 1;
-}
