@@ -76,7 +76,9 @@ export function describeResumable(harness: ResumableHarness): void {
 
     beforeAll(async () => {
       running = await harness.start(resumable, (url) => {
-        const streamId = new URL(url, 'http://localhost').searchParams.get('id') ?? '';
+        const query = new URL(url, 'http://localhost').searchParams;
+        if (query.has('throw')) throw new Error('conformance: the start route failed');
+        const streamId = query.get('id') ?? '';
         return { streamId, producer: producers.get(streamId) ?? (() => {}) };
       });
     });
@@ -181,6 +183,15 @@ export function describeResumable(harness: ResumableHarness): void {
       await later.waitForEnd(10_000);
       expect(later.events().map((event) => event.data)).toEqual([...names(8), '{"state":"done"}']);
       expect(seen).toEqual({ finished: true });
+    });
+
+    test("leaves a start with an invalid stream id, or whose code throws, to the framework's error answer: no stream opens", async () => {
+      for (const query of ['id=not%20valid', 'throw=1']) {
+        const response = await fetch(`${base()}/chat?${query}`, { method: 'POST' });
+        expect(response.status).toBeGreaterThanOrEqual(400);
+        expect(response.headers.get('content-type') ?? '').not.toContain('text/event-stream');
+        await response.body?.cancel();
+      }
     });
 
     test('answers 404 for a stream that does not exist and 204 to a reader that has the end', async () => {

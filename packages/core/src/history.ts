@@ -91,12 +91,20 @@ export interface LiveGap {
  */
 export interface DeliveringHistory extends HistoryStore {
   /**
+   * Resolves once this instance delivers every message appended from then on by any instance (a
+   * shared engine first has to learn where in its log it starts following). Await it before
+   * serving clients, so that none connects during that first round trip; appends wait for it by
+   * themselves. A history that delivers from its creation on needs none; the engines' (`@ssekit/redis`,
+   * `@ssekit/nats`) always have it.
+   */
+  ready?(): Promise<void>;
+  /**
    * Calls `deliver` for every appended message, in order, and `onGap` when messages this instance
-   * had not delivered yet were lost to it (trimmed while it was stalled). Returns a function that
-   * unsubscribes.
+   * had not delivered yet were lost to it (trimmed while it was stalled: paused, or cut off from
+   * the engine). Returns a function that unsubscribes.
    */
   subscribe(deliver: (message: ChannelMessage) => void, onGap?: (gap: LiveGap) => void): () => void;
-  /** Lets go of connections and timers. Called once by `channel.close()`. */
+  /** Closes its connections and stops following; idempotent. Called once by `channel.close()`. */
   close?(): void | Promise<void>;
 }
 

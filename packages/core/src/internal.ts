@@ -17,4 +17,5 @@ export { DEFAULT_GAP_EVENT } from './gap-event.js';
 export { DEFAULT_LAST_EVENT_ID_QUERY } from './last-event-id.js';
 export { createParser } from './parse.js';
 export { UNSHARED_REPLAYS } from './replay-reads.js';
+export { resumableHandlers } from './resumable/handlers.js';
 export { continueNodeResponse } from './transports/node-response.js';

@@ -3,11 +3,10 @@ import {
   nodeAnswer,
   type Resumable,
   type ResumableHandlers,
-  type ResumableRoute,
   type ResumableRoutesOptions,
   type ResumableStart,
-  validateSSEOptions,
 } from '@ssekit/core';
+import { resumableHandlers } from '@ssekit/core/internal';
 import type { SSENext, SSERequestLike } from './middleware.js';
 
 /** A request with the route parameters Express parsed. */
@@ -42,24 +41,13 @@ export function resumableRoutes<
   start: (req: Req, res: Res) => ResumableStart | Promise<ResumableStart>,
   options: ResumableRoutesOptions<Req> = {},
 ): ResumableHandlers<(req: Req, res: Res, next: SSENext) => void> {
-  const { streamId = (req: Req) => req.params?.id ?? '', ...streamOptions } = options;
-  validateSSEOptions(streamOptions);
-  const answer = (
-    req: Req,
-    res: Res,
-    next: SSENext,
-    route: () => ResumableRoute | Promise<ResumableRoute>,
-  ) => {
-    const url = req.originalUrl ?? req.url;
-    (async () => nodeAnswer(resumable, await route(), req, streamOptions, url))().then(
-      (write) => write(res),
-      next,
-    );
-  };
-  return {
-    start: (req, res, next) =>
-      answer(req, res, next, async () => ({ kind: 'start', ...(await start(req, res)) })),
-    resume: (req, res, next) => answer(req, res, next, () => ({ kind: 'resume', streamId: streamId(req) })),
-    cancel: (req, res, next) => answer(req, res, next, () => ({ kind: 'cancel', streamId: streamId(req) })),
-  };
+  return resumableHandlers<Req, [Res, SSENext], void>(
+    options,
+    (req) => req.params?.id,
+    start,
+    (route, streamOptions, req, res, next) => {
+      const url = req.originalUrl ?? req.url;
+      route.then((r) => nodeAnswer(resumable, r, req, streamOptions, url)).then((write) => write(res), next);
+    },
+  );
 }

@@ -4,11 +4,10 @@ import {
   nodeAnswer,
   type Resumable,
   type ResumableHandlers,
-  type ResumableRoute,
   type ResumableRoutesOptions,
   type ResumableStart,
-  validateSSEOptions,
 } from '@ssekit/core';
+import { resumableHandlers } from '@ssekit/core/internal';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** A Fastify route handler of a resumable stream. */
@@ -40,21 +39,15 @@ export function resumableRoutes(
   start: (request: FastifyRequest, reply: FastifyReply) => ResumableStart | Promise<ResumableStart>,
   options: ResumableRoutesOptions<FastifyRequest> = {},
 ): ResumableHandlers<ResumableRouteHandler> {
-  const {
-    streamId = (request: FastifyRequest) => (request.params as { id?: string } | undefined)?.id ?? '',
-    ...streamOptions
-  } = options;
-  validateSSEOptions(streamOptions);
-  const answer = async (request: FastifyRequest, reply: FastifyReply, route: ResumableRoute) => {
-    const raw = request.raw as unknown as NodeRequestLike;
-    const write = await nodeAnswer(resumable, route, raw, streamOptions, request.originalUrl);
-    reply.hijack();
-    write(reply.raw as unknown as NodeAnswerResponse);
-  };
-  return {
-    start: async (request, reply) =>
-      answer(request, reply, { kind: 'start', ...(await start(request, reply)) }),
-    resume: (request, reply) => answer(request, reply, { kind: 'resume', streamId: streamId(request) }),
-    cancel: (request, reply) => answer(request, reply, { kind: 'cancel', streamId: streamId(request) }),
-  };
+  return resumableHandlers(
+    options,
+    (request) => (request.params as { id?: string } | undefined)?.id,
+    start,
+    async (route, streamOptions, request, reply) => {
+      const raw = request.raw as unknown as NodeRequestLike;
+      const write = await nodeAnswer(resumable, await route, raw, streamOptions, request.originalUrl);
+      reply.hijack();
+      write(reply.raw as unknown as NodeAnswerResponse);
+    },
+  );
 }

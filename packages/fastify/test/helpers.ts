@@ -1,13 +1,8 @@
+import type { TestServer as KitTestServer } from '@ssekit/test-kit';
 import type { FastifyInstance } from 'fastify';
 
-/** A Fastify app listening on 127.0.0.1 and a free port. */
-export interface TestServer {
-  url: string;
-  /** Closes the app, cutting every connection still open. */
-  close(): Promise<void>;
-  /** Runs `drain`, then `app.close()`, which cuts no connection; resolves once it has closed. */
-  shutdown(): Promise<void>;
-}
+/** A Fastify app listening on 127.0.0.1 and a free port (Fastify owns its server: no `port` or `server`). */
+export type TestServer = Pick<KitTestServer, 'url' | 'close' | 'shutdown'>;
 
 export async function listen(
   app: FastifyInstance,
@@ -17,7 +12,8 @@ export async function listen(
   return {
     url,
     close: async () => {
-      app.server.closeAllConnections();
+      // An HTTP/2 server (`http2: true`) has no closeAllConnections: its sessions close with the app.
+      (app.server as { closeAllConnections?: () => void }).closeAllConnections?.();
       await app.close();
     },
     shutdown: async () => {

@@ -1,11 +1,5 @@
-import {
-  type Resumable,
-  type ResumableHandlers,
-  type ResumableRoute,
-  type ResumableRoutesOptions,
-  type ResumableStart,
-  validateSSEOptions,
-} from '@ssekit/core';
+import type { Resumable, ResumableHandlers, ResumableRoutesOptions, ResumableStart } from '@ssekit/core';
+import { resumableHandlers } from '@ssekit/core/internal';
 import { answerRequest } from '@ssekit/fetch/internal';
 import type { Context, Handler } from 'hono';
 
@@ -35,14 +29,11 @@ export function resumableRoutes(
   start: (c: Context) => ResumableStart | Promise<ResumableStart>,
   options: ResumableRoutesOptions<Context> = {},
 ): ResumableHandlers<Handler> {
-  const { streamId = (c: Context) => c.req.param('id') ?? '', ...streamOptions } = options;
-  validateSSEOptions(streamOptions);
-  // With `export default app` or `Bun.serve({ fetch: app.fetch })` Hono's env is the Bun server.
-  const answer = (c: Context, route: ResumableRoute) =>
-    answerRequest(resumable, route, c.req.raw, streamOptions, c.env);
-  return {
-    start: async (c) => answer(c, { kind: 'start', ...(await start(c)) }),
-    resume: (c) => answer(c, { kind: 'resume', streamId: streamId(c) }),
-    cancel: (c) => answer(c, { kind: 'cancel', streamId: streamId(c) }),
-  };
+  return resumableHandlers(
+    options,
+    (c) => c.req.param('id'),
+    start,
+    // With `export default app` or `Bun.serve({ fetch: app.fetch })` Hono's env is the Bun server.
+    async (route, streamOptions, c) => answerRequest(resumable, await route, c.req.raw, streamOptions, c.env),
+  );
 }

@@ -2,11 +2,10 @@ import {
   nodeAnswer,
   type Resumable,
   type ResumableHandlers,
-  type ResumableRoute,
   type ResumableRoutesOptions,
   type ResumableStart,
-  validateSSEOptions,
 } from '@ssekit/core';
+import { resumableHandlers } from '@ssekit/core/internal';
 import type { Context, Middleware } from 'koa';
 
 /**
@@ -34,20 +33,15 @@ export function resumableRoutes(
   start: (ctx: Context) => ResumableStart | Promise<ResumableStart>,
   options: ResumableRoutesOptions<Context> = {},
 ): ResumableHandlers<Middleware> {
-  const {
-    streamId = (ctx: Context) => (ctx as { params?: { id?: string } }).params?.id ?? '',
-    ...streamOptions
-  } = options;
-  validateSSEOptions(streamOptions);
-  const answer = async (ctx: Context, route: ResumableRoute) => {
-    const write = await nodeAnswer(resumable, route, ctx.req, streamOptions, ctx.originalUrl);
-    // The response is the answer's from here on: Koa must not write its own after it.
-    ctx.respond = false;
-    write(ctx.res);
-  };
-  return {
-    start: async (ctx) => answer(ctx, { kind: 'start', ...(await start(ctx)) }),
-    resume: (ctx) => answer(ctx, { kind: 'resume', streamId: streamId(ctx) }),
-    cancel: (ctx) => answer(ctx, { kind: 'cancel', streamId: streamId(ctx) }),
-  };
+  return resumableHandlers(
+    options,
+    (ctx) => (ctx as { params?: { id?: string } }).params?.id,
+    start,
+    async (route, streamOptions, ctx) => {
+      const write = await nodeAnswer(resumable, await route, ctx.req, streamOptions, ctx.originalUrl);
+      // The response is the answer's from here on: Koa must not write its own after it.
+      ctx.respond = false;
+      write(ctx.res);
+    },
+  );
 }

@@ -31,14 +31,7 @@ for (const [name, Koa] of koas) {
         ctx.body = 'plain';
       });
       app.use(router.routes());
-      const { url, close, server } = await listen(app);
-      const shutdown = async () => {
-        await conformance.drain(SHUTDOWN_DRAIN);
-        await new Promise<void>((resolve, reject) =>
-          server.close((error) => (error ? reject(error) : resolve())),
-        );
-      };
-      return { url, close, shutdown };
+      return listen(app, () => conformance.drain(SHUTDOWN_DRAIN));
     },
   });
 }

@@ -18,24 +18,16 @@ import { streamState } from './stream.js';
 
 /**
  * A channel's history in one NATS JetStream stream, shared by every server instance, which also
- * delivers every event appended by any instance to this instance's channel: pass it as the
- * channel's `history` (`createChannel({ history: shared })`). `channel.close()` closes its connection.
+ * delivers every event appended by any instance to this instance's channel: core's
+ * `DeliveringHistory`. Pass it as the channel's `history` (`createChannel({ history: shared })`);
+ * `channel.close()` closes it.
  */
 export interface NatsChannel extends DeliveringHistory {
   /** The JetStream stream's name. */
   readonly stream: string;
-  /**
-   * Resolves once the follower knows where in the stream it starts, i.e. from when on every event
-   * sent by any instance reaches this instance's clients. Await it before serving clients so that
-   * none connects during that first round trip; sends wait for it by themselves.
-   */
+  /** As `DeliveringHistory.ready`: resolves once the follower knows where in the stream it starts. */
   ready(): Promise<void>;
-  /**
-   * Calls `deliver` for every message, in stream order, and `onGap` when messages this instance
-   * had not delivered were trimmed before it read them (it was stalled: paused, or cut off from NATS).
-   */
-  subscribe(deliver: (message: ChannelMessage) => void, onGap?: (gap: LiveGap) => void): () => void;
-  /** Closes the NATS connection and stops following. Idempotent. */
+  /** Closes the NATS connection and stops following; idempotent. */
   close(): Promise<void>;
 }
 

@@ -1,6 +1,6 @@
 // Three server instances in separate processes share one channel through one JetStream stream;
 // their clients are `eventsource` clients over real HTTP.
-import { type ChildServer, ensureBuilt, startChildServer, waitFor } from '@ssekit/test-kit';
+import { type ChildServer, ensureBuilt, postJson, startInstance, waitFor } from '@ssekit/test-kit';
 import { EventSource } from 'eventsource';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type NatsServer, natsAvailable, packageRoot, startNatsServer } from './nats-server.js';
@@ -18,15 +18,7 @@ interface Watcher {
   data(prefix: string): string[];
 }
 
-async function post<T>(instance: ChildServer, path: string, body: unknown = {}): Promise<T> {
-  const response = await fetch(`${instance.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return (await response.json()) as T;
-}
-const send = (instance: ChildServer, data: string) => post<SendResult>(instance, '/send', { data });
+const send = (instance: ChildServer, data: string) => postJson<SendResult>(instance, '/send', { data });
 const sequence = (id: string | undefined) => Number(id?.split('-')[1]);
 
 describeNats(
@@ -62,8 +54,7 @@ describeNats(
       ensureBuilt(['core', 'nats']);
       nats = await startNatsServer();
       const env = { NATS_URL: nats.url, STREAM: `scale-out-${process.pid}` };
-      const start = () =>
-        startChildServer(process.execPath, ['test/fixtures/instance.mjs'], { cwd: packageRoot, env });
+      const start = () => startInstance(packageRoot, env);
       instances = await Promise.all([start(), start(), start()]);
     }, 60_000);
     afterEach(() => {
@@ -102,7 +93,7 @@ describeNats(
       await waitFor(() => w.data('m').length === 2, 'm1 and m2 on A', 5_000);
       // A ends the stream; while the client waits to reconnect (retry: 100), more is sent; it reconnects to B.
       target = b;
-      await post(a, '/drop');
+      await postJson(a, '/drop');
       await send(c, 'm3');
       await send(a, 'm4');
       await waitFor(() => w.data('m').length >= 4, 'm3 and m4 on B', 10_000);
@@ -119,7 +110,7 @@ describeNats(
 
     it('after nats-server is killed and restarted mid-burst, delivers every event whose send resolved, exactly once, in order', async () => {
       const watchers = await Promise.all(instances.map((i) => watch(() => i)));
-      const burst = post<{ results: SendResult[] }>(instances[0] as ChildServer, '/burst', {
+      const burst = postJson<{ results: SendResult[] }>(instances[0] as ChildServer, '/burst', {
         count: 150,
         intervalMs: 5,
         prefix: 'r',

@@ -1,7 +1,5 @@
 // A real node:http server whose /events streams join a channel, and an OpenTelemetry SDK meter
 // provider whose reader the tests collect on demand.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   AggregationTemporality,
   type DataPoint,
@@ -10,6 +8,7 @@ import {
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import { type Channel, nodeResponseTransport, openSSEStream, type SSEOptions } from '@ssekit/core';
+import { serveHttp } from '@ssekit/test-kit';
 
 /** A reader that exports nothing by itself: the test calls `collect()` when it wants the numbers. */
 class OnDemandReader extends MetricReader {
@@ -52,7 +51,7 @@ function sameAttributes(actual: Record<string, unknown>, expected: Record<string
 
 /** Serves `channel` at `/events` over real HTTP; `close` ends the server and every connection. */
 export async function serveChannel(channel: Channel, options: SSEOptions = {}) {
-  const server = createServer((req, res) => {
+  const { url, port, close } = await serveHttp((req, res) => {
     const stream = openSSEStream(
       {
         transport: nodeResponseTransport(res, req.socket),
@@ -64,11 +63,5 @@ export async function serveChannel(channel: Channel, options: SSEOptions = {}) {
     );
     channel.add(stream);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/events`,
-    port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve()).closeAllConnections()),
-  };
+  return { url: `${url}/events`, port, close };
 }

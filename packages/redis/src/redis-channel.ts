@@ -18,25 +18,16 @@ import { compareStreamIds } from './stream-id.js';
 
 /**
  * A channel's history in one Redis Stream, shared by every server instance, which also delivers
- * every event appended by any instance to this instance's channel: pass it as the channel's
- * `history` (`createChannel({ history: shared })`). `channel.close()` closes its connections.
- * It can also serve as a `bus` alone, for a channel without history.
+ * every event appended by any instance to this instance's channel: core's `DeliveringHistory`.
+ * Pass it as the channel's `history` (`createChannel({ history: shared })`); `channel.close()`
+ * closes it. It can also serve as a `bus` alone, for a channel without history.
  */
 export interface RedisChannel extends DeliveringHistory, ChannelBus {
   /** The stream's key. */
   readonly key: string;
-  /**
-   * Resolves once the follower knows where in the stream it starts, i.e. from when on every event
-   * sent by any instance reaches this instance's clients. Await it before serving clients so that
-   * none connects during that first round trip; sends wait for it by themselves.
-   */
+  /** As `DeliveringHistory.ready`; here it also waits for the writing connection to reach the stream's node. */
   ready(): Promise<void>;
-  /**
-   * Calls `deliver` for every entry, in stream order, and `onGap` when entries this instance had
-   * not delivered were trimmed before it read them (it was stalled: paused, or cut off from Redis).
-   */
-  subscribe(deliver: (message: ChannelMessage) => void, onGap?: (gap: LiveGap) => void): () => void;
-  /** Closes both Redis connections and stops following. Idempotent. */
+  /** Closes both Redis connections and stops following; idempotent. */
   close(): Promise<void>;
 }
 

@@ -4,12 +4,12 @@
 // repeating a confirmed event, and a client resumes by Last-Event-ID on another instance.
 import { createChannel, SSEFieldError } from '@ssekit/core';
 import { type RedisClusterConfig, redisChannel } from '@ssekit/redis';
-import { waitFor } from '@ssekit/test-kit';
+import { type ChildServer, ensureBuilt, postJson, startInstance, waitFor } from '@ssekit/test-kit';
 import { EventSource } from 'eventsource';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ChildInstance, ensureBuilt, startInstance } from './child-instance.js';
 import { type RedisCluster, startRedisCluster } from './redis-cluster.js';
-import { redisAvailable } from './redis-server.js';
+import { packageRoot, redisAvailable } from './redis-server.js';
+import { inStreamOrder } from './stream-order.js';
 
 const describeRedis = redisAvailable() ? describe : describe.skip;
 
@@ -84,25 +84,29 @@ describeRedis(
   'a channel on a Redis Cluster (3 masters + 3 replicas; instances in separate processes, real HTTP)',
   () => {
     let cluster: RedisCluster;
-    let instances: ChildInstance[] = [];
+    let instances: ChildServer[] = [];
     const listeners: Listener[] = [];
     const key = `ssekit:cluster:${process.pid}`;
 
-    const open = (instance: ChildInstance) => {
+    const open = (instance: ChildServer) => {
       const listener = listen(() => instance.url);
       listeners.push(listener);
       return listener;
     };
-    const send = (instance: ChildInstance, data: string) => instance.post<SendResult>('/send', { data });
+    const send = (instance: ChildServer, data: string) => postJson<SendResult>(instance, '/send', { data });
     /** Resolves once every listener's stream is open: from then on it is in the channel. */
     const connected = (all: Listener[]) =>
       waitFor(() => all.every((l) => l.opened > 0), 'every client connected', 10_000);
 
     beforeAll(async () => {
-      ensureBuilt();
+      ensureBuilt(['core', 'redis']);
       cluster = await startRedisCluster();
       const env = { REDIS_CLUSTER: cluster.nodes.join(','), CHANNEL_KEY: key, COMMAND_TIMEOUT_MS: '500' };
-      instances = await Promise.all([startInstance(env), startInstance(env), startInstance(env)]);
+      instances = await Promise.all([
+        startInstance(packageRoot, env),
+        startInstance(packageRoot, env),
+        startInstance(packageRoot, env),
+      ]);
     }, 60_000);
     afterAll(async () => {
       for (const listener of listeners.splice(0)) listener.close();
@@ -149,19 +153,19 @@ describeRedis(
     it('delivers broadcasts sent from every instance to every client on all three, exactly once, in one global order', async () => {
       const all = instances.flatMap((instance) => [open(instance), open(instance)]);
       await connected(all);
-      await send(instances[0] as ChildInstance, 'warm-up');
+      await send(instances[0] as ChildServer, 'warm-up');
       await waitFor(
         () => all.every((l) => l.data('warm-up').length === 1),
         'the warm-up event everywhere',
         10_000,
       );
       const sent = await Promise.all(
-        Array.from({ length: 30 }, (_, n) => send(instances[n % 3] as ChildInstance, `g${n}`)),
+        Array.from({ length: 30 }, (_, n) => send(instances[n % 3] as ChildServer, `g${n}`)),
       );
       expect(sent.every((result) => result.id !== undefined)).toBe(true);
       await waitFor(() => all.every((l) => l.data('g').length >= 30), 'every event on every client', 10_000);
 
-      const order = [...sent].sort((a, b) => compareIds(a.id as string, b.id as string));
+      const order = inStreamOrder(sent);
       for (const listener of all) {
         const events = listener.received.filter((event) => event.data.startsWith('g'));
         expect(events.map((event) => event.data)).toEqual(order.map((result) => result.data));
@@ -173,10 +177,10 @@ describeRedis(
     it("after the channel's master is killed mid-burst and its replica promoted, every confirmed event reaches every client exactly once, in order", async () => {
       const all = instances.map((instance) => open(instance));
       await connected(all);
-      await send(instances[1] as ChildInstance, 'ready');
+      await send(instances[1] as ChildServer, 'ready');
       await waitFor(() => all.every((l) => l.data('ready').length === 1), 'every client live', 10_000);
       const master = await cluster.masterOf(key);
-      const burst = (instances[0] as ChildInstance).post<{ results: SendResult[] }>('/burst', {
+      const burst = postJson<{ results: SendResult[] }>(instances[0] as ChildServer, '/burst', {
         count: 250,
         intervalMs: 20,
         prefix: 'f',
@@ -223,7 +227,7 @@ describeRedis(
     }, 60_000);
 
     it('resumes a client by Last-Event-ID on another instance when its instance goes away', async () => {
-      const [a, b, c] = instances as [ChildInstance, ChildInstance, ChildInstance];
+      const [a, b, c] = instances as [ChildServer, ChildServer, ChildServer];
       let target = a;
       const listener = listen(() => target.url);
       listeners.push(listener);
@@ -234,10 +238,10 @@ describeRedis(
       await waitFor(() => listener.data('m').length === 2, 'm1, m2 on instance A', 10_000);
       // The load balancer sends the next connection to B; A shuts down, which ends the stream.
       target = b;
-      const closing = a.close();
+      const closing = a.shutdown(5_000);
       await send(c, 'm3');
       await send(c, 'm4');
-      expect(await closing).toBe(true);
+      await closing;
       await waitFor(() => listener.connections.length === 2, 'a reconnection', 10_000);
       await send(b, 'm5');
       await waitFor(() => listener.data('m').length === 5, 'all five events', 10_000);
@@ -254,14 +258,7 @@ describeRedis(
     }, 30_000);
 
     it('lets every instance exit by itself once its channel is closed: no connection or timer left open', async () => {
-      const exits = await Promise.all(instances.map((instance) => instance.close()));
-      expect(exits.every(Boolean)).toBe(true);
+      await Promise.all(instances.map((instance) => instance.shutdown(5_000)));
     });
   },
 );
-
-function compareIds(a: string, b: string): number {
-  const [aMs, aSeq] = a.split('-').map(BigInt) as [bigint, bigint];
-  const [bMs, bSeq] = b.split('-').map(BigInt) as [bigint, bigint];
-  return aMs === bMs ? Number(aSeq - bSeq) : aMs < bMs ? -1 : 1;
-}

@@ -3,18 +3,15 @@
 // cut mid-response by a TCP proxy standing in for a load balancer; the client resumes with
 // Last-Event-ID through the proxy, which sends it to the other instance.
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { mcpEventStore, memoryLog } from '@ssekit/core';
-import { type ChildServer, startChildServer } from '@ssekit/test-kit';
+import { type ChildServer, ensureBuilt, startChildServer } from '@ssekit/test-kit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt } from './child-instance.js';
-import { type RedisServer, redisAvailable, startRedisServer } from './redis-server.js';
+import { packageRoot, type RedisServer, redisAvailable, startRedisServer } from './redis-server.js';
 
 const describeRedis = redisAvailable() ? describe : describe.skip;
-const packageRoot = fileURLToPath(new URL('..', import.meta.url));
 
 // The store has the SDK's EventStore shape: this line does not compile otherwise.
 const typed: EventStore = mcpEventStore(memoryLog());
@@ -100,7 +97,7 @@ describe('mcpEventStore with the MCP SDK, on memoryLog (one instance)', () => {
   let server: ChildServer;
   let proxy: Awaited<ReturnType<typeof startProxy>>;
   beforeAll(async () => {
-    ensureBuilt();
+    ensureBuilt(['core', 'redis']);
     server = await startChildServer(process.execPath, ['test/fixtures/mcp-instance.mjs'], {
       cwd: packageRoot,
       env: { LOG: 'memory', STEP_MS: '60' },
@@ -125,7 +122,7 @@ describeRedis('mcpEventStore with the MCP SDK, on Redis (two instances, separate
   let b: ChildServer;
   let proxy: Awaited<ReturnType<typeof startProxy>>;
   beforeAll(async () => {
-    ensureBuilt();
+    ensureBuilt(['core', 'redis']);
     redis = await startRedisServer();
     const start = () =>
       startChildServer(process.execPath, ['test/fixtures/mcp-instance.mjs'], {

@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, redisCliBinary, redisServerBinary } from './redis-server.js';
+import { freePort } from '@ssekit/test-kit';
+import { redisCliBinary, redisServerBinary } from './redis-server.js';
 
 const run = promisify(execFile);
 

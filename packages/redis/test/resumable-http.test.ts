@@ -1,15 +1,12 @@
 // Resumable streams across instances: two server processes (test/fixtures/resumable-instance.mjs)
 // sharing one Redis through redisResumableLog, real HTTP, core's spec parser as the client.
-import { fileURLToPath } from 'node:url';
 import { type ParsedEvent, parseEventStream } from '@ssekit/core';
-import { type ChildServer, startChildServer, until, waitFor } from '@ssekit/test-kit';
+import { type ChildServer, ensureBuilt, startChildServer, until, waitFor } from '@ssekit/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt } from './child-instance.js';
 import { connect, type SSEClient } from './client.js';
-import { type RedisServer, redisAvailable, startRedisServer } from './redis-server.js';
+import { packageRoot, type RedisServer, redisAvailable, startRedisServer } from './redis-server.js';
 
 const describeRedis = redisAvailable() ? describe : describe.skip;
-const packageRoot = fileURLToPath(new URL('..', import.meta.url));
 
 type ProducerState = { sent: number; abortedAt: number | null; failed: string | null } | null;
 
@@ -52,7 +49,7 @@ describeRedis('resumable streams across two instances sharing Redis (separate pr
     (await fetch(`${on.url}/producer/${id}`)).json();
 
   beforeAll(async () => {
-    ensureBuilt();
+    ensureBuilt(['core', 'redis']);
     redis = await startRedisServer();
     const start = () =>
       startChildServer(process.execPath, ['test/fixtures/resumable-instance.mjs'], {

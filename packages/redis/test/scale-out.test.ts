@@ -1,8 +1,9 @@
 // Three server instances in separate processes share one channel through one Redis stream.
+import { type ChildServer, ensureBuilt, postJson, startInstance } from '@ssekit/test-kit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ChildInstance, ensureBuilt, startInstance } from './child-instance.js';
 import { connect, type SSEClient } from './client.js';
-import { type RedisServer, redisAvailable, startRedisServer } from './redis-server.js';
+import { packageRoot, type RedisServer, redisAvailable, startRedisServer } from './redis-server.js';
+import { inStreamOrder } from './stream-order.js';
 
 const describeRedis = redisAvailable() ? describe : describe.skip;
 
@@ -10,22 +11,26 @@ type SendResult = { data: string; id?: string; code?: string };
 
 describeRedis('three instances sharing a channel through Redis (separate processes, real HTTP)', () => {
   let redis: RedisServer;
-  let instances: ChildInstance[] = [];
+  let instances: ChildServer[] = [];
   const clients: SSEClient[] = [];
 
-  async function client(instance: ChildInstance, lastEventId?: string): Promise<SSEClient> {
+  async function client(instance: ChildServer, lastEventId?: string): Promise<SSEClient> {
     const opened = await connect(`${instance.url}/events`, lastEventId);
     clients.push(opened);
     return opened;
   }
-  const send = (instance: ChildInstance, data: string) => instance.post<SendResult>('/send', { data });
+  const send = (instance: ChildServer, data: string) => postJson<SendResult>(instance, '/send', { data });
   const withPrefix = (c: SSEClient, prefix: string) => c.data().filter((data) => data.startsWith(prefix));
 
   beforeAll(async () => {
-    ensureBuilt();
+    ensureBuilt(['core', 'redis']);
     redis = await startRedisServer();
     const env = { REDIS_URL: redis.url, CHANNEL_KEY: `ssekit:scale-out:${process.pid}` };
-    instances = await Promise.all([startInstance(env), startInstance(env), startInstance(env)]);
+    instances = await Promise.all([
+      startInstance(packageRoot, env),
+      startInstance(packageRoot, env),
+      startInstance(packageRoot, env),
+    ]);
   }, 60_000);
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));
@@ -39,14 +44,14 @@ describeRedis('three instances sharing a channel through Redis (separate process
     const perInstance = await Promise.all(instances.map(async (i) => [await client(i), await client(i)]));
     const all = perInstance.flat();
     const sent = await Promise.all(
-      Array.from({ length: 30 }, (_, n) => send(instances[n % 3] as ChildInstance, `g${n}`)),
+      Array.from({ length: 30 }, (_, n) => send(instances[n % 3] as ChildServer, `g${n}`)),
     );
     expect(sent.every((result) => result.id !== undefined)).toBe(true);
     await Promise.all(all.map((c) => c.waitFor(() => withPrefix(c, 'g').length >= 30)));
     // Nothing more arrives late.
     await new Promise((resolve) => setTimeout(resolve, 100));
 
-    const order = [...sent].sort((a, b) => compareIds(a.id as string, b.id as string));
+    const order = inStreamOrder(sent);
     for (const c of all) {
       const events = c.events.filter((event) => event.data.startsWith('g'));
       expect(events.map((event) => event.data)).toEqual(order.map((result) => result.data));
@@ -55,7 +60,7 @@ describeRedis('three instances sharing a channel through Redis (separate process
   });
 
   it('gives a client that moves from one instance to another exactly the events it missed', async () => {
-    const [a, b, c] = instances as [ChildInstance, ChildInstance, ChildInstance];
+    const [a, b, c] = instances as [ChildServer, ChildServer, ChildServer];
     const onA = await client(a);
     await send(c, 'm1');
     await send(c, 'm2');
@@ -74,7 +79,7 @@ describeRedis('three instances sharing a channel through Redis (separate process
 
   it('after Redis restarts mid-burst, delivers every event whose send resolved to every client; sends during the outage rejected', async () => {
     const watchers = await Promise.all(instances.map((i) => client(i)));
-    const burst = (instances[0] as ChildInstance).post<{ results: SendResult[] }>('/burst', {
+    const burst = postJson<{ results: SendResult[] }>(instances[0] as ChildServer, '/burst', {
       count: 150,
       intervalMs: 5,
       prefix: 'r',
@@ -110,13 +115,6 @@ describeRedis('three instances sharing a channel through Redis (separate process
   });
 
   it('lets every instance exit by itself once its channel is closed: no connection or timer left open', async () => {
-    const exits = await Promise.all(instances.map((instance) => instance.close()));
-    expect(exits).toEqual([true, true, true]);
+    await Promise.all(instances.map((instance) => instance.shutdown(5_000)));
   });
 });
-
-function compareIds(a: string, b: string): number {
-  const [aMs, aSeq] = a.split('-').map(BigInt) as [bigint, bigint];
-  const [bMs, bSeq] = b.split('-').map(BigInt) as [bigint, bigint];
-  return aMs === bMs ? Number(aSeq - bSeq) : aMs < bMs ? -1 : 1;
-}

@@ -2,10 +2,22 @@ export { outcomeWithin } from './body.js';
 export { ensureBuilt } from './built.js';
 export { type ChildServer, startChildServer } from './child-server.js';
 export { type Deferred, deferred } from './deferred.js';
+export type { EngineHarness } from './engine.js';
 export { connect, type EventClient } from './event-client.js';
+export { serveHttp, type TestServer } from './http-server.js';
+export { getJson, postJson, startInstance } from './instances.js';
 export { describeOptionChecks } from './option-checks.js';
 export { freePort } from './ports.js';
+export { describeReplayMemory } from './replay-memory.js';
 export { childRuntimes, type Runtime, runtimeBinary } from './runtimes.js';
+export {
+  findBinary,
+  type Greeting,
+  type ServerProcess,
+  serverAvailable,
+  startServerProcess,
+} from './server-process.js';
+export { describeStalledInstance } from './stalled-instance.js';
 export { type ChannelServer, openClient, type StormClient, serveChannel } from './storm.js';
 export { typecheckProgram } from './typecheck.js';
 export { sleep, until, waitFor } from './wait.js';

@@ -1,7 +1,5 @@
 // A bare node:http server mounting the three resumable routes through `nodeAnswer`, so the core's
 // resumable streams are tested over real HTTP without any framework in between.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   nodeAnswer,
   type Producer,
@@ -9,6 +7,7 @@ import {
   type ResumableRoute,
   type SSEOptions,
 } from '@ssekit/core';
+import { serveHttp } from '@ssekit/test-kit';
 
 /** A running server: its base URL and how to stop it. */
 export interface ResumableServer {
@@ -25,26 +24,22 @@ export async function serveResumable(
   startOf: (url: string) => { streamId: string; producer: Producer },
   options: SSEOptions = {},
 ): Promise<ResumableServer> {
-  const server = createServer((req, res) => {
+  return serveHttp((req, res) => {
     const url = req.url ?? '/';
     const [, chat, id, action] = url.split('?')[0]?.split('/') ?? [];
     let route: ResumableRoute | undefined;
-    if (chat === 'chat' && id === undefined && req.method === 'POST')
-      route = { kind: 'start', ...startOf(url) };
-    else if (chat === 'chat' && id !== undefined && action === 'stream')
+    const fail = (error: Error) => res.writeHead(500).end(`${error.name}: ${error.message}`);
+    if (chat === 'chat' && id === undefined && req.method === 'POST') {
+      try {
+        route = { kind: 'start', ...startOf(url) };
+      } catch (error) {
+        return void fail(error as Error);
+      }
+    } else if (chat === 'chat' && id !== undefined && action === 'stream')
       route = { kind: 'resume', streamId: id };
     else if (chat === 'chat' && id !== undefined && action === 'cancel')
       route = { kind: 'cancel', streamId: id };
     if (!route) return void res.writeHead(404).end();
-    nodeAnswer(resumable, route, req, options).then(
-      (write) => write(res),
-      (error: Error) => res.writeHead(500).end(`${error.name}: ${error.message}`),
-    );
+    nodeAnswer(resumable, route, req, options).then((write) => write(res), fail);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve()).closeAllConnections()),
-  };
 }
