@@ -1,7 +1,5 @@
 // What the reconnect-storm tests (core, redis, nats) run on: a real node:http server whose /events
 // streams join a channel, and real fetch clients whose bodies go through core's parser.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   type Channel,
   createParser,
@@ -11,6 +9,7 @@ import {
   type ParsedEvent,
   type SSEOptions,
 } from '@ssekit/core';
+import { serveHttp } from './http-server.js';
 import { waitFor } from './wait.js';
 
 export interface ChannelServer {
@@ -23,19 +22,17 @@ export interface ChannelServer {
 /** Serves `/events`: a stream opened with `options` that joins `channel` (Last-Event-ID and all). */
 export async function serveChannel(channel: Channel, options: SSEOptions = {}): Promise<ChannelServer> {
   const group = createStreamGroup();
-  const server = createServer((req, res) => {
+  const server = await serveHttp((req, res) => {
     const stream = openSSEStream(nodeStreamRequest(req, res, req.url, group), {
       heartbeat: false,
       ...options,
     });
     channel.add(stream);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/events`,
+    url: `${server.url}/events`,
     drain: (drainOptions) => group.close(drainOptions),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve()).closeAllConnections()),
+    close: server.close,
   };
 }
 
