@@ -18,6 +18,13 @@ export {
   startServerProcess,
 } from './server-process.js';
 export { describeStalledInstance } from './stalled-instance.js';
-export { type ChannelServer, openClient, type StormClient, serveChannel } from './storm.js';
+export {
+  type ChannelServer,
+  describeStormFromOneId,
+  openClient,
+  type StormClient,
+  type StormStore,
+  serveChannel,
+} from './storm.js';
 export { typecheckProgram } from './typecheck.js';
 export { sleep, until, waitFor } from './wait.js';

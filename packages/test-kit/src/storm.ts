@@ -1,14 +1,19 @@
 // What the reconnect-storm tests (core, redis, nats) run on: a real node:http server whose /events
-// streams join a channel, and real fetch clients whose bodies go through core's parser.
+// streams join a channel, real fetch clients whose bodies go through core's parser, and the one
+// storm test body every history store runs (`describeStormFromOneId`).
 import {
   type Channel,
+  createChannel,
   createParser,
   createStreamGroup,
+  type HistoryStore,
   nodeStreamRequest,
   openSSEStream,
   type ParsedEvent,
   type SSEOptions,
 } from '@ssekit/core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { deferred } from './deferred.js';
 import { serveHttp } from './http-server.js';
 import { waitFor } from './wait.js';
 
@@ -75,4 +80,87 @@ export async function openClient(url: string, lastEventId?: string): Promise<Sto
     }
   })();
   return client;
+}
+
+/** A real history store as the shared storm test needs it (see `describeStormFromOneId`). */
+export interface StormStore {
+  /** Shown in the test name, e.g. `real Redis`. */
+  name: string;
+  /** Whether the store's server is installed; the test is skipped if not. */
+  available: boolean;
+  /** Starts what the store needs (its server), once for the suite. */
+  setup?(): Promise<void>;
+  teardown?(): Promise<void>;
+  /** A fresh, empty store (a channel's history), ready to append to. */
+  open(): Promise<HistoryStore>;
+  /**
+   * The page reads the store's server answered since the last `resetServerReads` (Redis: its
+   * XRANGE calls), for a store that can tell; checked besides the channel's calls of `after`.
+   */
+  serverReads?(): Promise<number>;
+  resetServerReads?(): Promise<void>;
+}
+
+const STORM_RESUMERS = 200;
+
+/**
+ * Registers the reconnect-storm test for `store`: 200 resumers from one id, their pages held back
+ * until all have joined (as a slow shared store's would be), cost one read per page, and each gets
+ * every event it missed once, in order.
+ */
+export function describeStormFromOneId(store: StormStore): void {
+  describe.skipIf(!store.available)(`replays shared by a reconnect storm (${store.name}, real HTTP)`, () => {
+    let server: ChannelServer | undefined;
+    let clients: StormClient[] = [];
+
+    beforeAll(() => store.setup?.());
+    afterEach(async () => {
+      for (const client of clients) client.leave();
+      clients = [];
+      await server?.close();
+      server = undefined;
+    });
+    afterAll(() => store.teardown?.());
+
+    it(`${STORM_RESUMERS} resumers from one id cause one read per page`, async () => {
+      const gate = deferred<void>();
+      const { history, reads } = heldBack(await store.open(), gate.promise);
+      const channel = createChannel({ history });
+      // 40 events after the resumers' id: a first page of 16, then the other 24 in a second page.
+      const ids: (string | undefined)[] = [];
+      for (let i = 1; i <= 45; i++) ids.push(await channel.send(`event ${i}`));
+      server = await serveChannel(channel);
+      const url = server.url;
+      await store.resetServerReads?.();
+      clients = await Promise.all(Array.from({ length: STORM_RESUMERS }, () => openClient(url, ids[4])));
+      await waitFor(() => channel.size === STORM_RESUMERS, 'every resumer to join', 30_000);
+      gate.resolve();
+      await Promise.all(clients.map((c) => c.until((c) => c.events.length >= 40, 'the whole replay')));
+      const expected = Array.from({ length: 40 }, (_, i) => `event ${i + 6}`);
+      for (const client of clients) expect(client.events.map((event) => event.data)).toEqual(expected);
+      expect(reads()).toBe(2);
+      if (store.serverReads) expect(await store.serverReads()).toBe(2);
+      expect(channel.stats.replaysServed).toBe(STORM_RESUMERS);
+      await channel.close();
+    });
+  });
+}
+
+/** `store` with its `after` calls counted and their answers (read at once) handed back once `held` resolves. */
+function heldBack(store: HistoryStore, held: Promise<void>): { history: HistoryStore; reads(): number } {
+  let reads = 0;
+  const history = new Proxy(store, {
+    get(target, name) {
+      if (name === 'after') {
+        return (id: string, options?: { limit?: number }) => {
+          reads++;
+          const answer = target.after(id, options);
+          return held.then(() => answer);
+        };
+      }
+      const value = Reflect.get(target, name, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { history, reads: () => reads };
 }

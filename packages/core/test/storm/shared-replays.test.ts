@@ -11,6 +11,7 @@ import {
 import {
   type ChannelServer,
   deferred,
+  describeStormFromOneId,
   openClient,
   type StormClient,
   serveChannel,
@@ -55,25 +56,13 @@ const sequences = (client: StormClient) => client.events.map((event) => Number(e
 /** `from + 1` to `to`, the events a resumer from `e-<from>` must get when `e-<to>` is the newest. */
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + 1 + i);
 
-describe('replays shared by a reconnect storm (real HTTP, memory history)', () => {
-  it(`${RESUMERS} resumers from one id cause one read per page`, async () => {
-    const gate = deferred<void>();
-    const history = countingHistory(1000, gate.promise);
-    const channel = createChannel({ history });
-    // 40 events after the resumers' id: a first page of 16, then the rest in a second page.
-    for (let i = 1; i <= 45; i++) await channel.send(`event ${i}`);
-    server = await serveChannel(channel);
-    const url = server.url;
-    clients = await Promise.all(Array.from({ length: RESUMERS }, () => openClient(url, 'e-5')));
-    await waitFor(() => channel.size === RESUMERS, 'every resumer to join', 30_000);
-    gate.resolve();
-    await Promise.all(clients.map((c) => c.until((c) => c.events.length >= 40, 'the whole replay')));
-    for (const client of clients) expect(sequences(client)).toEqual(range(5, 45));
-    expect(history.reads).toEqual(['e-5', 'e-21']);
-    expect(channel.stats.replaysServed).toBe(RESUMERS);
-    await channel.close();
-  });
+describeStormFromOneId({
+  name: 'memory history',
+  available: true,
+  open: async () => memoryHistory({ size: 1000 }),
+});
 
+describe('replays shared by a reconnect storm (real HTTP, memory history)', () => {
   it('resumers from ten ids share a read of each page, and each gets every event once, in order', async () => {
     const gate = deferred<void>();
     const history = countingHistory(1000, gate.promise);
