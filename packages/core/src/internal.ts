@@ -12,6 +12,9 @@
  */
 export type { NumberRule } from './check-option.js';
 export { checkNumberOption, checkStringOption, invalidOption } from './check-option.js';
+export type { EngineFollower } from './engine-channel.js';
+export { EngineChannel } from './engine-channel.js';
+export { failedRequestMessage } from './engine-error.js';
 export { EngineSubscribers, errorReporter, PositionWaiters } from './engine-follower.js';
 export { DEFAULT_GAP_EVENT } from './gap-event.js';
 export { DEFAULT_LAST_EVENT_ID_QUERY } from './last-event-id.js';
