@@ -1,5 +1,4 @@
-import type { ChannelMessage, LiveGap } from '@ssekit/core';
-import { EngineSubscribers, PositionWaiters } from '@ssekit/core/internal';
+import { EngineFollowerLoop } from '@ssekit/core/internal';
 import { backoff, type Connection } from './connection.js';
 import { type Entry, type StreamInfo, streamInfo, toMessage } from './entries.js';
 import { compareStreamIds, STREAM_START } from './stream-id.js';
@@ -38,7 +37,7 @@ export interface FollowerOptions {
  * it read them (it was stalled while the stream was trimmed past it), it tells its subscribers so
  * (`onGap`) before the entries that follow.
  */
-export class Follower {
+export class Follower extends EngineFollowerLoop<string> {
   /** Where the next read starts: the last entry delivered or started after; `undefined` before it started. */
   private position: string | undefined;
   /**
@@ -52,38 +51,13 @@ export class Follower {
   private lastDelivered: string | undefined;
   /** The ids delivered last (at most `REMEMBERED`), oldest first. */
   private readonly recent = new Set<string>();
-  private readonly subscribers: EngineSubscribers;
-  /** Replays waiting for an entry to be delivered. */
-  private readonly waiters: PositionWaiters<string>;
-  private readonly started: Promise<void>;
-  private markStarted!: () => void;
-  private stopped = false;
-  /** Ends the pause between attempts early (on stop). */
-  private wake: (() => void) | undefined;
-  private readonly following: Promise<void>;
 
   constructor(
     private readonly reader: Connection,
     private readonly options: FollowerOptions,
   ) {
-    this.subscribers = new EngineSubscribers(options.report);
-    this.waiters = new PositionWaiters(
-      (id) => this.stopped || (this.position !== undefined && compareStreamIds(this.position, id) >= 0),
-      options.commandTimeout,
-    );
-    this.started = new Promise((resolve) => {
-      this.markStarted = resolve;
-    });
-    this.following = this.follow();
-  }
-
-  /** Resolves once the follower knows where in the stream it starts. */
-  ready(): Promise<void> {
-    return this.started;
-  }
-
-  subscribe(deliver: (message: ChannelMessage) => void, onGap?: (gap: LiveGap) => void): () => void {
-    return this.subscribers.add(deliver, onGap);
+    super(options.report, options.commandTimeout);
+    this.run();
   }
 
   /**
@@ -94,16 +68,11 @@ export class Follower {
     return this.waiters.wait(id);
   }
 
-  /** Stops following; resolves once the loop has ended (close the connection first). */
-  stop(): Promise<void> {
-    this.stopped = true;
-    this.wake?.();
-    this.waiters.releaseAll();
-    this.subscribers.clear();
-    return this.following;
+  protected reached(id: string): boolean {
+    return this.position !== undefined && compareStreamIds(this.position, id) >= 0;
   }
 
-  private async follow(): Promise<void> {
+  protected async follow(): Promise<void> {
     const { key, blockTimeout, maxRetryDelay, report } = this.options;
     let failures = 0;
     let synced = false;
@@ -112,13 +81,13 @@ export class Follower {
         if (!synced) {
           // Without an offline queue a command sent before the connection is up fails at once:
           // wait for it (or the retry delay) instead of reporting a spurious error at every start.
-          if (this.reader.status !== 'ready') await this.pause(maxRetryDelay);
+          if (this.reader.status !== 'ready') await this.pauseUntilReady(maxRetryDelay);
           if (this.stopped) return;
           const resuming = this.position !== undefined;
           this.position = await this.resumePosition();
           synced = true;
           if (resuming) this.options.recovered();
-          this.markStarted();
+          this.markReady();
           this.waiters.release();
         }
         const from = this.position as string;
@@ -147,7 +116,7 @@ export class Follower {
         if (this.stopped) return;
         synced = false;
         report(error);
-        await this.pause(backoff(++failures, maxRetryDelay));
+        await this.pauseUntilReady(backoff(++failures, maxRetryDelay));
       }
     }
   }
@@ -224,17 +193,10 @@ export class Follower {
   }
 
   /** Waits `ms`, or less if the connection comes back or the follower stops. */
-  private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.reader.off('ready', done);
-        this.wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.reader.once('ready', done);
-      this.wake = done;
+  private pauseUntilReady(ms: number): Promise<void> {
+    return this.pause(ms, (wake) => {
+      this.reader.once('ready', wake);
+      return () => this.reader.off('ready', wake);
     });
   }
 }
