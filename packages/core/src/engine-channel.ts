@@ -69,7 +69,7 @@ export abstract class EngineChannel {
    * least the follower knowing where it starts, since an event appended before that could land
    * before that position, and never reach this instance's clients.
    */
-  protected begin(started: Promise<void>): void {
+  protected begin(started: Promise<unknown>): void {
     this.started = started.then(() => {
       this.isStarted = true;
     });

@@ -107,9 +107,7 @@ class RedisStreamChannel extends EngineChannel implements RedisChannel {
     });
     // Started once both connections reach the stream's node and the follower knows where it starts.
     this.begin(
-      Promise.all([this.follower.ready(), reach(this.writer, key, maxRetryDelay, () => this.isClosed)]).then(
-        () => undefined,
-      ),
+      Promise.all([this.follower.ready(), reach(this.writer, key, maxRetryDelay, () => this.isClosed)]),
     );
   }
 
