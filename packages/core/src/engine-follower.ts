@@ -103,3 +103,91 @@ export function errorReporter(onError: ((error: Error) => void) | undefined): (e
     }
   };
 }
+
+/**
+ * The loop of a shared engine's follower, less what is the engine's own: its subscribers, the
+ * replays waiting for a position, the start it signals, the pauses between attempts, and stopping.
+ * A subclass reads its engine in `follow()` and calls `run()` at the end of its constructor (not
+ * here: the loop reads the subclass's fields, which are set only after this constructor).
+ */
+export abstract class EngineFollowerLoop<Position> {
+  /** The channels subscribed to what it reads. */
+  protected readonly subscribers: EngineSubscribers;
+  /** Replays waiting for a position to be delivered. */
+  protected readonly waiters: PositionWaiters<Position>;
+  /** Set by `stop()`: the loop ends at its next step. */
+  protected stopped = false;
+  private readonly started: Promise<void>;
+  private markStarted!: () => void;
+  /** Ends the pause between attempts early (on stop). */
+  private wake: (() => void) | undefined;
+  private following: Promise<void> = Promise.resolve();
+
+  /** `report` hears what fails; `waitTimeout` bounds a replay's wait (see `PositionWaiters`). */
+  protected constructor(report: (error: unknown) => void, waitTimeout: number) {
+    this.subscribers = new EngineSubscribers(report);
+    this.waiters = new PositionWaiters((target) => this.stopped || this.reached(target), waitTimeout);
+    this.started = new Promise((resolve) => {
+      this.markStarted = resolve;
+    });
+  }
+
+  /** Resolves once the follower knows where in the stream it starts. */
+  ready(): Promise<void> {
+    return this.started;
+  }
+
+  subscribe(deliver: (message: ChannelMessage) => void, onGap?: (gap: LiveGap) => void): () => void {
+    return this.subscribers.add(deliver, onGap);
+  }
+
+  /** Stops following; resolves once the loop has ended. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    this.waiters.releaseAll();
+    this.subscribers.clear();
+    await this.interrupt();
+    await this.following;
+  }
+
+  /** Starts the loop; called once, at the end of the subclass's constructor. */
+  protected run(): void {
+    this.following = this.follow();
+  }
+
+  /** Tells `ready()` the follower knows where it starts. */
+  protected markReady(): void {
+    this.markStarted();
+  }
+
+  /**
+   * Waits `ms`, or less if the follower stops or `wakeOn` calls the function it is given (it
+   * returns what removes that watch).
+   */
+  protected pause(ms: number, wakeOn?: (wake: () => void) => () => void): Promise<void> {
+    return new Promise((resolve) => {
+      let unwatch: (() => void) | undefined;
+      const done = () => {
+        clearTimeout(timer);
+        unwatch?.();
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      unwatch = wakeOn?.(done);
+      this.wake = done;
+    });
+  }
+
+  /** Ends what the loop is waiting on in the engine, so that it sees `stopped`; nothing by default. */
+  protected interrupt(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** The loop: reads the engine until `stopped`, handing what it reads to `subscribers`. */
+  protected abstract follow(): Promise<void>;
+
+  /** Whether the follower has delivered `target`. */
+  protected abstract reached(target: Position): boolean;
+}

@@ -12,7 +12,10 @@
  */
 export type { NumberRule } from './check-option.js';
 export { checkNumberOption, checkStringOption, invalidOption } from './check-option.js';
-export { EngineSubscribers, errorReporter, PositionWaiters } from './engine-follower.js';
+export type { EngineFollower } from './engine-channel.js';
+export { EngineChannel } from './engine-channel.js';
+export { failedRequestMessage } from './engine-error.js';
+export { EngineFollowerLoop, EngineSubscribers, errorReporter, PositionWaiters } from './engine-follower.js';
 export { DEFAULT_GAP_EVENT } from './gap-event.js';
 export { DEFAULT_LAST_EVENT_ID_QUERY } from './last-event-id.js';
 export { createParser } from './parse.js';

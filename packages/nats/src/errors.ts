@@ -1,3 +1,5 @@
+import { failedRequestMessage } from '@ssekit/core/internal';
+
 /** Machine-readable reason of a `NatsChannelError`. */
 export type NatsChannelErrorCode =
   /** JetStream did not acknowledge in time, or NATS is not connected: the event was not published. */
@@ -31,12 +33,12 @@ export class NatsChannelError extends Error {
 
 /** A failed request as the error callers see: the event was not published, or nothing was read. */
 export function unavailable(stream: string, operation: string, error: unknown): NatsChannelError {
-  const reason = error instanceof Error ? error.message : String(error);
-  const action = operation === 'publish' ? 'The event was not published' : 'Nothing was read';
-  return new NatsChannelError(
-    'ERR_SSE_NATS_UNAVAILABLE',
-    stream,
-    `NATS did not complete ${operation} on stream "${stream}": ${reason}. ${action}.`,
-    { cause: error },
+  const message = failedRequestMessage(
+    'NATS',
+    operation,
+    `stream "${stream}"`,
+    operation === 'publish',
+    error,
   );
+  return new NatsChannelError('ERR_SSE_NATS_UNAVAILABLE', stream, message, { cause: error });
 }

@@ -1,6 +1,5 @@
 import { type ConsumerMessages, DeliverPolicy, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
-import type { ChannelMessage, LiveGap } from '@ssekit/core';
-import { EngineSubscribers, PositionWaiters } from '@ssekit/core/internal';
+import { EngineFollowerLoop } from '@ssekit/core/internal';
 import { backoff, type Connection } from './connection.js';
 import { formatEventId, parseEventId } from './event-id.js';
 import { toEvent } from './messages.js';
@@ -20,51 +19,26 @@ const PULL_EXPIRES = 5_000;
  * subscribers so (`onGap`) before the messages that follow. If the stream itself was deleted and
  * created again (another epoch), everything in the new one is newer: it reads it from its start.
  */
-export class Follower {
+export class Follower extends EngineFollowerLoop<number> {
   /** The epoch of the stream followed; `undefined` before it started. */
   private currentEpoch: string | undefined;
   /** The sequence of the last message delivered (or started after). */
   private position = 0;
-  private readonly subscribers: EngineSubscribers;
-  /** Replays waiting for a sequence of the current epoch to be delivered. */
-  private readonly waiters: PositionWaiters<number>;
-  private readonly started: Promise<void>;
-  private markStarted!: () => void;
-  private stopped = false;
   private messages: ConsumerMessages | undefined;
   /** Set when the stream was found created again: the current consumer ends, and it starts over. */
   private replaced = false;
-  /** Ends the pause between attempts early (on stop). */
-  private wake: (() => void) | undefined;
-  private readonly following: Promise<void>;
 
   constructor(
     private readonly connection: Connection,
     private readonly options: ResolvedNatsOptions,
   ) {
-    this.subscribers = new EngineSubscribers(options.report);
-    this.waiters = new PositionWaiters(
-      (sequence) => this.stopped || this.position >= sequence,
-      options.commandTimeout,
-    );
-    this.started = new Promise((resolve) => {
-      this.markStarted = resolve;
-    });
-    this.following = this.follow();
-  }
-
-  /** Resolves once the follower knows where in the stream it starts. */
-  ready(): Promise<void> {
-    return this.started;
+    super(options.report, options.commandTimeout);
+    this.run();
   }
 
   /** The epoch of the stream followed, once started (`ready()` has resolved). */
   get epoch(): string | undefined {
     return this.currentEpoch;
-  }
-
-  subscribe(deliver: (message: ChannelMessage) => void, onGap?: (gap: LiveGap) => void): () => void {
-    return this.subscribers.add(deliver, onGap);
   }
 
   /**
@@ -78,17 +52,16 @@ export class Follower {
     return this.waiters.wait(target.sequence);
   }
 
-  /** Stops following; resolves once the loop has ended. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.wake?.();
-    this.waiters.releaseAll();
-    this.subscribers.clear();
-    await this.messages?.close().catch(() => {});
-    await this.following;
+  /** A sequence of the current epoch, delivered once the position reaches it. */
+  protected reached(sequence: number): boolean {
+    return this.position >= sequence;
   }
 
-  private async follow(): Promise<void> {
+  protected override async interrupt(): Promise<void> {
+    await this.messages?.close().catch(() => {});
+  }
+
+  protected async follow(): Promise<void> {
     const { stream, maxRetryDelay, report } = this.options;
     let failures = 0;
     while (!this.stopped) {
@@ -172,7 +145,7 @@ export class Follower {
     if (this.currentEpoch === undefined) {
       this.position = state.lastSeq;
       this.currentEpoch = state.epoch;
-      this.markStarted();
+      this.markReady();
     } else if (this.currentEpoch !== state.epoch) {
       this.position = 0;
       this.currentEpoch = state.epoch;
@@ -191,18 +164,5 @@ export class Follower {
     if (event instanceof Error) this.options.report(event);
     else this.subscribers.deliver(event);
     this.waiters.release();
-  }
-
-  /** Waits `ms`, or less if the follower stops. */
-  private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wake = done;
-    });
   }
 }

@@ -1,12 +1,6 @@
 import { headers as natsHeaders } from '@nats-io/transport-node';
-import type {
-  ChannelMessage,
-  DeliveringHistory,
-  LiveGap,
-  ReplayPageOptions,
-  ReplayResult,
-  StoredMessage,
-} from '@ssekit/core';
+import type { ChannelMessage, DeliveringHistory, ReplayResult, StoredMessage } from '@ssekit/core';
+import { EngineChannel } from '@ssekit/core/internal';
 import { Connection } from './connection.js';
 import { NatsChannelError, unavailable } from './errors.js';
 import { compareEventIds, formatEventId } from './event-id.js';
@@ -61,25 +55,23 @@ export function natsChannel(options: NatsChannelOptions): NatsChannel {
   return new JetStreamChannel(resolveNatsOptions(options));
 }
 
-class JetStreamChannel implements NatsChannel {
+/** The NATS side of a channel: publishing, reading pages by sequence, and the connection. */
+class JetStreamChannel extends EngineChannel implements NatsChannel {
   readonly stream: string;
   private readonly options: ResolvedNatsOptions;
   private readonly connection: Connection;
-  private readonly follower: Follower;
-  private closed = false;
+  protected readonly follower: Follower;
   /** Whether the last publish failed, so the stream's epoch is read again before the next. */
   private recheckEpoch = false;
-  private closing: Promise<void> | undefined;
 
   constructor(options: ResolvedNatsOptions) {
+    super(options.commandTimeout);
     this.stream = options.stream;
     this.options = options;
     this.connection = new Connection(options);
     this.follower = new Follower(this.connection, options);
-  }
-
-  ready(): Promise<void> {
-    return this.follower.ready();
+    // The follower also learns the stream's epoch, which every id this channel issues carries.
+    this.begin(this.follower.ready());
   }
 
   async append(message: ChannelMessage): Promise<StoredMessage> {
@@ -120,75 +112,33 @@ class JetStreamChannel implements NatsChannel {
     };
   }
 
-  async after(lastEventId: string, { limit = Infinity }: ReplayPageOptions = {}): Promise<ReplayResult> {
-    this.assertOpen();
-    const link = this.connection.current();
-    if (!link) throw unavailable(this.stream, 'a history read', new Error('not connected'));
-    let result: ReplayResult;
-    try {
-      result = await readReplay(link.jsm, this.options, lastEventId, limit);
-    } catch (error) {
-      throw unavailable(this.stream, 'a history read', error);
-    }
-    const lastMessage = result.kind === 'replay' ? result.messages.at(-1) : undefined;
-    await this.follower.caughtUp(result.kind === 'gap' ? result.resumeId : (lastMessage?.id ?? lastEventId));
-    return result;
-  }
-
   compare(a: string, b: string): number {
     return compareEventIds(a, b);
   }
 
-  subscribe(deliver: (message: ChannelMessage) => void, onGap?: (gap: LiveGap) => void): () => void {
-    return this.follower.subscribe(deliver, onGap);
-  }
-
-  close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
-  }
-
-  private async shutdown(): Promise<void> {
-    this.closed = true;
-    const stopped = this.follower.stop();
-    await this.connection.close();
-    await stopped;
-  }
-
-  private assertOpen(): void {
-    if (this.closed) {
-      throw new NatsChannelError(
-        'ERR_SSE_NATS_CLOSED',
-        this.stream,
-        `The NATS channel on stream "${this.stream}" is closed; create a new one to send or read.`,
-      );
+  protected async readPage(lastEventId: string, limit: number): Promise<ReplayResult> {
+    const link = this.connection.current();
+    if (!link) throw unavailable(this.stream, 'a history read', new Error('not connected'));
+    try {
+      return await readReplay(link.jsm, this.options, lastEventId, limit);
+    } catch (error) {
+      throw unavailable(this.stream, 'a history read', error);
     }
   }
 
-  /**
-   * Waits (at most `commandTimeout`) for the follower to know its start position and the stream's
-   * epoch. An event published before that could land before the position it starts from, and
-   * never reach this instance's clients.
-   */
-  private whenStarted(): Promise<void> {
-    if (this.follower.epoch !== undefined) return Promise.resolve();
-    const { stream, commandTimeout } = this.options;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(
-            unavailable(
-              stream,
-              'publish',
-              new Error(`not connected within ${commandTimeout} ms of starting`),
-            ),
-          ),
-        commandTimeout,
-      );
-      void this.follower.ready().then(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+  protected closedError(): Error {
+    return new NatsChannelError(
+      'ERR_SSE_NATS_CLOSED',
+      this.stream,
+      `The NATS channel on stream "${this.stream}" is closed; create a new one to send or read.`,
+    );
+  }
+
+  protected notStarted(reason: Error): Error {
+    return unavailable(this.stream, 'publish', reason);
+  }
+
+  protected closeConnections(): Promise<void> {
+    return this.connection.close();
   }
 }

@@ -1,3 +1,4 @@
+import { failedRequestMessage } from '@ssekit/core/internal';
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import { RedisChannelError } from './errors.js';
 import type { RedisTarget } from './options.js';
@@ -122,14 +123,8 @@ export async function run<T>(
 
 /** A failed command as the error callers see: the event was not published, or nothing was read. */
 export function failure(key: string, command: string, error: unknown): RedisChannelError {
-  const reason = error instanceof Error ? error.message : String(error);
-  const action = command === 'XADD' ? 'The event was not published' : 'Nothing was read';
-  return new RedisChannelError(
-    'ERR_SSE_REDIS_UNAVAILABLE',
-    key,
-    `Redis did not complete ${command} on "${key}": ${reason}. ${action}.`,
-    { cause: error },
-  );
+  const message = failedRequestMessage('Redis', command, `"${key}"`, command === 'XADD', error);
+  return new RedisChannelError('ERR_SSE_REDIS_UNAVAILABLE', key, message, { cause: error });
 }
 
 /** 50 ms doubling up to `max`, plus up to 50 ms of jitter so instances do not retry in step. */

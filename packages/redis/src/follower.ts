@@ -1,4 +1,4 @@
-import type { ChannelMessage, LiveGap } from '@ssekit/core';
+import { EngineFollowerLoop } from '@ssekit/core/internal';
 import { backoff, type Connection } from './connection.js';
 import { type Entry, type StreamInfo, streamInfo, toMessage } from './entries.js';
 import { compareStreamIds, STREAM_START } from './stream-id.js';
@@ -15,16 +15,6 @@ const REMEMBERED = 64;
 
 /** XINFO STREAM's reply for a stream that does not exist. */
 const EMPTY_STREAM = ['length', 0, 'entries-added', 0];
-
-interface Subscriber {
-  readonly deliver: (message: ChannelMessage) => void;
-  readonly onGap: ((gap: LiveGap) => void) | undefined;
-}
-
-interface Waiter {
-  readonly id: string;
-  readonly done: () => void;
-}
 
 /** What the follower needs to know. */
 export interface FollowerOptions {
@@ -47,7 +37,7 @@ export interface FollowerOptions {
  * it read them (it was stalled while the stream was trimmed past it), it tells its subscribers so
  * (`onGap`) before the entries that follow.
  */
-export class Follower {
+export class Follower extends EngineFollowerLoop<string> {
   /** Where the next read starts: the last entry delivered or started after; `undefined` before it started. */
   private position: string | undefined;
   /**
@@ -61,69 +51,28 @@ export class Follower {
   private lastDelivered: string | undefined;
   /** The ids delivered last (at most `REMEMBERED`), oldest first. */
   private readonly recent = new Set<string>();
-  private readonly subscribers = new Set<Subscriber>();
-  private readonly waiters = new Set<Waiter>();
-  private readonly started: Promise<void>;
-  private markStarted!: () => void;
-  private stopped = false;
-  /** Ends the pause between attempts early (on stop). */
-  private wake: (() => void) | undefined;
-  private readonly following: Promise<void>;
 
   constructor(
     private readonly reader: Connection,
     private readonly options: FollowerOptions,
   ) {
-    this.started = new Promise((resolve) => {
-      this.markStarted = resolve;
-    });
-    this.following = this.follow();
-  }
-
-  /** Resolves once the follower knows where in the stream it starts. */
-  ready(): Promise<void> {
-    return this.started;
-  }
-
-  subscribe(deliver: (message: ChannelMessage) => void, onGap?: (gap: LiveGap) => void): () => void {
-    const subscriber: Subscriber = { deliver, onGap };
-    this.subscribers.add(subscriber);
-    return () => this.subscribers.delete(subscriber);
+    super(options.report, options.commandTimeout);
+    this.run();
   }
 
   /**
-   * Resolves once the follower has delivered `id` (at most `commandTimeout` later). A replay read
-   * from the stream can be ahead of this instance's follower; the channel holds live events back
-   * while it replays, so waiting here puts every event the replay holds into that held-back set,
-   * where the channel drops the duplicates. Bounded, so that a follower cut off from Redis does not
-   * hold a client's replay forever: at worst an event then arrives twice.
+   * Resolves once the follower has delivered `id` (at most `commandTimeout` later), so that the
+   * channel drops what a replay and the live path both hold (see `PositionWaiters`).
    */
   caughtUp(id: string): Promise<void> {
-    if (this.stopped || (this.position !== undefined && compareStreamIds(this.position, id) >= 0)) {
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.waiters.delete(waiter);
-        resolve();
-      };
-      const waiter: Waiter = { id, done };
-      const timer = setTimeout(done, this.options.commandTimeout);
-      this.waiters.add(waiter);
-    });
+    return this.waiters.wait(id);
   }
 
-  /** Stops following; resolves once the loop has ended (close the connection first). */
-  stop(): Promise<void> {
-    this.stopped = true;
-    this.wake?.();
-    for (const waiter of this.waiters) waiter.done();
-    this.subscribers.clear();
-    return this.following;
+  protected reached(id: string): boolean {
+    return this.position !== undefined && compareStreamIds(this.position, id) >= 0;
   }
 
-  private async follow(): Promise<void> {
+  protected async follow(): Promise<void> {
     const { key, blockTimeout, maxRetryDelay, report } = this.options;
     let failures = 0;
     let synced = false;
@@ -132,14 +81,14 @@ export class Follower {
         if (!synced) {
           // Without an offline queue a command sent before the connection is up fails at once:
           // wait for it (or the retry delay) instead of reporting a spurious error at every start.
-          if (this.reader.status !== 'ready') await this.pause(maxRetryDelay);
+          if (this.reader.status !== 'ready') await this.pauseUntilReady(maxRetryDelay);
           if (this.stopped) return;
           const resuming = this.position !== undefined;
           this.position = await this.resumePosition();
           synced = true;
           if (resuming) this.options.recovered();
-          this.markStarted();
-          this.releaseWaiters();
+          this.markReady();
+          this.waiters.release();
         }
         const from = this.position as string;
         // Sent together on one connection, so no round trip is added: XINFO answers at once with
@@ -167,7 +116,7 @@ export class Follower {
         if (this.stopped) return;
         synced = false;
         report(error);
-        await this.pause(backoff(++failures, maxRetryDelay));
+        await this.pauseUntilReady(backoff(++failures, maxRetryDelay));
       }
     }
   }
@@ -204,10 +153,6 @@ export class Follower {
     return STREAM_START;
   }
 
-  private signalGap(lastEventId: string): void {
-    for (const { onGap } of this.subscribers) this.call(() => onGap?.({ lastEventId, reason: 'expired' }));
-  }
-
   /** XINFO STREAM's reply; a stream that does not exist yet is an empty one, nothing ever added. */
   private info(): Promise<unknown> {
     return this.reader.call('XINFO', 'STREAM', this.options.key).catch((error: unknown) => {
@@ -231,7 +176,7 @@ export class Follower {
     }
     // Ordinals restart in a recreated stream, where a lower one is no loss.
     if (this.ordinal !== undefined && oldestOrdinal > this.ordinal + 1)
-      this.signalGap(this.lastDelivered ?? from);
+      this.subscribers.gap(this.lastDelivered ?? from);
     this.ordinal = oldestOrdinal + entries.length - 1;
   }
 
@@ -242,38 +187,16 @@ export class Follower {
       this.lastDelivered = entry[0];
       this.recent.add(entry[0]);
       if (this.recent.size > REMEMBERED) this.recent.delete(this.recent.values().next().value as string);
-      for (const { deliver } of this.subscribers) this.call(() => deliver(message));
+      this.subscribers.deliver(message);
     }
-    this.releaseWaiters();
-  }
-
-  /** One subscriber's failure must not stop the stream for the others. */
-  private call(fn: () => void): void {
-    try {
-      fn();
-    } catch (error) {
-      this.options.report(error);
-    }
-  }
-
-  private releaseWaiters(): void {
-    const position = this.position;
-    if (position === undefined) return;
-    for (const waiter of this.waiters) if (compareStreamIds(position, waiter.id) >= 0) waiter.done();
+    this.waiters.release();
   }
 
   /** Waits `ms`, or less if the connection comes back or the follower stops. */
-  private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.reader.off('ready', done);
-        this.wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.reader.once('ready', done);
-      this.wake = done;
+  private pauseUntilReady(ms: number): Promise<void> {
+    return this.pause(ms, (wake) => {
+      this.reader.once('ready', wake);
+      return () => this.reader.off('ready', wake);
     });
   }
 }

@@ -2,11 +2,10 @@ import type {
   ChannelBus,
   ChannelMessage,
   DeliveringHistory,
-  LiveGap,
-  ReplayPageOptions,
   ReplayResult,
   StoredMessage,
 } from '@ssekit/core';
+import { EngineChannel } from '@ssekit/core/internal';
 import { Cluster } from 'ioredis';
 import { type Connection, connect, disconnect, failure, reach, run } from './connection.js';
 import { sentAtFields } from './entries.js';
@@ -59,19 +58,16 @@ export function redisChannel(options: RedisChannelOptions): RedisChannel {
   return new RedisStreamChannel(resolveRedisOptions(options));
 }
 
-class RedisStreamChannel implements RedisChannel {
+/** The Redis side of a channel: the stream's commands and its two connections. */
+class RedisStreamChannel extends EngineChannel implements RedisChannel {
   readonly key: string;
   private readonly options: ResolvedRedisOptions;
   private readonly writer: Connection;
   private readonly reader: Connection;
-  private readonly follower: Follower;
-  /** Both connections reach the stream's node, and the follower knows where it starts. */
-  private readonly started: Promise<void>;
-  private isStarted = false;
-  private closed = false;
-  private closing: Promise<void> | undefined;
+  protected readonly follower: Follower;
 
   constructor(options: ResolvedRedisOptions) {
+    super(options.commandTimeout);
     const { redis, key, commandTimeout, blockTimeout, maxRetryDelay, report } = options;
     this.key = key;
     this.options = options;
@@ -109,30 +105,16 @@ class RedisStreamChannel implements RedisChannel {
         if (this.writer instanceof Cluster) this.writer.refreshSlotsCache();
       },
     });
-    this.started = Promise.all([
-      this.follower.ready(),
-      reach(this.writer, key, maxRetryDelay, () => this.closed),
-    ]).then(() => {
-      this.isStarted = true;
-    });
-  }
-
-  ready(): Promise<void> {
-    return this.started;
+    // Started once both connections reach the stream's node and the follower knows where it starts.
+    this.begin(
+      Promise.all([this.follower.ready(), reach(this.writer, key, maxRetryDelay, () => this.isClosed)]),
+    );
   }
 
   async append(message: ChannelMessage): Promise<StoredMessage> {
     const fields = message.event === undefined ? [] : ['event', message.event];
     const id = await this.add([...fields, 'data', message.data, ...sentAtFields(message.sentAt)]);
     return { id, event: message.event, data: message.data, sentAt: message.sentAt };
-  }
-
-  async after(lastEventId: string, { limit = Infinity }: ReplayPageOptions = {}): Promise<ReplayResult> {
-    this.assertOpen();
-    const result = await readReplay(this.writer, this.key, lastEventId, limit);
-    const lastMessage = result.kind === 'replay' ? result.messages.at(-1) : undefined;
-    await this.follower.caughtUp(result.kind === 'gap' ? result.resumeId : (lastMessage?.id ?? lastEventId));
-    return result;
   }
 
   compare(a: string, b: string): number {
@@ -150,20 +132,24 @@ class RedisStreamChannel implements RedisChannel {
     return this.add([...fields, 'data', message.data, ...sentAtFields(message.sentAt)]).then(() => undefined);
   }
 
-  subscribe(deliver: (message: ChannelMessage) => void, onGap?: (gap: LiveGap) => void): () => void {
-    return this.follower.subscribe(deliver, onGap);
+  protected readPage(lastEventId: string, limit: number): Promise<ReplayResult> {
+    return readReplay(this.writer, this.key, lastEventId, limit);
   }
 
-  close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
+  protected closedError(): Error {
+    return new RedisChannelError(
+      'ERR_SSE_REDIS_CLOSED',
+      this.key,
+      `The Redis channel "${this.key}" is closed; create a new one to send or read.`,
+    );
   }
 
-  private async shutdown(): Promise<void> {
-    this.closed = true;
-    const stopped = this.follower.stop();
+  protected notStarted(reason: Error): Error {
+    return failure(this.key, 'XADD', reason);
+  }
+
+  protected async closeConnections(): Promise<void> {
     await Promise.all([disconnect(this.reader), disconnect(this.writer)]);
-    await stopped;
   }
 
   /** XADD with the channel's trimming; resolves to the new entry's id. */
@@ -172,38 +158,5 @@ class RedisStreamChannel implements RedisChannel {
     await this.whenStarted();
     const { key, maxLen } = this.options;
     return run<string>(this.writer, key, ['XADD', key, 'MAXLEN', '~', String(maxLen), '*', ...fields]);
-  }
-
-  private assertOpen(): void {
-    if (this.closed) {
-      throw new RedisChannelError(
-        'ERR_SSE_REDIS_CLOSED',
-        this.key,
-        `The Redis channel "${this.key}" is closed; create a new one to send or read.`,
-      );
-    }
-  }
-
-  /**
-   * Waits (at most `commandTimeout`) for the follower to know its start position (an event added
-   * before that could land before the position it starts from, and never reach this instance's
-   * clients) and for the writer to reach the stream's node.
-   */
-  private whenStarted(): Promise<void> {
-    if (this.isStarted) return Promise.resolve();
-    const { commandTimeout } = this.options;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(
-            failure(this.key, 'XADD', new Error(`not connected within ${commandTimeout} ms of starting`)),
-          ),
-        commandTimeout,
-      );
-      void this.started.then(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
   }
 }
