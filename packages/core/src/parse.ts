@@ -216,7 +216,7 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       'maxEventBytes',
       size,
       `The server sent an event or line of more than maxEventBytes (${maxEventBytes}) characters ` +
-        `(${size} held): close the connection, or pass a larger maxEventBytes if such events are expected.`,
+        `(${size} held): close the connection, or raise maxEventBytes if such events are expected.`,
     );
     throw failure;
   }
