@@ -9,9 +9,18 @@ import {
 import { resumableHandlers } from '@ssekit/core/internal';
 import type { SSENext, SSERequestLike } from './middleware.js';
 
-/** A request with the route parameters Express parsed. */
+/**
+ * A request with the route parameters Express parsed: strings, or (Express 5, a `*name` wildcard)
+ * the matched segments, which read as the id joined with `/` (and so refused as an id).
+ */
 export interface ResumableRequestLike extends SSERequestLike {
-  readonly params?: { readonly [name: string]: string | undefined } | undefined;
+  readonly params?: { readonly [name: string]: string | readonly string[] | undefined } | undefined;
+}
+
+/** The `id` route parameter as one string. */
+function idParam(req: ResumableRequestLike): string | undefined {
+  const id = req.params?.id;
+  return typeof id === 'object' ? id.join('/') : id;
 }
 
 /**
@@ -43,7 +52,7 @@ export function resumableRoutes<
 ): ResumableHandlers<(req: Req, res: Res, next: SSENext) => void> {
   return resumableHandlers<Req, [Res, SSENext], void>(
     options,
-    (req) => req.params?.id,
+    idParam,
     start,
     (route, streamOptions, req, res, next) => {
       const url = req.originalUrl ?? req.url;

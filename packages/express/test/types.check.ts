@@ -1,8 +1,9 @@
 // Compiled by `tsc` (the root tsconfig includes test/), never run: it fails the type check if
-// `sse` or `res.sse` stop fitting the types of either Express major.
+// `sse`, `res.sse` or `resumableRoutes` stop fitting the types of either Express major.
+import { createResumable } from '@ssekit/core';
 import type { SSEStream } from '@ssekit/express';
-import { sse, sseOf } from '@ssekit/express';
-import express, { type Request } from 'express';
+import { resumableRoutes, sse, sseOf } from '@ssekit/express';
+import express, { type Request, type Response } from 'express';
 import express4, { type Request as Request4 } from 'express4';
 
 const app5 = express();
@@ -64,3 +65,19 @@ app5.get('/typed-mw', sse(), (_req, res) => {
   // @ts-expect-error an event the map does not name
   void sseOf<Events>(res).send('x', { event: 'other' });
 });
+
+// Express 5's own Request and Response (its params may hold string arrays) as start's parameters.
+const answers = createResumable();
+const chat5 = resumableRoutes(answers, (req: Request, _res: Response) => ({
+  streamId: String(req.body.id),
+  producer: () => ['token'],
+}));
+app5.post('/chat', express.json(), chat5.start);
+app5.get('/chat/:id/stream', chat5.resume);
+app5.post('/chat/:id/cancel', chat5.cancel);
+const chat4 = resumableRoutes(answers, (req: Request4) => ({
+  streamId: String(req.body.id),
+  producer: () => [],
+}));
+app4.post('/chat', express4.json(), chat4.start);
+app4.get('/chat/:id/stream', chat4.resume);
