@@ -62,3 +62,21 @@ export function checkStringOption(field: string, value: unknown, requirement: st
   if (typeof value !== 'string' || value === '') throw invalidOption(field, value, requirement, 'type');
   return value;
 }
+
+/**
+ * Checks the handler of an adapter that has only the handler form (`sse(handler, options)` on Hono
+ * and `@ssekit/fetch`), so `sse({ heartbeat: 1000 })` written as on Express fails where it was
+ * written, at startup, instead of on every request.
+ *
+ * @throws SSEFieldError (`ERR_SSE_INVALID_OPTION`, field `handler`) when it is not a function.
+ */
+export function checkHandler(handler: unknown): void {
+  if (typeof handler !== 'function') {
+    throw invalidOption(
+      'handler',
+      handler,
+      'a function: sse(handler, options) (this adapter has no sse(options) form)',
+      'type',
+    );
+  }
+}

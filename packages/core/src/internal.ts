@@ -11,7 +11,7 @@
  * client holds only what it calls (`packages/client/test/size.test.ts` measures the built files).
  */
 export type { NumberRule } from './check-option.js';
-export { checkNumberOption, checkStringOption, invalidOption } from './check-option.js';
+export { checkHandler, checkNumberOption, checkStringOption, invalidOption } from './check-option.js';
 export type { EngineFollower } from './engine-channel.js';
 export { EngineChannel } from './engine-channel.js';
 export { failedRequestMessage } from './engine-error.js';

@@ -7,6 +7,7 @@ import {
   validateSSEOptions,
   withStreamGroup,
 } from '@ssekit/core';
+import { checkHandler } from '@ssekit/core/internal';
 import { reportFailure, respondWithEventStream } from './respond.js';
 
 const FAILED = '[@ssekit/fetch] an event-stream handler';
@@ -83,6 +84,7 @@ export function eventStream<Events extends Record<string, unknown> = Record<stri
   options: EventStreamCallOptions<Events> = {},
 ): Response {
   const { onError, server, group, ...streamOptions } = options;
+  checkHandler(handler);
   validateSSEOptions(streamOptions);
   return respondWithEventStream(request, (stream) => handler(stream, request), streamOptions, {
     onFailure: reportFailure(FAILED, onError && ((error, stream) => onError(error, stream, request))),
@@ -117,6 +119,7 @@ export function sse<Events extends Record<string, unknown> = Record<string, unkn
 ): ((request: Request, context?: Context) => Response) & DrainableStreams {
   const { onError, ...streamOptions } = options;
   // A bad option fails here, where it was written, not on the first request.
+  checkHandler(handler);
   validateSSEOptions(streamOptions);
   const group = createStreamGroup(streamOptions);
   return withStreamGroup(

@@ -16,6 +16,16 @@ describe('options are checked where they are written', () => {
     }
   });
 
+  it('sse(options) without a handler throws at the call (there is no middleware form here)', () => {
+    for (const call of [
+      () => sse({ heartbeat: -1 } as never),
+      () => eventStream(new Request('http://127.0.0.1/'), 1 as never),
+    ]) {
+      expect(call).toThrow(SSEFieldError);
+      expect(call).toThrow(expect.objectContaining({ code: 'ERR_SSE_INVALID_OPTION', field: 'handler' }));
+    }
+  });
+
   it('eventStream() and subscribe() refuse a bad option on the call, opening no stream', () => {
     const request = new Request('http://127.0.0.1/events');
     let ran = false;

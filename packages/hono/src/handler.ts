@@ -7,6 +7,7 @@ import {
   validateSSEOptions,
   withStreamGroup,
 } from '@ssekit/core';
+import { checkHandler } from '@ssekit/core/internal';
 import { reportFailure, respondWithEventStream } from '@ssekit/fetch/internal';
 import type { Context, Env, Handler, Input } from 'hono';
 import { nodeBindingsOf, nodeServerHandOver } from './node-handover.js';
@@ -61,7 +62,7 @@ export interface SSEHandlerOptions<
  * @param handler the route's code; see `SSEHandler`
  * @param options stream options (heartbeat, retry, serializer, maxBufferedBytes, headers,
  *   lastEventIdQuery) and `onError`
- * @throws SSERangeError when an option is out of range
+ * @throws SSERangeError when an option is out of range; SSEFieldError when `handler` is not a function
  */
 export function sse<
   Events extends Record<string, unknown> = Record<string, unknown>,
@@ -77,6 +78,7 @@ export function sse<
 ): Handler<E, P, I> & DrainableStreams {
   const { onError, ...streamOptions } = options;
   // A bad option fails here, where it was written, not on the first request.
+  checkHandler(handler);
   validateSSEOptions(streamOptions);
   const group = createStreamGroup(streamOptions);
   return withStreamGroup<Handler<E, P, I>>((c) => respond(c, handler, streamOptions, onError, group), group);

@@ -245,3 +245,14 @@ describe('sse() on Node (@hono/node-server)', () => {
 });
 
 describeOptionChecks({ handler: (options) => sse(() => {}, options) });
+
+describe('sse(options) without a handler', () => {
+  it('throws at the call, as Express and Koa do for a bad option, not on every request', () => {
+    // Hono has no middleware form: `sse({ heartbeat: -1 })` written as on Express must fail at startup.
+    const call = () => sse({ heartbeat: -1 } as never);
+    expect(call).toThrow(
+      expect.objectContaining({ name: 'SSEFieldError', code: 'ERR_SSE_INVALID_OPTION', field: 'handler' }),
+    );
+    expect(call).toThrow(/sse\(handler, options\)/);
+  });
+});

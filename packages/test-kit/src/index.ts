@@ -8,6 +8,7 @@ export { serveHttp, type TestServer } from './http-server.js';
 export { getJson, postJson, startInstance } from './instances.js';
 export { describeOptionChecks } from './option-checks.js';
 export { freePort } from './ports.js';
+export { describeReadmeResumableSnippet, runReadmeSnippet, wordModel } from './readme-snippet.js';
 export { describeReplayMemory } from './replay-memory.js';
 export { childRuntimes, type Runtime, runtimeBinary } from './runtimes.js';
 export {
