@@ -30,4 +30,4 @@ export {
   stormSession,
 } from './storm.js';
 export { typecheckProgram } from './typecheck.js';
-export { sleep, until, waitFor } from './wait.js';
+export { sleep, until, untilValue, waitFor } from './wait.js';

@@ -18,6 +18,15 @@ export function startInstance(
   });
 }
 
+/** Starts `count` instances alike (see `startInstance`), all at once. */
+export function startInstances(
+  count: number,
+  packageRoot: string,
+  env: Record<string, string>,
+): Promise<ChildServer[]> {
+  return Promise.all(Array.from({ length: count }, () => startInstance(packageRoot, env)));
+}
+
 /** GETs `path` of `server` and returns the JSON answer. */
 export async function getJson<T>(server: { url: string }, path: string): Promise<T> {
   return (await fetch(`${server.url}${path}`)).json() as Promise<T>;
