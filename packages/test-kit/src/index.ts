@@ -5,7 +5,7 @@ export { type ChildServer, startChildServer } from './child-server.js';
 export { type Deferred, deferred } from './deferred.js';
 export type { EngineHarness } from './engine.js';
 export { connect, type EventClient } from './event-client.js';
-export { serveHttp, type TestServer } from './http-server.js';
+export { closeAfterTest, serveHttp, type TestServer } from './http-server.js';
 export { getJson, postJson, startInstance, startInstances } from './instances.js';
 export { describeOptionChecks } from './option-checks.js';
 export { freePort } from './ports.js';
