@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
 import { until, untilValue } from '@ssekit/test-kit';
-import { CHROMIUM, launchChromium, requireInstalled } from '@ssekit/test-kit/chromium';
+import { chromiumTestsRun, launchChromium, requireChromium } from '@ssekit/test-kit/chromium';
 import { EventSource } from 'eventsource';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAndStartNextApp, type NextServer } from './next-app.js';
@@ -27,8 +26,6 @@ function listen(url: string, types: string[]): { source: EventSource; received: 
     );
   return { source, received };
 }
-
-const haveChromium = existsSync(CHROMIUM);
 
 describe('sse() and subscribe() in a Next.js App Router app (next build, next start)', () => {
   let app: NextServer;
@@ -83,9 +80,9 @@ describe('sse() and subscribe() in a Next.js App Router app (next build, next st
     );
   });
 
-  describe.runIf(haveChromium || process.env.CI === 'true')('in Chromium', () => {
+  describe.runIf(chromiumTestsRun('[fetch] The Next.js page in Chromium'))('in Chromium', () => {
     it('receives events with resumption and a broadcast on the same page', async () => {
-      requireInstalled(haveChromium, `no Chromium at ${CHROMIUM}: install the Debian package \`chromium\`.`);
+      requireChromium();
       const browser = await launchChromium();
       try {
         const page = await browser.newPage();
