@@ -2,6 +2,7 @@
 // tests of every engine check about it, once.
 import { expect } from 'vitest';
 import { postJson } from './instances.js';
+import { waitFor } from './wait.js';
 
 /** What an instance's POST /send (and each entry of POST /burst) answers. */
 export type SendResult = { data: string; id?: string; code?: string };
@@ -33,10 +34,12 @@ export function confirmedAcrossOutage(results: SendResult[], code: string): stri
 }
 
 /**
- * Checks what one client `received` of a burst: every `confirmed` event exactly once, in send
- * order. A refused one may arrive too (its reply may be lost with the kill), but only once.
+ * Waits (up to 15 s) until one client has received every `confirmed` event of a burst (`received()`:
+ * the burst's data it has so far), then checks it got each exactly once, in send order. A refused
+ * one may arrive too (its reply may be lost with the kill), but only once.
  */
-export function expectConfirmedOnce(received: string[], confirmed: string[]): void {
-  expect(received.filter((data) => confirmed.includes(data))).toEqual(confirmed);
-  expect(new Set(received).size).toBe(received.length);
+export async function expectConfirmedOnce(received: () => string[], confirmed: string[]): Promise<void> {
+  await waitFor(() => confirmed.every((data) => received().includes(data)), 'every confirmed event', 15_000);
+  expect(received().filter((data) => confirmed.includes(data))).toEqual(confirmed);
+  expect(new Set(received()).size).toBe(received().length);
 }
