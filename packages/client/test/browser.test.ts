@@ -1,7 +1,3 @@
-// The built client loaded as a module into a real Chromium page (an import map points the bare
-// `@ssekit/core` at core's build): connect(), ssekit's EventSource and Chromium's own EventSource read
-// the conformance suite's message cases, and all three dispatch them identically.
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,13 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { createConformanceApp, messageCases } from '@ssekit/conformance/app';
 import { createChannel, nodeStreamRequest, openSSEStream, type SSEStream } from '@ssekit/core';
 import { waitFor } from '@ssekit/test-kit';
+import { chromiumTestsRun, launchChromium, requireChromium } from '@ssekit/test-kit/chromium';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, launchChromium, requireInstalled } from '../../demo/test/helpers.js';
 
-const haveChromium = existsSync(CHROMIUM);
-const mustRun = haveChromium || process.env.CI === 'true';
-if (!mustRun) console.warn(`[client] Browser tests skipped: no Chromium at ${CHROMIUM}.`);
+const mustRun = chromiumTestsRun('[client] Browser tests');
 
 /** The built files the page loads, by URL prefix. */
 const DIST = {
@@ -87,7 +81,7 @@ describe.runIf(mustRun)('the built client in Chromium', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    requireInstalled(haveChromium, `no Chromium at ${CHROMIUM}: install the Debian package \`chromium\`.`);
+    requireChromium();
     const messages = createConformanceApp().routes.find((route) => route.path === '/sse/messages')!;
     server = createServer(async (req, res) => {
       const path = req.url?.split('?')[0] ?? '/';

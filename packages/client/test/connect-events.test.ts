@@ -8,13 +8,19 @@ import { expect, it, onTestFinished, vi } from 'vitest';
 import { z } from 'zod';
 import { createState, honoApp, type TestEvents } from './servers.js';
 
-it('reports an event that fails its schema and delivers the next one', async () => {
+/** A client of the Hono test app (in process) that checks each `tick` against a schema. */
+function validatingClient() {
   const state = createState();
   const app = honoApp(state);
   const client = connect<TestEvents>('http://test/events', {
     fetch: async (request) => app.request(request),
     schemas: { tick: z.object({ n: z.number().int() }) },
   });
+  return { state, client };
+}
+
+it('reports an event that fails its schema and delivers the next one', async () => {
+  const { state, client } = validatingClient();
   const invalid: InvalidEvent[] = [];
   client.onInvalid((event) => invalid.push(event));
   await waitFor(() => state.channel.size === 1, 'the client joined');
@@ -36,12 +42,7 @@ it('reports an event that fails its schema and delivers the next one', async () 
 });
 
 it('calls each listener of a type until it is removed, and logs an invalid event nobody listens for', async () => {
-  const state = createState();
-  const app = honoApp(state);
-  const client = connect<TestEvents>('http://test/events', {
-    fetch: async (request) => app.request(request),
-    schemas: { tick: z.object({ n: z.number().int() }) },
-  });
+  const { state, client } = validatingClient();
   const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
   onTestFinished(() => logged.mockRestore());
   const first: number[] = [];

@@ -54,6 +54,16 @@ afterEach(() => {
   expect(heartbeatStats()).toEqual({ streams: 0, timers: 0 });
 });
 
+/** What `fn` throws (`undefined` if it returns). */
+function thrownBy(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
 describe('SSEStream surface', () => {
   it('shows users only the documented members, none of the transport or channel plumbing', () => {
     const { stream } = openWeb();
@@ -292,12 +302,7 @@ describe('SSEStream after close', () => {
 describe('SSEStream refusing bad input', () => {
   it('throws SSEFieldError for an event name with a newline, writing nothing, and stays usable', async () => {
     const { stream, reader } = openWeb();
-    let error: unknown;
-    try {
-      stream.send('x', { event: 'a\nevent: injected' });
-    } catch (e) {
-      error = e;
-    }
+    const error = thrownBy(() => stream.send('x', { event: 'a\nevent: injected' }));
     expect(error).toBeInstanceOf(SSEFieldError);
     expect(error).toMatchObject({
       code: 'ERR_SSE_NEWLINE_IN_FIELD',
@@ -343,12 +348,7 @@ describe('SSEStream refusing bad input', () => {
 
   it('throws SSERangeError for an invalid per-event retry', async () => {
     const { stream, reader } = openWeb();
-    let error: unknown;
-    try {
-      stream.send('x', { retry: -1 });
-    } catch (e) {
-      error = e;
-    }
+    const error = thrownBy(() => stream.send('x', { retry: -1 }));
     expect(error).toBeInstanceOf(SSERangeError);
     expect(error).toMatchObject({ code: 'ERR_SSE_INVALID_RETRY', field: 'retry', value: -1 });
     expect((error as Error).message).toBe(
@@ -360,12 +360,7 @@ describe('SSEStream refusing bad input', () => {
 
   it('throws SSEFieldError for data the serializer cannot turn into a string', async () => {
     const { stream, reader } = openWeb();
-    let error: unknown;
-    try {
-      stream.send(10n);
-    } catch (e) {
-      error = e;
-    }
+    const error = thrownBy(() => stream.send(10n));
     expect(error).toBeInstanceOf(SSEFieldError);
     expect(error).toMatchObject({
       code: 'ERR_SSE_UNSERIALIZABLE_DATA',
@@ -397,12 +392,7 @@ describe('SSEStream refusing bad input', () => {
     'refuses option %s = %s with SSERangeError before touching the transport',
     (field, value, message) => {
       const { transport, calls } = recordingTransport();
-      let error: unknown;
-      try {
-        openSSEStream({ transport, connectionHeader: false }, { [field]: value });
-      } catch (e) {
-        error = e;
-      }
+      const error = thrownBy(() => openSSEStream({ transport, connectionHeader: false }, { [field]: value }));
       expect(error).toBeInstanceOf(SSERangeError);
       expect(error).toMatchObject({ code: 'ERR_SSE_INVALID_OPTION', field, message });
       expect(Object.is((error as SSERangeError).value, value)).toBe(true);

@@ -1,14 +1,9 @@
-// The answer page (answer.html) in a real Chromium, against the demo server in this process: an
-// answer produced once on the server and followed by the page's native EventSource, through a
-// reload, in a second tab, and to Stop. What the pages show is compared with the tokens the
-// server's producer stored (`demo.answers.produced`).
-import { existsSync } from 'node:fs';
 import { waitFor } from '@ssekit/test-kit';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, redisServerBinary, startRedisServer } from '../../redis/test/redis-server.js';
 import { type Demo, startDemo } from '../src/server.js';
-import { CHROMIUM, launchChromium, requireInstalled } from './helpers.js';
+import { chromiumTestsRun, launchChromium, requireChromium, requireInstalled } from './helpers.js';
 
 /** Tokens per answer and the pause between them: long enough (about 8 s) to reload and Stop mid-answer. */
 const TOKEN_COUNT = 200;
@@ -18,14 +13,7 @@ const ANSWER_TIMEOUT = 60_000;
 /** Each test follows one or two answers through Chromium: generous, for the same reason. */
 const TEST_TIMEOUT = 120_000;
 
-const haveChromium = existsSync(CHROMIUM);
-// In CI a missing browser is a broken setup and must fail; on a laptop it is a skip, said out loud.
-const mustRun = haveChromium || process.env.CI === 'true';
-if (!mustRun) {
-  console.warn(
-    `[demo] Answer page tests skipped: no Chromium at ${CHROMIUM}. Install the Debian package \`chromium\` (apt-get install chromium) to run them.`,
-  );
-}
+const mustRun = chromiumTestsRun('[demo] Answer page tests');
 
 const haveRedis = redisServerBinary !== undefined;
 if (mustRun && !haveRedis && process.env.CI !== 'true') {
@@ -49,10 +37,7 @@ describe.runIf(mustRun)('the answer page in Chromium', () => {
   let contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    requireInstalled(
-      haveChromium,
-      `no Chromium at ${CHROMIUM}: install the Debian package \`chromium\` (.ci/run does).`,
-    );
+    requireChromium();
     [browser, demo] = await Promise.all([launchChromium(), startDemo(demoOptions)]);
   });
 

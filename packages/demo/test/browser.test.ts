@@ -12,10 +12,10 @@ import { type ConnectionRecord, FRAMEWORKS, type Framework, type SentEvent } fro
 import { type Demo, startDemo } from '../src/server.js';
 import {
   broadcast as broadcastTo,
-  CHROMIUM,
+  chromiumTestsRun,
   launchChromium,
   openDemoPage,
-  requireInstalled,
+  requireChromium,
 } from './helpers.js';
 
 // The committed picture in docs/ is rewritten only on request (UPDATE_SCREENSHOT=1), so a test run
@@ -31,14 +31,7 @@ const RETRY_MS = 500;
 /** Ticks come fast so every test sees several named events in well under a second. */
 const TICK_MS = 150;
 
-const haveChromium = existsSync(CHROMIUM);
-// In CI a missing browser is a broken setup and must fail; on a laptop it is a skip, said out loud.
-const mustRun = haveChromium || process.env.CI === 'true';
-if (!mustRun) {
-  console.warn(
-    `[demo] Browser tests skipped: no Chromium at ${CHROMIUM}. Install the Debian package \`chromium\` (apt-get install chromium) to run them.`,
-  );
-}
+const mustRun = chromiumTestsRun('[demo] Browser tests');
 
 /** One event as the page's EventSource delivered it (`window.demo.received`). */
 interface Received {
@@ -64,10 +57,7 @@ describe.runIf(mustRun)('the demo page in Chromium', () => {
   let contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    requireInstalled(
-      haveChromium,
-      `no Chromium at ${CHROMIUM}: install the Debian package \`chromium\` (.ci/run does).`,
-    );
+    requireChromium();
     [browser, demo] = await Promise.all([
       launchChromium(),
       startDemo({ port: 0, retry: RETRY_MS, tickInterval: TICK_MS, log: (line) => logs.push(line) }),

@@ -4,7 +4,14 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import type { Demo } from '../src/server.js';
 
-export { CHROMIUM, launchChromium, requireInstalled } from '@ssekit/test-kit/chromium';
+export {
+  CHROMIUM,
+  chromiumTestsRun,
+  haveChromium,
+  launchChromium,
+  requireChromium,
+  requireInstalled,
+} from '@ssekit/test-kit/chromium';
 
 /**
  * Opens the demo page on `framework` in a fresh browser context (added to `contexts`, for the caller to

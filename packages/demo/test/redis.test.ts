@@ -1,7 +1,3 @@
-// Two demo instances in this process started with the same Redis URL, as `REDIS_URL=… PORT=3001 pnpm demo`
-// and `REDIS_URL=… PORT=3002 pnpm demo` would start them: a real redis-server, real HTTP, and (when
-// Chromium is installed) one real page per instance.
-import { existsSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { compareStreamIds } from '@ssekit/redis';
 import type { Browser } from 'playwright-core';
@@ -11,7 +7,15 @@ import { connect, type SSEClient } from '../../redis/test/client.js';
 import { type RedisServer, redisServerBinary, startRedisServer } from '../../redis/test/redis-server.js';
 import type { SentEvent } from '../src/hub.js';
 import { type Demo, type InstanceInfo, REDIS_KEY, startDemo } from '../src/server.js';
-import { broadcast, CHROMIUM, launchChromium, openDemoPage, requireInstalled } from './helpers.js';
+import {
+  broadcast,
+  CHROMIUM,
+  haveChromium,
+  launchChromium,
+  openDemoPage,
+  requireChromium,
+  requireInstalled,
+} from './helpers.js';
 
 const RETRY_MS = 300;
 /** Both instances tick this often, so the shared stream interleaves events from both. */
@@ -20,7 +24,6 @@ const TICK_MS = 100;
 // In CI a missing redis-server or browser is a broken setup and must fail; elsewhere it is a skip, said out loud.
 const inCI = process.env.CI === 'true';
 const haveRedis = redisServerBinary !== undefined;
-const haveChromium = existsSync(CHROMIUM);
 if (!haveRedis && !inCI) {
   console.warn(
     '[demo] Redis scale-out tests skipped: redis-server is not installed. Install the Debian package `redis-server` (apt-get install redis-server) to run them.',
@@ -136,7 +139,7 @@ describe.runIf(haveRedis || inCI)('two demo instances started with the same Redi
     let browser: Browser;
 
     beforeAll(async () => {
-      requireInstalled(haveChromium, `no Chromium at ${CHROMIUM}: install the Debian package \`chromium\`.`);
+      requireChromium();
       browser = await launchChromium();
     });
 

@@ -2,10 +2,10 @@ import { get, type IncomingMessage } from 'node:http';
 import { createGunzip } from 'node:zlib';
 import { parseEventStream } from '@ssekit/core';
 import { type SSEOptions, type SSEStream, sse } from '@ssekit/express';
-import { deferred } from '@ssekit/test-kit';
+import { closeAfterTest, deferred } from '@ssekit/test-kit';
 import compression from 'compression';
-import { afterEach, describe, expect, it } from 'vitest';
-import { expressVersions, listen, type TestServer } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { expressVersions, listen } from './helpers.js';
 
 function request(url: string): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
@@ -14,12 +14,6 @@ function request(url: string): Promise<IncomingMessage> {
 }
 
 describe.each(expressVersions)('compression() before sse() (%s)', (_name, express) => {
-  let server: TestServer | undefined;
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-  });
-
   async function serve(options: SSEOptions) {
     const opened = deferred<SSEStream>();
     const app = express();
@@ -29,7 +23,7 @@ describe.each(expressVersions)('compression() before sse() (%s)', (_name, expres
       res.sse.send('first');
       opened.resolve(res.sse);
     });
-    server = await listen(app);
+    const server = closeAfterTest(await listen(app));
     return { url: `${server.url}/events`, opened: opened.promise };
   }
 

@@ -1,10 +1,10 @@
 import { describeLazyStream, listenHttp2 } from '@ssekit/conformance/lazy-stream';
 import { type SSEStream, sse, sseOf } from '@ssekit/express';
-import { deferred, waitFor } from '@ssekit/test-kit';
+import { closeAfterTest, deferred, waitFor } from '@ssekit/test-kit';
 import type { NextFunction, Request, Response } from 'express';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectBeforeThenEnd, recordRoutedError } from './error-routing.js';
-import { connect, expressVersions, listen, type TestServer } from './helpers.js';
+import { connect, expressVersions, listen } from './helpers.js';
 
 for (const [name, express] of expressVersions) {
   describeLazyStream({
@@ -34,12 +34,6 @@ for (const [name, express] of expressVersions) {
 }
 
 describe.each(expressVersions)('res.sse (%s)', (_name, express) => {
-  let server: TestServer | undefined;
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-  });
-
   it('is what sseOf(res) returns; sseOf names sse() on a route without it', async () => {
     const seen = deferred<boolean>();
     const missing = deferred<unknown>();
@@ -56,7 +50,7 @@ describe.each(expressVersions)('res.sse (%s)', (_name, express) => {
       }
       res.end();
     });
-    server = await listen(app);
+    const server = closeAfterTest(await listen(app));
     await (await connect(`${server.url}/events`)).next();
     await fetch(`${server.url}/plain`);
     expect(await seen.promise).toBe(true);
@@ -75,7 +69,7 @@ describe.each(expressVersions)('res.sse (%s)', (_name, express) => {
       throw new Error('boom');
     });
     const routed = recordRoutedError(app);
-    server = await listen(app);
+    const server = closeAfterTest(await listen(app));
 
     await expectBeforeThenEnd(`${server.url}/events`);
     const stream = await opened.promise;

@@ -1,22 +1,16 @@
 import { type SSEHandler, type SSEStream, sse } from '@ssekit/express';
-import { deferred } from '@ssekit/test-kit';
+import { closeAfterTest, deferred } from '@ssekit/test-kit';
 import type { NextFunction, Request, Response } from 'express';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectBeforeThenEnd, recordRoutedError } from './error-routing.js';
 import { connect, expressVersions, listen, type TestServer } from './helpers.js';
 
 type Failure = { error: unknown; stream: SSEStream; closed: boolean; url: string | undefined };
 
 describe.each(expressVersions)('sse(handler) (%s)', (_name, express) => {
-  let server: TestServer | undefined;
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-  });
-
-  async function servedAfterwards(): Promise<void> {
+  async function servedAfterwards(server: TestServer): Promise<void> {
     // The server survived the error: it still answers.
-    const client = await connect(`${server?.url}/ok`);
+    const client = await connect(`${server.url}/ok`);
     expect(await client.next()).toMatchObject({ data: 'ok' });
   }
 
@@ -53,7 +47,7 @@ describe.each(expressVersions)('sse(handler) (%s)', (_name, express) => {
         stream.close();
       }),
     );
-    server = await listen(app);
+    const server = closeAfterTest(await listen(app));
 
     const client = await connect(`${server.url}/events?x=1`);
     expect(await client.next()).toMatchObject({ data: 'hello' });
@@ -67,7 +61,7 @@ describe.each(expressVersions)('sse(handler) (%s)', (_name, express) => {
       '/events',
       sse((stream) => opened.resolve(stream)),
     );
-    server = await listen(app);
+    const server = closeAfterTest(await listen(app));
 
     const client = await connect(`${server.url}/events`);
     const stream = await opened.promise;
@@ -79,11 +73,13 @@ describe.each(expressVersions)('sse(handler) (%s)', (_name, express) => {
 
   it('closes the stream and calls onError(error, stream, { req, res }) when the handler throws', async () => {
     const failed = deferred<Failure>();
-    server = await listen(
-      appWith((stream) => {
-        stream.send('before');
-        throw new Error('sync boom');
-      }, failed.resolve),
+    const server = closeAfterTest(
+      await listen(
+        appWith((stream) => {
+          stream.send('before');
+          throw new Error('sync boom');
+        }, failed.resolve),
+      ),
     );
 
     const client = await connect(`${server.url}/events`);
@@ -94,7 +90,7 @@ describe.each(expressVersions)('sse(handler) (%s)', (_name, express) => {
     expect(closed).toBe(true);
     expect(url).toBe('/events');
     expect(stream.closeReason).toBe('server');
-    await servedAfterwards();
+    await servedAfterwards(server);
   });
 
   it('passes the error to Express error middleware when there is no onError', async () => {
@@ -103,11 +99,11 @@ describe.each(expressVersions)('sse(handler) (%s)', (_name, express) => {
       throw new Error('to express');
     });
     const routed = recordRoutedError(app);
-    server = await listen(app);
+    const server = closeAfterTest(await listen(app));
 
     await expectBeforeThenEnd(`${server.url}/events`);
     expect(await routed).toEqual({ error: new Error('to express'), headersSent: true });
-    await servedAfterwards();
+    await servedAfterwards(server);
   });
 
   it('passes an error thrown by onError itself to Express', async () => {
@@ -130,7 +126,7 @@ describe.each(expressVersions)('sse(handler) (%s)', (_name, express) => {
       routed.resolve(error);
       next(error);
     });
-    server = await listen(app);
+    const server = closeAfterTest(await listen(app));
 
     const client = await connect(`${server.url}/events`);
     expect(await client.next()).toBeUndefined();

@@ -1,17 +1,11 @@
 import { type SSEStream, sse } from '@ssekit/express';
-import { deferred, describeOptionChecks } from '@ssekit/test-kit';
+import { closeAfterTest, deferred, describeOptionChecks } from '@ssekit/test-kit';
 import type { Express, Response } from 'express';
 import supertest from 'supertest';
-import { afterEach, describe, expect, it } from 'vitest';
-import { connect, expressVersions, listen, type TestServer } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { connect, expressVersions, listen } from './helpers.js';
 
 describe.each(expressVersions)('sse() (%s)', (_name, express) => {
-  let server: TestServer | undefined;
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-  });
-
   function ordinaryRoutes(app: Express): Express {
     app.get('/json', (_req, res) => {
       res.status(201).set('x-custom', 'yes').json({ hello: 'world' });
@@ -103,7 +97,7 @@ describe.each(expressVersions)('sse() (%s)', (_name, express) => {
     const opened = deferred<SSEStream>();
     const app = express();
     app.get('/events', sse(), (_req, res) => opened.resolve(res.sse));
-    server = await listen(app);
+    const server = closeAfterTest(await listen(app));
 
     const client = await connect(`${server.url}/events`);
     const stream = await opened.promise;
@@ -123,7 +117,9 @@ describe.each(expressVersions)('sse() (%s)', (_name, express) => {
     app.get('/global', (_req, res) => res.sse.send('on global'));
     app.get('/route', route, (_req, res) => res.sse.send('on route'));
     const last = { event: { data: 'bye', event: 'shutdown' }, retry: 2000 };
-    server = await listen(app, () => Promise.all([global.close(last), route.close(last)]).then(() => {}));
+    const server = closeAfterTest(
+      await listen(app, () => Promise.all([global.close(last), route.close(last)]).then(() => {})),
+    );
 
     const clients = [await connect(`${server.url}/global`), await connect(`${server.url}/route`)];
     for (const client of clients) await client.next();

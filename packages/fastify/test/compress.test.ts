@@ -2,10 +2,10 @@ import { get, type IncomingMessage } from 'node:http';
 import { createGunzip } from 'node:zlib';
 import compress from '@fastify/compress';
 import { parseEventStream, type SSEStream, ssePlugin } from '@ssekit/fastify';
-import { deferred } from '@ssekit/test-kit';
+import { closeAfterTest, deferred } from '@ssekit/test-kit';
 import Fastify from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
-import { listen, type TestServer } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { listen } from './helpers.js';
 
 function request(url: string): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
@@ -14,12 +14,6 @@ function request(url: string): Promise<IncomingMessage> {
 }
 
 describe('@fastify/compress registered for the whole app', () => {
-  let server: TestServer | undefined;
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-  });
-
   it('compresses what Fastify sends and leaves events uncompressed, each delivered as it is sent', async () => {
     const opened = deferred<SSEStream>();
     const app = Fastify();
@@ -31,7 +25,7 @@ describe('@fastify/compress registered for the whole app', () => {
       reply.sse.send('first');
       opened.resolve(reply.sse);
     });
-    server = await listen(app);
+    const server = closeAfterTest(await listen(app));
 
     const json = await request(`${server.url}/json`);
     expect(json.headers['content-encoding']).toBe('gzip');

@@ -2,18 +2,12 @@
 // response of its own (a returned value, an error response), which ends in ERR_HTTP_HEADERS_SENT or
 // FST_ERR_REP_ALREADY_SENT. reply.sse hands the response over with reply.hijack().
 import { type SSEStream, ssePlugin } from '@ssekit/fastify';
-import { deferred, sleep, waitFor } from '@ssekit/test-kit';
+import { closeAfterTest, deferred, sleep, waitFor } from '@ssekit/test-kit';
 import Fastify from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
-import { connect, listen, recordingLogger, type TestServer, WARN } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { connect, listen, recordingLogger, WARN } from './helpers.js';
 
 describe('reply.sse hands the response over to the stream', () => {
-  let server: TestServer | undefined;
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-  });
-
   it('logs nothing when the client leaves while an async handler waits, and the handler then returns a value', async () => {
     const { entries, logger } = recordingLogger();
     const returned = deferred<void>();
@@ -28,7 +22,7 @@ describe('reply.sse hands the response over to the stream', () => {
       setImmediate(returned.resolve);
       return { done: true };
     });
-    server = await listen(app);
+    const server = closeAfterTest(await listen(app));
 
     const client = await connect(`${server.url}/events`);
     expect(await client.next()).toMatchObject({ data: 'tick' });
@@ -51,7 +45,7 @@ describe('reply.sse hands the response over to the stream', () => {
       reply.sse.send('before');
       throw new Error('after the headers');
     });
-    server = await listen(app);
+    const server = closeAfterTest(await listen(app));
 
     const client = await connect(`${server.url}/events`);
     expect(await client.next()).toMatchObject({ data: 'before' });

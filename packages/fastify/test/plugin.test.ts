@@ -1,14 +1,8 @@
 import { type SSEErrorContext, SSERangeError, type SSEStream, sse, ssePlugin } from '@ssekit/fastify';
-import { deferred, waitFor } from '@ssekit/test-kit';
+import { closeAfterTest, deferred, waitFor } from '@ssekit/test-kit';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
-import { connect, listen, recordingLogger, type TestServer, WARN } from './helpers.js';
-
-let server: TestServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+import { describe, expect, it } from 'vitest';
+import { connect, listen, recordingLogger, WARN } from './helpers.js';
 
 /** Reads the raw head and body of `url` up to the first blank line after `retry:`, then leaves. */
 async function firstBlock(url: string): Promise<{ headers: Headers; text: string }> {
@@ -47,7 +41,7 @@ describe('ssePlugin scope (encapsulation)', () => {
         sse((stream) => stream.close()),
       );
     });
-    server = await listen(app);
+    const server = closeAfterTest(await listen(app));
 
     for (const path of ['/with', '/child']) {
       const response = await fetch(`${server.url}${path}`);
@@ -78,7 +72,7 @@ describe('ssePlugin scope (encapsulation)', () => {
         sse(() => {}),
       );
     });
-    server = await listen(app);
+    const server = closeAfterTest(await listen(app));
 
     expect((await firstBlock(`${server.url}/outer`)).text).toBe('retry: 1000\n\n');
     expect((await firstBlock(`${server.url}/inner`)).text).toBe('retry: 2000\n\n');
@@ -95,7 +89,7 @@ describe('ssePlugin scope (encapsulation)', () => {
       reply.sse.close();
     });
     await app.register(ssePlugin);
-    server = await listen(app);
+    const server = closeAfterTest(await listen(app));
 
     const response = await fetch(`${server.url}/early`);
     expect(response.status).toBe(500);
@@ -180,7 +174,7 @@ describe('options: the plugin, then the route config.sse, then sse(handler, opti
       { config: { sse: { retry: 2000, headers: { 'x-route': 'r' } } } },
       sse(() => {}, { retry: 3000, headers: { 'x-both': 'handler' } }),
     );
-    server = await listen(app);
+    const server = closeAfterTest(await listen(app));
 
     const plugin = await firstBlock(`${server.url}/plugin`);
     expect(plugin.text).toBe('retry: 1000\n\n');
@@ -240,7 +234,7 @@ describe('errors after the stream opened', () => {
         },
       ),
     );
-    server = await listen(app);
+    const server = closeAfterTest(await listen(app));
 
     const client = await connect(`${server.url}/events?x=1`);
     expect(await client.next()).toMatchObject({ data: 'before' });
@@ -261,7 +255,7 @@ describe('errors after the stream opened', () => {
       await reply.sse.send('before');
       throw new Error('route boom');
     });
-    server = await listen(app);
+    const server = closeAfterTest(await listen(app));
 
     const client = await connect(`${server.url}/events`);
     expect(await client.next()).toMatchObject({ data: 'before' });
@@ -299,7 +293,7 @@ describe('errors after the stream opened', () => {
         stream.close();
       }),
     );
-    server = await listen(app);
+    const server = closeAfterTest(await listen(app));
 
     expect(await (await connect(`${server.url}/logged`)).next()).toBeUndefined();
     expect(await (await connect(`${server.url}/rethrown`)).next()).toBeUndefined();

@@ -1,9 +1,9 @@
 import { describeLazyStream, type LazyRoute } from '@ssekit/conformance/lazy-stream';
 import { type SSEOptions, sseOf, ssePlugin } from '@ssekit/fastify';
-import { deferred } from '@ssekit/test-kit';
+import { closeAfterTest, deferred } from '@ssekit/test-kit';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
-import { connect, listen, type TestServer } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { connect, listen } from './helpers.js';
 
 /** A Fastify app (`Fastify(options)`) with the plugin, and `route` at GET /api/events. */
 async function lazyApp(app: FastifyInstance, route: LazyRoute, options: SSEOptions = {}) {
@@ -25,18 +25,12 @@ describeLazyStream({
 });
 
 describe('reply.sse', () => {
-  let server: TestServer | undefined;
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-  });
-
   it('leaves a route that never reads it to Fastify', async () => {
     const app = Fastify();
     await app.register(ssePlugin);
     app.get('/json', async () => ({ ok: true }));
     app.get('/sent', (_request, reply) => reply.code(201).send('sent'));
-    server = await listen(app);
+    const server = closeAfterTest(await listen(app));
 
     const json = await fetch(`${server.url}/json`);
     expect(json.headers.get('content-type')).toBe('application/json; charset=utf-8');
@@ -54,7 +48,7 @@ describe('reply.sse', () => {
     app.get('/events', (_request, reply) => {
       reply.header('x-route', 'events').sse.close();
     });
-    server = await listen(app);
+    const server = closeAfterTest(await listen(app));
 
     const response = await fetch(`${server.url}/events`);
     expect(response.headers.get('access-control-allow-origin')).toBe('https://app.example');
@@ -72,7 +66,7 @@ describe('reply.sse', () => {
       reads.resolve(reply.sse === first && sseOf<{ tick: number }>(reply) === first);
       reply.sse.close();
     });
-    server = await listen(app);
+    const server = closeAfterTest(await listen(app));
 
     await (await connect(`${server.url}/events`)).next();
     expect(await reads.promise).toBe(true);
@@ -84,7 +78,7 @@ describe('reply.sse', () => {
     app.get('/events', async () => {
       throw Object.assign(new Error('not allowed'), { statusCode: 403 });
     });
-    server = await listen(app);
+    const server = closeAfterTest(await listen(app));
 
     const response = await fetch(`${server.url}/events`);
     expect(response.status).toBe(403);

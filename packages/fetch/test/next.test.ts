@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { until } from '@ssekit/test-kit';
-import { CHROMIUM, launchChromium, requireInstalled } from '@ssekit/test-kit/chromium';
+import { until, untilValue } from '@ssekit/test-kit';
+import { chromiumTestsRun, launchChromium, requireChromium } from '@ssekit/test-kit/chromium';
 import { EventSource } from 'eventsource';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAndStartNextApp, type NextServer } from './next-app.js';
@@ -28,8 +27,6 @@ function listen(url: string, types: string[]): { source: EventSource; received: 
   return { source, received };
 }
 
-const haveChromium = existsSync(CHROMIUM);
-
 describe('sse() and subscribe() in a Next.js App Router app (next build, next start)', () => {
   let app: NextServer;
   const clients: EventSource[] = [];
@@ -56,24 +53,13 @@ describe('sse() and subscribe() in a Next.js App Router app (next build, next st
 
   it('notices within a second that the client left', async () => {
     // Start with no stream open: the first test's client may be leaving still.
-    const before = await until(async () => {
-      const now = await state();
-      return now.open === 0 ? now : undefined;
-    }, 'earlier streams to close');
+    const before = await untilValue(state, (now) => now.open === 0, 'earlier streams to close');
     const { source, received } = listen(`${app.url}/events?hold`, ['tick']);
     clients.push(source);
     await until(() => (received.length >= 1 ? true : undefined), 'the first tick');
     expect((await state()).open).toBe(before.open + 1);
     source.close();
-    const after = await until(
-      async () => {
-        const now = await state();
-        return now.open === before.open ? now : undefined;
-      },
-      'the stream to close',
-      1_000,
-      50,
-    );
+    const after = await untilValue(state, (now) => now.open === before.open, 'the stream to close', 1_000);
     expect(after.closeReasons.at(-1)).toBe('client');
   });
 
@@ -94,9 +80,9 @@ describe('sse() and subscribe() in a Next.js App Router app (next build, next st
     );
   });
 
-  describe.runIf(haveChromium || process.env.CI === 'true')('in Chromium', () => {
+  describe.runIf(chromiumTestsRun('[fetch] The Next.js page in Chromium'))('in Chromium', () => {
     it('receives events with resumption and a broadcast on the same page', async () => {
-      requireInstalled(haveChromium, `no Chromium at ${CHROMIUM}: install the Debian package \`chromium\`.`);
+      requireChromium();
       const browser = await launchChromium();
       try {
         const page = await browser.newPage();

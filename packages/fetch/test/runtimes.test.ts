@@ -1,4 +1,4 @@
-import { outcomeWithin, until } from '@ssekit/test-kit';
+import { outcomeWithin, until, untilValue } from '@ssekit/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runtimeServers } from './child-server.js';
 
@@ -57,14 +57,11 @@ describe.each(runtimeServers)('sse() on $name', (runtime) => {
     expect(await (await fetch(`${running.url}/runtime/replaced`)).text()).toBe('replaced');
     expect((await state(running.url)).opened).toBe(before.opened + 1);
     // The body gets UNREAD_BODY_GRACE_MS (5 s) for a reader to take it.
-    const after = await until(
-      async () => {
-        const now = await state(running.url);
-        return now.open === before.open ? now : undefined;
-      },
+    const after = await untilValue(
+      () => state(running.url),
+      (now) => now.open === before.open,
       'the unread stream to close',
       7_000,
-      100,
     );
     expect(after.closeReasons.slice(before.closeReasons.length)).toEqual(['client']);
     expect(after.heartbeat).toEqual(before.heartbeat);

@@ -1,6 +1,6 @@
 import { describeConformance } from '@ssekit/conformance';
 import { parseEventStream } from '@ssekit/core';
-import { until } from '@ssekit/test-kit';
+import { until, untilValue } from '@ssekit/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorkerd } from './workerd.js';
 
@@ -63,28 +63,12 @@ describe('sse() on workerd', () => {
 
   it('notices a client that left at its next heartbeats (1 s apart), not later', async () => {
     // Start with no stream open: the earlier tests' clients are noticed leaving at their heartbeat too.
-    const before = await until(
-      async () => {
-        const now = await state();
-        return now.open === 0 ? now : undefined;
-      },
-      'earlier streams to close',
-      4_000,
-      50,
-    );
+    const before = await untilValue(state, (now) => now.open === 0, 'earlier streams to close', 4_000);
     const client = await openHeartbeat();
     expect((await state()).open).toBe(before.open + 1);
     client.leave();
-    const after = await until(
-      async () => {
-        const now = await state();
-        return now.open === before.open ? now : undefined;
-      },
-      'the stream to close',
-      // The first write after the client left may still be taken by the socket; the next one fails.
-      3_500,
-      50,
-    );
+    // The first write after the client left may still be taken by the socket; the next one fails.
+    const after = await untilValue(state, (now) => now.open === before.open, 'the stream to close', 3_500);
     expect(after.closeReasons.slice(before.closeReasons.length)).toEqual(['client']);
   });
 

@@ -1,5 +1,5 @@
 import { parseEventStream } from '@ssekit/core';
-import { outcomeWithin } from '@ssekit/test-kit';
+import { outcomeWithin, untilValue } from '@ssekit/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runtimes, startChildServer } from './child-server.js';
 import { createTestApp } from './fixtures/app.js';
@@ -99,12 +99,12 @@ describe.each([runtimes.bun, runtimes.deno])('sse() on $name', (runtime) => {
     expect((await state(running.url)).open).toBe(before.open + 1);
 
     controller.abort();
-    const deadline = Date.now() + 1_000;
-    let after = await state(running.url);
-    while (after.open > before.open && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      after = await state(running.url);
-    }
+    const after = await untilValue(
+      () => state(running.url),
+      (now) => now.open <= before.open,
+      'the stream to close',
+      1_000,
+    );
     expect(after.open).toBe(before.open);
     expect(after.closeReasons.slice(before.closeReasons.length)).toContain('client');
   });
@@ -134,12 +134,12 @@ describe.each([runtimes.bun, runtimes.deno])('sse() on $name', (runtime) => {
       );
       expect((await state(running.url)).opened).toBe(before.opened + 1);
       // The body gets UNREAD_BODY_GRACE_MS (5 s) for a reader to take it.
-      const deadline = Date.now() + 7_000;
-      let after = await state(running.url);
-      while (after.open > before.open && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        after = await state(running.url);
-      }
+      const after = await untilValue(
+        () => state(running.url),
+        (now) => now.open <= before.open,
+        'the stream to close',
+        7_000,
+      );
       expect(after.open).toBe(before.open);
       expect(after.closeReasons.slice(before.closeReasons.length)).toEqual(['client']);
       expect(after.heartbeat).toEqual(before.heartbeat);

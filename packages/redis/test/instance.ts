@@ -1,7 +1,5 @@
 // One server instance in this process: a node:http server whose /events streams join a channel
 // backed by a Redis stream, and whose POST /send broadcasts on it.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   type Channel,
   type ChannelOptions,
@@ -12,6 +10,7 @@ import {
   openSSEStream,
 } from '@ssekit/core';
 import { type RedisChannel, type RedisChannelOptions, redisChannel } from '@ssekit/redis';
+import { serveHttp } from '@ssekit/test-kit';
 
 export interface Instance {
   /** Base URL, `http://127.0.0.1:PORT`. */
@@ -35,7 +34,13 @@ export async function startInstance(
   await shared.ready();
   const channel = createChannel({ history: shared, ...channelOptions });
   const group = createStreamGroup();
-  const server = createServer((req, res) => {
+  // What the next `shutdown` drains with: the server's drain step runs before it closes.
+  let drainOptions: DrainOptions = {};
+  const drain = async () => {
+    await group.close(drainOptions);
+    await channel.close();
+  };
+  const server = await serveHttp((req, res) => {
     if (req.url?.startsWith('/events')) {
       const stream = openSSEStream(
         {
@@ -51,23 +56,18 @@ export async function startInstance(
     } else {
       res.writeHead(404).end();
     }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  }, drain);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     channel,
     shared,
     async close() {
       await channel.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()).closeAllConnections());
+      await server.close();
     },
-    async shutdown(options) {
-      await group.close(options);
-      await channel.close();
-      await new Promise<void>((resolve, reject) =>
-        server.close((error) => (error ? reject(error) : resolve())),
-      );
+    shutdown(options) {
+      drainOptions = options;
+      return server.shutdown();
     },
   };
 }

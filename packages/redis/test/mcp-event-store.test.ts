@@ -7,7 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { mcpEventStore, memoryLog } from '@ssekit/core';
-import { type ChildServer, ensureBuilt, startChildServer } from '@ssekit/test-kit';
+import { type ChildServer, ensureBuilt, startChildServer, startInstances } from '@ssekit/test-kit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot, type RedisServer, redisAvailable, startRedisServer } from './redis-server.js';
 
@@ -124,12 +124,11 @@ describeRedis('mcpEventStore with the MCP SDK, on Redis (two instances, separate
   beforeAll(async () => {
     ensureBuilt(['core', 'redis']);
     redis = await startRedisServer();
-    const start = () =>
-      startChildServer(process.execPath, ['test/fixtures/mcp-instance.mjs'], {
-        cwd: packageRoot,
-        env: { REDIS_URL: redis.url, PREFIX: `test:mcp:${process.pid}:`, STEP_MS: '60' },
-      });
-    [a, b] = await Promise.all([start(), start()]);
+    const env = { REDIS_URL: redis.url, PREFIX: `test:mcp:${process.pid}:`, STEP_MS: '60' };
+    [a, b] = (await startInstances(2, packageRoot, env, 'test/fixtures/mcp-instance.mjs')) as [
+      ChildServer,
+      ChildServer,
+    ];
     proxy = await startProxy(portOf(a));
   }, 60_000);
   afterEach(() => proxy.route(portOf(a)));

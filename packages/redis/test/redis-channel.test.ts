@@ -29,6 +29,21 @@ describeRedis('redisChannel (one instance, real Redis, real HTTP)', () => {
     cleanups.push(() => opened.close());
     return opened;
   }
+  /** Resumes from `lastEventId` at `url`; the one event it gets is the gap event, resuming at `newest`. */
+  async function expectGap(
+    url: string,
+    lastEventId: string | undefined,
+    reason: string,
+    newest: string | undefined,
+  ) {
+    const c = await client(url, lastEventId);
+    await c.waitFor((events) => events.length === 1);
+    expect(c.events[0]).toEqual({
+      type: 'ssekit-gap',
+      data: JSON.stringify({ lastEventId, reason }),
+      lastEventId: newest,
+    });
+  }
 
   beforeAll(async () => {
     redis = await startRedisServer();
@@ -88,13 +103,7 @@ describeRedis('redisChannel (one instance, real Redis, real HTTP)', () => {
     let newest: string | undefined;
     // Approximate trimming drops whole nodes of 100 entries, so go well past one.
     for (let i = 1; i < 300; i++) newest = await a.channel.send(String(i));
-    const c = await client(`${a.url}/events`, first);
-    await c.waitFor((events) => events.length === 1);
-    expect(c.events[0]).toEqual({
-      type: 'ssekit-gap',
-      data: JSON.stringify({ lastEventId: first, reason: 'expired' }),
-      lastEventId: newest,
-    });
+    await expectGap(`${a.url}/events`, first, 'expired', newest);
     expect(a.channel.stats.gapsSignalled).toBe(1);
   });
 
@@ -119,13 +128,7 @@ describeRedis('redisChannel (one instance, real Redis, real HTTP)', () => {
     const ahead = `${ms + 1000n}-0`;
     const neverIssued = `${ms}-${seq + 1n}`.replace(/^(\d+)-/, (_, m) => `${BigInt(m) - 1n}-`);
     for (const id of ['not-an-id', '12', '01-0', ahead, neverIssued]) {
-      const c = await client(`${a.url}/events`, id);
-      await c.waitFor((events) => events.length === 1);
-      expect(c.events[0]).toEqual({
-        type: 'ssekit-gap',
-        data: JSON.stringify({ lastEventId: id, reason: 'unknown' }),
-        lastEventId: newest,
-      });
+      await expectGap(`${a.url}/events`, id, 'unknown', newest);
     }
   });
 

@@ -1,7 +1,7 @@
 // Resumable streams across instances: two server processes (test/fixtures/resumable-instance.mjs)
 // sharing one Redis through redisResumableLog, real HTTP, core's spec parser as the client.
 import { type ParsedEvent, parseEventStream } from '@ssekit/core';
-import { type ChildServer, ensureBuilt, startChildServer, until, waitFor } from '@ssekit/test-kit';
+import { type ChildServer, ensureBuilt, startInstances, until, waitFor } from '@ssekit/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type SSEClient } from './client.js';
 import { packageRoot, type RedisServer, redisAvailable, startRedisServer } from './redis-server.js';
@@ -51,12 +51,11 @@ describeRedis('resumable streams across two instances sharing Redis (separate pr
   beforeAll(async () => {
     ensureBuilt(['core', 'redis']);
     redis = await startRedisServer();
-    const start = () =>
-      startChildServer(process.execPath, ['test/fixtures/resumable-instance.mjs'], {
-        cwd: packageRoot,
-        env: { REDIS_URL: redis.url, PREFIX: `test:http:${process.pid}:`, TTL_MS: '1500' },
-      });
-    [a, b] = await Promise.all([start(), start()]);
+    const env = { REDIS_URL: redis.url, PREFIX: `test:http:${process.pid}:`, TTL_MS: '1500' };
+    [a, b] = (await startInstances(2, packageRoot, env, 'test/fixtures/resumable-instance.mjs')) as [
+      ChildServer,
+      ChildServer,
+    ];
   }, 60_000);
   afterAll(async () => {
     await Promise.all(clients.map((client) => client.close()));

@@ -3,16 +3,9 @@
 // gets every event it missed, once, in order.
 import { createChannel } from '@ssekit/core';
 import { type RedisChannel, redisChannel } from '@ssekit/redis';
-import {
-  type ChannelServer,
-  describeStormFromOneId,
-  openClient,
-  type StormClient,
-  serveChannel,
-  waitFor,
-} from '@ssekit/test-kit';
+import { describeStormFromOneId, type StormClient, stormSession, waitFor } from '@ssekit/test-kit';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, redisAvailable, startRedisServer } from './redis-server.js';
 
 const describeRedis = redisAvailable() ? describe : describe.skip;
@@ -51,19 +44,12 @@ describeStormFromOneId({
 describeRedis('replays shared by a reconnect storm (real Redis, real HTTP)', () => {
   let redis: RedisServer;
   let admin: Redis;
-  let server: ChannelServer | undefined;
-  let clients: StormClient[] = [];
+  const storm = stormSession();
   let keys = 0;
 
   beforeAll(async () => {
     redis = await startRedisServer();
     admin = new Redis(redis.url);
-  });
-  afterEach(async () => {
-    for (const client of clients) client.leave();
-    clients = [];
-    await server?.close();
-    server = undefined;
   });
   afterAll(async () => {
     admin.disconnect();
@@ -92,14 +78,17 @@ describeRedis('replays shared by a reconnect storm (real Redis, real HTTP)', () 
   it('resumers from ten ids, with broadcasts during the storm, each get every event once, in order', async () => {
     const { shared, ids } = await filled(300);
     const channel = createChannel({ history: shared });
-    server = await serveChannel(channel);
-    const url = server.url;
+    const { url } = await storm.serve(channel);
     const from = Array.from({ length: RESUMERS }, (_, i) => (i % 10) * 25 + 1);
     let sent = 300;
+    let clients: StormClient[] = [];
     const sends: Promise<unknown>[] = [];
     const live = setInterval(() => sends.push(channel.send(`event ${++sent}`)), 5);
     try {
-      clients = await Promise.all(from.map((n) => openClient(url, ids[n - 1])));
+      clients = await storm.openAll(
+        url,
+        from.map((n) => ids[n - 1]),
+      );
       await waitFor(() => channel.size === RESUMERS, 'every resumer to join', 30_000);
     } finally {
       clearInterval(live);

@@ -2,6 +2,7 @@
 // handler): on 127.0.0.1 and a free port, closed afterwards without waiting for open streams.
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { onTestFinished } from 'vitest';
 
 /** A node:http server a test started. */
 export interface TestServer {
@@ -39,4 +40,10 @@ export async function serveHttp(
       );
     },
   };
+}
+
+/** Closes `server` (cutting what is still open) once the running test has finished; returns it. */
+export function closeAfterTest<S extends { close(): Promise<void> }>(server: S): S {
+  onTestFinished(() => server.close());
+  return server;
 }

@@ -18,6 +18,23 @@ export function startInstance(
   });
 }
 
+/**
+ * Starts `count` instances alike (see `startInstance`), all at once; `script` is another fixture
+ * of the package that serves the same way (prints `LISTENING <port>`).
+ */
+export function startInstances(
+  count: number,
+  packageRoot: string,
+  env: Record<string, string>,
+  script = 'test/fixtures/instance.mjs',
+): Promise<ChildServer[]> {
+  return Promise.all(
+    Array.from({ length: count }, () =>
+      startChildServer(process.execPath, [script], { cwd: packageRoot, env }),
+    ),
+  );
+}
+
 /** GETs `path` of `server` and returns the JSON answer. */
 export async function getJson<T>(server: { url: string }, path: string): Promise<T> {
   return (await fetch(`${server.url}${path}`)).json() as Promise<T>;

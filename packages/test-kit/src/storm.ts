@@ -82,6 +82,50 @@ export async function openClient(url: string, lastEventId?: string): Promise<Sto
   return client;
 }
 
+/** The server and the clients of one storm test; each test's are closed after it (`stormSession`). */
+export interface StormSession {
+  /** Serves `channel` as `serveChannel` does. */
+  serve(channel: Channel, options?: SSEOptions): Promise<ChannelServer>;
+  /** Opens one client as `openClient` does. */
+  open(url: string, lastEventId?: string): Promise<StormClient>;
+  /**
+   * Opens clients all at once: `count` fresh ones, or one per entry of `lastEventIds`
+   * (`undefined`: a fresh one).
+   */
+  openAll(url: string, lastEventIds: number | readonly (string | undefined)[]): Promise<StormClient[]>;
+}
+
+/**
+ * Registers, in the calling suite (or file), the cleanup after each test of what it opened through
+ * the session: every client leaves, then the server closes.
+ */
+export function stormSession(): StormSession {
+  let server: ChannelServer | undefined;
+  let clients: StormClient[] = [];
+  afterEach(async () => {
+    for (const client of clients) client.leave();
+    clients = [];
+    await server?.close();
+    server = undefined;
+  });
+  const open = async (url: string, lastEventId?: string) => {
+    const client = await openClient(url, lastEventId);
+    clients.push(client);
+    return client;
+  };
+  return {
+    async serve(channel, options) {
+      server = await serveChannel(channel, options);
+      return server;
+    },
+    open,
+    openAll(url, lastEventIds) {
+      const from = typeof lastEventIds === 'number' ? Array(lastEventIds).fill(undefined) : lastEventIds;
+      return Promise.all(from.map((id: string | undefined) => open(url, id)));
+    },
+  };
+}
+
 /** A real history store as the shared storm test needs it (see `describeStormFromOneId`). */
 export interface StormStore {
   /** Shown in the test name, e.g. `real Redis`. */
@@ -110,16 +154,9 @@ const STORM_RESUMERS = 200;
  */
 export function describeStormFromOneId(store: StormStore): void {
   describe.skipIf(!store.available)(`replays shared by a reconnect storm (${store.name}, real HTTP)`, () => {
-    let server: ChannelServer | undefined;
-    let clients: StormClient[] = [];
+    const storm = stormSession();
 
     beforeAll(() => store.setup?.());
-    afterEach(async () => {
-      for (const client of clients) client.leave();
-      clients = [];
-      await server?.close();
-      server = undefined;
-    });
     afterAll(() => store.teardown?.());
 
     it(`${STORM_RESUMERS} resumers from one id cause one read per page`, async () => {
@@ -129,10 +166,9 @@ export function describeStormFromOneId(store: StormStore): void {
       // 40 events after the resumers' id: a first page of 16, then the other 24 in a second page.
       const ids: (string | undefined)[] = [];
       for (let i = 1; i <= 45; i++) ids.push(await channel.send(`event ${i}`));
-      server = await serveChannel(channel);
-      const url = server.url;
+      const { url } = await storm.serve(channel);
       await store.resetServerReads?.();
-      clients = await Promise.all(Array.from({ length: STORM_RESUMERS }, () => openClient(url, ids[4])));
+      const clients = await storm.openAll(url, Array(STORM_RESUMERS).fill(ids[4]));
       await waitFor(() => channel.size === STORM_RESUMERS, 'every resumer to join', 30_000);
       gate.resolve();
       await Promise.all(clients.map((c) => c.until((c) => c.events.length >= 40, 'the whole replay')));

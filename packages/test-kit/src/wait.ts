@@ -32,6 +32,27 @@ export async function until<T>(
   }
 }
 
+/**
+ * Reads `read()` every 50 ms until what it returns satisfies `holds`, and returns that (e.g. a
+ * fixture server's state once its open streams are back to a count). Fails as `until` does.
+ */
+export function untilValue<T>(
+  read: () => Promise<T>,
+  holds: (value: T) => boolean,
+  what: string,
+  timeoutMs = 3000,
+): Promise<T> {
+  return until(
+    async () => {
+      const value = await read();
+      return holds(value) ? value : undefined;
+    },
+    what,
+    timeoutMs,
+    50,
+  );
+}
+
 /** Resolves once `condition()` holds; throws after `timeoutMs`, naming `what` it waited for. */
 export async function waitFor(
   condition: () => boolean | Promise<boolean>,

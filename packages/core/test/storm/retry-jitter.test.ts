@@ -1,19 +1,11 @@
 // Jittered `retry` hints, on open and on drain, over real HTTP: clients that lose their streams
 // together are told to come back at different times.
 import { createChannel, SSERangeError, validateSSEOptions } from '@ssekit/core';
-import { type ChannelServer, openClient, type StormClient, serveChannel } from '@ssekit/test-kit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { stormSession } from '@ssekit/test-kit';
+import { describe, expect, it } from 'vitest';
 
 const CLIENTS = 100;
-let server: ChannelServer | undefined;
-let clients: StormClient[] = [];
-
-afterEach(async () => {
-  for (const client of clients) client.leave();
-  clients = [];
-  await server?.close();
-  server = undefined;
-});
+const storm = stormSession();
 
 /** The distinct values of `values`: spread hints take many, one shared hint takes one. */
 const distinct = (values: number[]) => new Set(values).size;
@@ -21,9 +13,8 @@ const distinct = (values: number[]) => new Set(values).size;
 describe('retryJitter on open', () => {
   it('gives each stream its own retry hint, a whole number from retry * (1 - jitter) to retry', async () => {
     const channel = createChannel();
-    server = await serveChannel(channel, { retry: 10_000, retryJitter: 0.5 });
-    const url = server.url;
-    clients = await Promise.all(Array.from({ length: CLIENTS }, () => openClient(url)));
+    const { url } = await storm.serve(channel, { retry: 10_000, retryJitter: 0.5 });
+    const clients = await storm.openAll(url, CLIENTS);
     await Promise.all(clients.map((c) => c.until((c) => c.retries.length > 0, 'the retry hint')));
     const hints = clients.map((c) => c.retries[0] as number);
     for (const hint of hints) {
@@ -38,9 +29,8 @@ describe('retryJitter on open', () => {
 
   it('sends retry itself to every stream without jitter', async () => {
     const channel = createChannel();
-    server = await serveChannel(channel, { retry: 7_000 });
-    const url = server.url;
-    clients = await Promise.all(Array.from({ length: 10 }, () => openClient(url)));
+    const { url } = await storm.serve(channel, { retry: 7_000 });
+    const clients = await storm.openAll(url, 10);
     await Promise.all(clients.map((c) => c.until((c) => c.retries.length > 0, 'the retry hint')));
     expect(clients.map((c) => c.retries)).toEqual(clients.map(() => [7_000]));
     await channel.close();
@@ -63,13 +53,18 @@ describe('retryJitter on open', () => {
 });
 
 describe('retryJitter on drain', () => {
-  it('channel.close gives each stream its own hint with the one last event', async () => {
+  /** A channel served to CLIENTS clients that have each received one live event. */
+  async function liveClients() {
     const channel = createChannel();
-    server = await serveChannel(channel);
-    const url = server.url;
-    clients = await Promise.all(Array.from({ length: CLIENTS }, () => openClient(url)));
+    const server = await storm.serve(channel);
+    const clients = await storm.openAll(server.url, CLIENTS);
     await channel.send('live');
     await Promise.all(clients.map((c) => c.until((c) => c.events.length === 1, 'the live event')));
+    return { channel, server, clients };
+  }
+
+  it('channel.close gives each stream its own hint with the one last event', async () => {
+    const { channel, clients } = await liveClients();
     await channel.close({ event: { data: 'bye', event: 'shutdown' }, retry: 8_000, retryJitter: 1 });
     await Promise.all(clients.map((c) => c.ended));
     for (const client of clients) {
@@ -82,12 +77,7 @@ describe('retryJitter on drain', () => {
   });
 
   it('a group drain spreads the hints too', async () => {
-    const channel = createChannel();
-    server = await serveChannel(channel);
-    const url = server.url;
-    clients = await Promise.all(Array.from({ length: CLIENTS }, () => openClient(url)));
-    await channel.send('live');
-    await Promise.all(clients.map((c) => c.until((c) => c.events.length === 1, 'the live event')));
+    const { channel, server, clients } = await liveClients();
     await server.drain({ retry: 4_000, retryJitter: 0.25 });
     await Promise.all(clients.map((c) => c.ended));
     const hints = clients.map((c) => c.retries[0] as number);
@@ -99,14 +89,13 @@ describe('retryJitter on drain', () => {
 
   it('refuses a jitter out of range, or without retry, before anything changes', async () => {
     const channel = createChannel();
-    server = await serveChannel(channel);
-    clients = [await openClient(server.url)];
+    const client = await storm.open((await storm.serve(channel)).url);
     for (const options of [{ retry: 1000, retryJitter: 2 }, { retryJitter: 0.5 }]) {
       expect(() => channel.close(options)).toThrow(SSERangeError);
       expect(() => channel.close(options)).toThrow(expect.objectContaining({ field: 'retryJitter' }));
     }
     await channel.send('still live');
-    await clients[0]?.until((c) => c.events.length === 1, 'the live event');
+    await client.until((c) => c.events.length === 1, 'the live event');
     await channel.close();
   });
 });

@@ -8,27 +8,11 @@ import {
   memoryHistory,
   type ReplayResult,
 } from '@ssekit/core';
-import {
-  type ChannelServer,
-  deferred,
-  describeStormFromOneId,
-  openClient,
-  type StormClient,
-  serveChannel,
-  waitFor,
-} from '@ssekit/test-kit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { deferred, describeStormFromOneId, type StormClient, stormSession, waitFor } from '@ssekit/test-kit';
+import { describe, expect, it } from 'vitest';
 
 const RESUMERS = 200;
-let server: ChannelServer | undefined;
-let clients: StormClient[] = [];
-
-afterEach(async () => {
-  for (const client of clients) client.leave();
-  clients = [];
-  await server?.close();
-  server = undefined;
-});
+const storm = stormSession();
 
 /**
  * A memory history that counts `after` calls; while `held` is pending, its answers (read at once,
@@ -56,6 +40,14 @@ const sequences = (client: StormClient) => client.events.map((event) => Number(e
 /** `from + 1` to `to`, the events a resumer from `e-<from>` must get when `e-<to>` is the newest. */
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + 1 + i);
 
+/** `channel` on `history`, with events 1 to `count` sent, served over HTTP for this test. */
+async function served<H extends HistoryStore>(history: H, count: number) {
+  const channel = createChannel({ history });
+  for (let i = 1; i <= count; i++) await channel.send(`event ${i}`);
+  const { url } = await storm.serve(channel);
+  return { history, channel, url };
+}
+
 describeStormFromOneId({
   name: 'memory history',
   available: true,
@@ -65,13 +57,12 @@ describeStormFromOneId({
 describe('replays shared by a reconnect storm (real HTTP, memory history)', () => {
   it('resumers from ten ids share a read of each page, and each gets every event once, in order', async () => {
     const gate = deferred<void>();
-    const history = countingHistory(1000, gate.promise);
-    const channel = createChannel({ history });
-    for (let i = 1; i <= 300; i++) await channel.send(`event ${i}`);
-    server = await serveChannel(channel);
-    const url = server.url;
+    const { history, channel, url } = await served(countingHistory(1000, gate.promise), 300);
     const from = Array.from({ length: RESUMERS }, (_, i) => (i % 10) * 25);
-    clients = await Promise.all(from.map((id) => openClient(url, `e-${id}`)));
+    const clients = await storm.openAll(
+      url,
+      from.map((id) => `e-${id}`),
+    );
     await waitFor(() => channel.size === RESUMERS, 'every resumer to join', 30_000);
     gate.resolve();
     await Promise.all(clients.map((c) => c.until((c) => sequences(c).at(-1) === 300, 'the last event')));
@@ -85,16 +76,16 @@ describe('replays shared by a reconnect storm (real HTTP, memory history)', () =
   });
 
   it('resumers from many ids, with broadcasts during the storm, each get every event once, in order', async () => {
-    const history = countingHistory(1000);
-    const channel = createChannel({ history });
-    for (let i = 1; i <= 300; i++) await channel.send(`event ${i}`);
-    server = await serveChannel(channel);
-    const url = server.url;
+    const { channel, url } = await served(countingHistory(1000), 300);
     const from = Array.from({ length: RESUMERS }, (_, i) => (i % 10) * 25);
     let sent = 300;
+    let clients: StormClient[] = [];
     const live = setInterval(() => void channel.send(`event ${++sent}`), 2);
     try {
-      clients = await Promise.all(from.map((id) => openClient(url, `e-${id}`)));
+      clients = await storm.openAll(
+        url,
+        from.map((id) => `e-${id}`),
+      );
       await waitFor(() => channel.size === RESUMERS, 'every resumer to join', 30_000);
     } finally {
       clearInterval(live);
@@ -110,21 +101,16 @@ describe('replays shared by a reconnect storm (real HTTP, memory history)', () =
 
   it('does not give a resumer a page read before a broadcast it joined after', async () => {
     const gate = deferred<void>();
-    const history = countingHistory(100, gate.promise);
-    const channel = createChannel({ history });
-    for (let i = 1; i <= 10; i++) await channel.send(`event ${i}`);
-    server = await serveChannel(channel);
-    const first = await openClient(server.url, 'e-5');
-    clients.push(first);
+    const { history, channel, url } = await served(countingHistory(100, gate.promise), 10);
+    const first = await storm.open(url, 'e-5');
     await waitFor(() => channel.size === 1, 'the first resumer to join');
     // Read for the first resumer (events 6 to 10), not yet answered; event 11 is delivered, then
     // a second resumer asks for the same page: the page lacks 11, and 11 was not held for it.
     await channel.send('event 11');
-    const second = await openClient(server.url, 'e-5');
-    clients.push(second);
+    const second = await storm.open(url, 'e-5');
     await waitFor(() => channel.size === 2, 'the second resumer to join');
     gate.resolve();
-    for (const client of clients) await client.until((c) => sequences(c).at(-1) === 11, 'event 11');
+    for (const client of [first, second]) await client.until((c) => sequences(c).at(-1) === 11, 'event 11');
     expect(sequences(first)).toEqual(range(5, 11));
     expect(sequences(second)).toEqual(range(5, 11));
     expect(history.reads).toEqual(['e-5', 'e-5']);

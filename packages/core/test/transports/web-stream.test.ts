@@ -16,6 +16,19 @@ function attached(options: Parameters<typeof webStreamTransport>[0] = {}) {
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
 
+/** A transport a hand-over may give: it keeps what it is written (`direct`), decoded. */
+function directTransport() {
+  const direct: string[] = [];
+  const other = {
+    attach() {},
+    open() {},
+    write: (chunk: Uint8Array) => direct.push(decoder.decode(chunk)) > 0,
+    bufferedBytes: 0,
+    end: vi.fn(),
+  };
+  return { direct, other };
+}
+
 describe('webStreamTransport', () => {
   it('refuses to hand out a response before a stream opened it', () => {
     expect(() => webStreamTransport().response()).toThrow(
@@ -173,14 +186,7 @@ describe('webStreamTransport', () => {
   });
 
   it('hands the events over to the transport handOver gives, once the reader waits on an empty body', async () => {
-    const direct: string[] = [];
-    const other = {
-      attach() {},
-      open() {},
-      write: (chunk: Uint8Array) => direct.push(decoder.decode(chunk)) > 0,
-      bufferedBytes: 0,
-      end: vi.fn(),
-    };
+    const { direct, other } = directTransport();
     let given: unknown;
     let ready = false;
     const { transport, handlers } = attached({
@@ -207,14 +213,7 @@ describe('webStreamTransport', () => {
   });
 
   it('moves a stream to the transport handOver gives, so that it no longer goes through (nor keeps) the web transport', async () => {
-    const direct: string[] = [];
-    const other = {
-      attach() {},
-      open() {},
-      write: (chunk: Uint8Array) => direct.push(decoder.decode(chunk)) > 0,
-      bufferedBytes: 0,
-      end: vi.fn(),
-    };
+    const { direct, other } = directTransport();
     const transport = webStreamTransport({ handOver: () => () => other });
     const stream = openSSEStream({ transport, connectionHeader: false }, { heartbeat: false });
     const body = transport.response().body!;
