@@ -1,4 +1,5 @@
-import type { StreamRequest } from './stream.js';
+import type { StreamSetup } from './lazy-stream.js';
+import { openSSEStream, type SSEStream, type StreamRequest } from './stream.js';
 import type { StreamGroup } from './stream-group.js';
 import {
   type NodeResponseLike,
@@ -51,4 +52,20 @@ export function nodeStreamRequest(
     headOnly: request.method === 'HEAD',
     group,
   };
+}
+
+/**
+ * Opens the event stream of one Node request with an `sse(...)` call's setup: what the Express,
+ * Koa and Fastify adapters each do on the first read of their `sse` property. Reached through
+ * `@ssekit/core/internal`.
+ *
+ * @param url as for `nodeStreamRequest`
+ */
+export function openNodeStream(
+  request: NodeRequestLike,
+  response: NodeResponseLike,
+  url: string | undefined,
+  { options, group }: StreamSetup,
+): SSEStream {
+  return openSSEStream(nodeStreamRequest(request, response, url, group), options);
 }

@@ -1,5 +1,4 @@
 import {
-  createStreamGroup,
   type DrainableStreams,
   type SSEOptions,
   type SSEStream,
@@ -7,6 +6,7 @@ import {
   validateSSEOptions,
   withStreamGroup,
 } from '@ssekit/core';
+import { streamSetup } from '@ssekit/core/internal';
 import { reportFailure, respondWithEventStream } from './respond.js';
 
 const FAILED = '[@ssekit/fetch] an event-stream handler';
@@ -116,9 +116,7 @@ export function sse<Events extends Record<string, unknown> = Record<string, unkn
   options: EventStreamOptions<Events> = {},
 ): ((request: Request, context?: Context) => Response) & DrainableStreams {
   const { onError, ...streamOptions } = options;
-  // A bad option fails here, where it was written, not on the first request.
-  validateSSEOptions(streamOptions);
-  const group = createStreamGroup(streamOptions);
+  const { group } = streamSetup(streamOptions);
   return withStreamGroup(
     // The context is optional for callers of the handler other than the runtime (a test, a
     // wrapper); the handler then gets `undefined`.

@@ -1,5 +1,4 @@
 import {
-  createStreamGroup,
   type DrainableStreams,
   type SSEOptions,
   type SSEStream,
@@ -7,6 +6,7 @@ import {
   validateSSEOptions,
   withStreamGroup,
 } from '@ssekit/core';
+import { streamSetup } from '@ssekit/core/internal';
 import { reportFailure, respondWithEventStream } from '@ssekit/fetch/internal';
 import type { Context, Env, Handler, Input } from 'hono';
 import { nodeBindingsOf, nodeServerHandOver } from './node-handover.js';
@@ -76,9 +76,7 @@ export function sse<
   options: SSEHandlerOptions<Events, E, P, I> = {},
 ): Handler<E, P, I> & DrainableStreams {
   const { onError, ...streamOptions } = options;
-  // A bad option fails here, where it was written, not on the first request.
-  validateSSEOptions(streamOptions);
-  const group = createStreamGroup(streamOptions);
+  const { group } = streamSetup(streamOptions);
   return withStreamGroup<Handler<E, P, I>>((c) => respond(c, handler, streamOptions, onError, group), group);
 }
 
