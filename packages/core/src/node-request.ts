@@ -55,17 +55,18 @@ export function nodeStreamRequest(
 }
 
 /**
- * Opens the event stream of one Node request with an `sse(...)` call's setup: what the Express,
- * Koa and Fastify adapters each do on the first read of their `sse` property. Reached through
- * `@ssekit/core/internal`.
+ * Opens the event stream of one Node request with an `sse(...)` call's setup (`streamSetup`): its
+ * options, and its group, which the stream joins. What an adapter on a Node server (Express, Koa,
+ * Fastify) calls when its `sse` property is first read.
  *
  * @param url as for `nodeStreamRequest`
+ * @throws what `openSSEStream` throws (headers already sent)
  */
 export function openNodeStream(
   request: NodeRequestLike,
   response: NodeResponseLike,
   url: string | undefined,
-  { options, group }: StreamSetup,
+  setup: StreamSetup,
 ): SSEStream {
-  return openSSEStream(nodeStreamRequest(request, response, url, group), options);
+  return openSSEStream(nodeStreamRequest(request, response, url, setup.group), setup.options);
 }

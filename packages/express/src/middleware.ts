@@ -3,12 +3,13 @@ import {
   lazyStream,
   type NodeRequestLike,
   type NodeResponseLike,
+  openNodeStream,
   runHandler,
   type SSEOptions,
   type SSEStream,
+  streamSetup,
   withStreamGroup,
 } from '@ssekit/core';
-import { openNodeStream, streamSetup } from '@ssekit/core/internal';
 
 /**
  * The parts of a request `sse` reads. Express's `Request` (4 and 5), Node's `IncomingMessage` and

@@ -1,5 +1,4 @@
-import { validateSSEOptions, withStreamGroup } from '@ssekit/core';
-import { streamSetup } from '@ssekit/core/internal';
+import { streamSetup, validateSSEOptions, withStreamGroup } from '@ssekit/core';
 import type { FastifyPluginAsync, FastifyReply, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { handlerFormOf } from './handler.js';

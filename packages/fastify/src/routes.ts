@@ -1,5 +1,4 @@
-import { lazyStream, runHandler, type SSEStream, type StreamSetup } from '@ssekit/core';
-import { openNodeStream } from '@ssekit/core/internal';
+import { lazyStream, openNodeStream, runHandler, type SSEStream, type StreamSetup } from '@ssekit/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SSEFastifyOptions } from './options.js';
 

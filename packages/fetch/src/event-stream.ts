@@ -3,10 +3,10 @@ import {
   type SSEOptions,
   type SSEStream,
   type StreamGroup,
+  streamSetup,
   validateSSEOptions,
   withStreamGroup,
 } from '@ssekit/core';
-import { streamSetup } from '@ssekit/core/internal';
 import { reportFailure, respondWithEventStream } from './respond.js';
 
 const FAILED = '[@ssekit/fetch] an event-stream handler';

@@ -3,10 +3,10 @@ import {
   type SSEOptions,
   type SSEStream,
   type StreamGroup,
+  streamSetup,
   validateSSEOptions,
   withStreamGroup,
 } from '@ssekit/core';
-import { streamSetup } from '@ssekit/core/internal';
 import { reportFailure, respondWithEventStream } from '@ssekit/fetch/internal';
 import type { Context, Env, Handler, Input } from 'hono';
 import { nodeBindingsOf, nodeServerHandOver } from './node-handover.js';

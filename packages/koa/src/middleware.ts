@@ -1,12 +1,13 @@
 import {
   type DrainableStreams,
   lazyStream,
+  openNodeStream,
   runHandler,
   type SSEOptions,
   type SSEStream,
+  streamSetup,
   withStreamGroup,
 } from '@ssekit/core';
-import { openNodeStream, streamSetup } from '@ssekit/core/internal';
 import type { Context, Middleware } from 'koa';
 
 /** Options of `sse()`: every stream option of `@ssekit/core`, plus where errors go. */
