@@ -291,8 +291,9 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
         : { filter: options.filter, pending: undefined, pendingBytes: 0, pageBytes: 0, expiresAt };
     streamInternals(stream).addCloseListener(this.forgetMember);
     this.members.set(stream, member);
-    if (expiresAt !== Infinity)
+    if (expiresAt !== Infinity) {
       this.lifetimeTimer.start(Math.max(100, Math.min(1000, this.maxLifetime / 20)));
+    }
     if (this.store && this.reads && stream.lastEventId !== undefined) {
       member.pending = [];
       this.replay(this.store, this.reads, stream, member, stream.lastEventId).catch((error: unknown) => {
