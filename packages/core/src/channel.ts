@@ -1,3 +1,4 @@
+import { BackgroundInterval } from './background-timer.js';
 import { encodeBroadcast } from './broadcast.js';
 import { type ChannelBus, localBus } from './bus.js';
 import { checkNumberOption, invalidOption } from './check-option.js';
@@ -183,7 +184,11 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
   private readonly encoded = new WeakMap<ChannelMessage, Uint8Array>();
   /** Messages that could not be encoded, so each is reported once. */
   private readonly invalid = new WeakSet<ChannelMessage>();
-  private lifetimeTimer: ReturnType<typeof setInterval> | undefined;
+  /** One timer per channel, not per stream: it checks every member a few dozen times a lifetime. */
+  private readonly lifetimeTimer = new BackgroundInterval(() => {
+    const now = Date.now();
+    for (const [stream, member] of this.members) if (member.expiresAt <= now) stream.close();
+  });
   /** Set by `close`: the drain that ends members, and streams added later. */
   private drained: { drain: Drain; done: Promise<void> } | undefined;
   private readonly counters = {
@@ -286,7 +291,9 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
         : { filter: options.filter, pending: undefined, pendingBytes: 0, pageBytes: 0, expiresAt };
     streamInternals(stream).addCloseListener(this.forgetMember);
     this.members.set(stream, member);
-    if (expiresAt !== Infinity) this.startLifetimeTimer();
+    if (expiresAt !== Infinity) {
+      this.lifetimeTimer.start(Math.max(100, Math.min(1000, this.maxLifetime / 20)));
+    }
     if (this.store && this.reads && stream.lastEventId !== undefined) {
       member.pending = [];
       this.replay(this.store, this.reads, stream, member, stream.lastEventId).catch((error: unknown) => {
@@ -302,7 +309,7 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
   delete(stream: SSEStream<never>): boolean {
     if (!this.members.delete(stream)) return false;
     streamInternals(stream).removeCloseListener(this.forgetMember);
-    if (this.members.size === 0) this.stopLifetimeTimer();
+    if (this.members.size === 0) this.lifetimeTimer.stop();
     return true;
   }
 
@@ -356,7 +363,7 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
 
   private async drain(drain: Drain): Promise<void> {
     this.unsubscribe();
-    this.stopLifetimeTimer();
+    this.lifetimeTimer.stop();
     this.reads?.clear();
     await drain.run(this.members.keys());
     try {
@@ -552,29 +559,12 @@ export class Channel<Events extends Record<string, unknown> = Record<string, unk
 
   private forget(stream: SSEStream<never>): void {
     if (this.members.delete(stream) && stream.closeReason === 'slow') this.counters.droppedSlow++;
-    if (this.members.size === 0) this.stopLifetimeTimer();
+    if (this.members.size === 0) this.lifetimeTimer.stop();
   }
 
   private expiryFor(): number {
     if (this.maxLifetime === Infinity) return Infinity;
     return Date.now() + this.maxLifetime * (1 - this.lifetimeJitter * Math.random());
-  }
-
-  private startLifetimeTimer(): void {
-    if (this.lifetimeTimer !== undefined) return;
-    // One timer per channel, not per stream: it checks every member a few dozen times a lifetime.
-    const period = Math.max(100, Math.min(1000, this.maxLifetime / 20));
-    this.lifetimeTimer = setInterval(() => {
-      const now = Date.now();
-      for (const [stream, member] of this.members) if (member.expiresAt <= now) stream.close();
-    }, period);
-    (this.lifetimeTimer as { unref?: () => void }).unref?.();
-  }
-
-  private stopLifetimeTimer(): void {
-    if (this.lifetimeTimer === undefined) return;
-    clearInterval(this.lifetimeTimer);
-    this.lifetimeTimer = undefined;
   }
 }
 

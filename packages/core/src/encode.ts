@@ -42,29 +42,27 @@ function line(name: string, value: string): string {
   return value === '' ? `${name}:\n` : `${name}: ${value}\n`;
 }
 
-/** Refuses an event name that would break out of its line (§9.2.5, §9.2.6), or that UTF-8 cannot carry. */
-export function checkEventName(event: string): void {
-  if (typeof event !== 'string' || CR_OR_LF.test(event)) {
+/** Refuses a field value that is not a string, or whose CR or LF would start new fields on the wire. */
+function checkOneLine(field: 'event' | 'id', label: string, value: string): void {
+  if (typeof value !== 'string' || CR_OR_LF.test(value)) {
     throw new SSEFieldError(
       'ERR_SSE_NEWLINE_IN_FIELD',
-      'event',
-      event,
-      `Event name ${describeValue(event)} must be a string without CR or LF: a line break would start new fields on the wire.`,
+      field,
+      value,
+      `${label} ${describeValue(value)} must be a string without CR or LF: a line break would start new fields on the wire.`,
     );
   }
+}
+
+/** Refuses an event name that would break out of its line (§9.2.5, §9.2.6), or that UTF-8 cannot carry. */
+export function checkEventName(event: string): void {
+  checkOneLine('event', 'Event name', event);
   checkWellFormed('event', event, event);
 }
 
 /** Refuses an id that would break out of its line, or that clients would silently ignore (§9.2.6). */
 export function checkId(id: string): void {
-  if (typeof id !== 'string' || CR_OR_LF.test(id)) {
-    throw new SSEFieldError(
-      'ERR_SSE_NEWLINE_IN_FIELD',
-      'id',
-      id,
-      `Event id ${describeValue(id)} must be a string without CR or LF: a line break would start new fields on the wire.`,
-    );
-  }
+  checkOneLine('id', 'Event id', id);
   if (id.includes('\0')) {
     throw new SSEFieldError(
       'ERR_SSE_NUL_IN_ID',

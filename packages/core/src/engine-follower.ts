@@ -3,6 +3,7 @@
  * subscribed to what it reads, and the replays waiting for it to reach a position. Reached through
  * `@ssekit/core/internal`.
  */
+import { invalidOption } from './check-option.js';
 import type { ChannelMessage, LiveGap } from './history.js';
 
 interface Subscriber {
@@ -90,14 +91,21 @@ export class PositionWaiters<Position> {
 }
 
 /**
- * An `onError` hook made safe to call from a follower: absent, it ignores; given, it receives an
- * `Error` (non-errors wrapped); if it throws, that is swallowed, so a failing hook breaks nothing.
+ * An engine's `onError` option, checked, as a hook safe to call from a follower: absent, it
+ * ignores; given, it receives an `Error` (non-errors wrapped); if it throws, that is swallowed, so
+ * a failing hook breaks nothing.
+ *
+ * @throws SSEFieldError (`ERR_SSE_INVALID_OPTION`) when `onError` is given and not a function
  */
-export function errorReporter(onError: ((error: Error) => void) | undefined): (error: unknown) => void {
+export function errorReporter(onError: unknown): (error: unknown) => void {
+  if (onError !== undefined && typeof onError !== 'function') {
+    throw invalidOption('onError', onError, 'a function', 'type');
+  }
+  const hook = onError as ((error: Error) => void) | undefined;
   return (error) => {
-    if (!onError) return;
+    if (!hook) return;
     try {
-      onError(error instanceof Error ? error : new Error(String(error)));
+      hook(error instanceof Error ? error : new Error(String(error)));
     } catch {
       // A failing error hook must not break the follower.
     }

@@ -1,3 +1,5 @@
+import { unrefTimer } from './background-timer.js';
+
 /** Something the heartbeat scheduler keeps alive: an open stream. */
 export interface HeartbeatTarget {
   /** The scheduler tick at which the target last wrote anything. */
@@ -34,9 +36,8 @@ export class HeartbeatScheduler {
     target.lastWriteTick = this.tick;
     this.targets.add(target);
     if (this.timer === undefined) {
-      this.timer = setInterval(() => this.onTick(), this.interval / TICKS_PER_INTERVAL);
-      // Idle streams must never hold a process open that is otherwise done (Node, Bun; Deno returns a number).
-      (this.timer as { unref?: () => void }).unref?.();
+      // Idle streams must never hold a process open that is otherwise done.
+      this.timer = unrefTimer(setInterval(() => this.onTick(), this.interval / TICKS_PER_INTERVAL));
     }
   }
 

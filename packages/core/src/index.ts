@@ -33,7 +33,7 @@ export { DEFAULT_LAST_EVENT_ID_QUERY, readLastEventId } from './last-event-id.js
 export type { LazyStream, StreamSetup } from './lazy-stream.js';
 export { lazyStream, sseOf } from './lazy-stream.js';
 export type { NodeRequestLike } from './node-request.js';
-export { nodeStreamRequest } from './node-request.js';
+export { nodeStreamRequest, openNodeStream } from './node-request.js';
 export type { ResolvedSSEOptions, SSEOptions } from './options.js';
 export { DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_BUFFERED_BYTES, validateSSEOptions } from './options.js';
 export type { EventStreamParser, ParsedEvent, ParserCallbacks, ParserOptions } from './parse.js';
@@ -69,6 +69,8 @@ export type { CloseReason, SSEStream, StreamRequest } from './stream.js';
 export { openSSEStream } from './stream.js';
 export type { DrainableStreams } from './stream-group.js';
 export { createStreamGroup, StreamGroup, withStreamGroup } from './stream-group.js';
+export type { GroupedSetup } from './stream-setup.js';
+export { streamSetup } from './stream-setup.js';
 export type { SSETransport, TransportHandlers } from './transport.js';
 export type { NodeResponseLike, NodeSocketLike } from './transports/node-response.js';
 export { nodeResponseTransport } from './transports/node-response.js';

@@ -10,6 +10,7 @@
  * effects), while every module this entry reaches is free of side effects, so a browser bundle of the
  * client holds only what it calls (`packages/client/test/size.test.ts` measures the built files).
  */
+export { unrefTimer } from './background-timer.js';
 export type { NumberRule } from './check-option.js';
 export { checkHandler, checkNumberOption, checkStringOption, invalidOption } from './check-option.js';
 export type { EngineFollower } from './engine-channel.js';

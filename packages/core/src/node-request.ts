@@ -1,4 +1,5 @@
-import type { StreamRequest } from './stream.js';
+import type { StreamSetup } from './lazy-stream.js';
+import { openSSEStream, type SSEStream, type StreamRequest } from './stream.js';
 import type { StreamGroup } from './stream-group.js';
 import {
   type NodeResponseLike,
@@ -51,4 +52,21 @@ export function nodeStreamRequest(
     headOnly: request.method === 'HEAD',
     group,
   };
+}
+
+/**
+ * Opens the event stream of one Node request with an `sse(...)` call's setup (`streamSetup`): its
+ * options, and its group, which the stream joins. What an adapter on a Node server (Express, Koa,
+ * Fastify) calls when its `sse` property is first read.
+ *
+ * @param url as for `nodeStreamRequest`
+ * @throws what `openSSEStream` throws (headers already sent)
+ */
+export function openNodeStream(
+  request: NodeRequestLike,
+  response: NodeResponseLike,
+  url: string | undefined,
+  setup: StreamSetup,
+): SSEStream {
+  return openSSEStream(nodeStreamRequest(request, response, url, setup.group), setup.options);
 }

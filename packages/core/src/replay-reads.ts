@@ -1,3 +1,4 @@
+import { BackgroundInterval } from './background-timer.js';
 import type { HistoryStore, ReplayResult } from './history.js';
 
 /**
@@ -32,7 +33,12 @@ interface Read {
  */
 export class SharedReads {
   private readonly reads = new Map<string, Read>();
-  private sweeper: ReturnType<typeof setInterval> | undefined;
+  /** One timer per channel, only while reads are kept: it lets go of the ones past `KEEP_MS`. */
+  private readonly sweeper = new BackgroundInterval(() => {
+    const now = Date.now();
+    for (const [key, read] of this.reads) if (now - read.settledAt >= KEEP_MS) this.reads.delete(key);
+    if (this.reads.size === 0) this.sweeper.stop();
+  });
 
   /** `share` false: every page is read for its caller alone (the benchmark's A/B switch). */
   constructor(
@@ -62,7 +68,7 @@ export class SharedReads {
   /** Forgets every read, so no later resumer is given an answer from before now. */
   clear(): void {
     this.reads.clear();
-    this.stopSweeper();
+    this.sweeper.stop();
   }
 
   /** Starts a read now (synchronously, so nothing delivered later can be missing from it) and offers it. */
@@ -81,7 +87,7 @@ export class SharedReads {
       () => {
         read.settledAt = Date.now();
         // Unless it was let go meanwhile (`clear`, or pushed out): then nothing is left to sweep.
-        if (this.reads.get(key) === read) this.startSweeper();
+        if (this.reads.get(key) === read) this.sweeper.start(KEEP_MS);
       },
       // A failed read is not offered again: the next resumer asks the store itself.
       () => {
@@ -95,22 +101,5 @@ export class SharedReads {
   private reaches(result: ReplayResult, after: string, seen: string): boolean {
     if (result.kind === 'gap') return this.store.compare(result.resumeId, seen) >= 0;
     return result.more === true || this.store.compare(result.messages.at(-1)?.id ?? after, seen) >= 0;
-  }
-
-  /** One timer per channel, only while reads are kept: it lets go of the ones past `KEEP_MS`. */
-  private startSweeper(): void {
-    if (this.sweeper !== undefined) return;
-    this.sweeper = setInterval(() => {
-      const now = Date.now();
-      for (const [key, read] of this.reads) if (now - read.settledAt >= KEEP_MS) this.reads.delete(key);
-      if (this.reads.size === 0) this.stopSweeper();
-    }, KEEP_MS);
-    (this.sweeper as { unref?: () => void }).unref?.();
-  }
-
-  private stopSweeper(): void {
-    if (this.sweeper === undefined) return;
-    clearInterval(this.sweeper);
-    this.sweeper = undefined;
   }
 }

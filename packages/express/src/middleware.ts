@@ -1,16 +1,13 @@
 import {
-  createStreamGroup,
   type DrainableStreams,
   lazyStream,
   type NodeRequestLike,
   type NodeResponseLike,
-  nodeStreamRequest,
-  openSSEStream,
+  openNodeStream,
   runHandler,
   type SSEOptions,
   type SSEStream,
-  type StreamSetup,
-  validateSSEOptions,
+  streamSetup,
   withStreamGroup,
 } from '@ssekit/core';
 
@@ -64,8 +61,7 @@ export interface SSEHandlerOptions<
 type Response = NodeResponseLike & { readonly req: SSERequestLike; readonly sse?: SSEStream };
 
 const responses = lazyStream<Response>(
-  (res, { options, group }) =>
-    openSSEStream(nodeStreamRequest(res.req, res, res.req.originalUrl ?? res.req.url, group), options),
+  (res, setup) => openNodeStream(res.req, res, res.req.originalUrl ?? res.req.url, setup),
   // Express gives each app its own response prototype (it owns an `app`).
   (res) => {
     const proto: unknown = Object.getPrototypeOf(res);
@@ -102,10 +98,8 @@ export function sse(
   handlerOptions: SSEHandlerOptions = {},
 ): SSEMiddleware {
   const options = typeof handlerOrOptions === 'function' ? handlerOptions : (handlerOrOptions ?? {});
-  // A bad option fails here, where it was written, not on the first request.
-  validateSSEOptions(options);
-  const group = createStreamGroup(options);
-  const setup: StreamSetup = { options, group };
+  const setup = streamSetup(options);
+  const { group } = setup;
   if (typeof handlerOrOptions !== 'function') {
     return withStreamGroup((_req: SSERequestLike, res: NodeResponseLike, next: SSENext) => {
       responses.prepare(res as Response, setup);

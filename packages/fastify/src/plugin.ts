@@ -1,4 +1,4 @@
-import { createStreamGroup, type StreamSetup, validateSSEOptions, withStreamGroup } from '@ssekit/core';
+import { streamSetup, validateSSEOptions, withStreamGroup } from '@ssekit/core';
 import type { FastifyPluginAsync, FastifyReply, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { handlerFormOf } from './handler.js';
@@ -12,9 +12,8 @@ const declaredHandlers = new WeakMap<object, object>();
 const plugin: FastifyPluginAsync<SSEFastifyOptions> = async (fastify, pluginOptions) => {
   const options = streamOptionsOf(pluginOptions);
   // A bad option fails the registration, not the first request.
-  validateSSEOptions(options);
-  const group = createStreamGroup(options);
-  const scopeSetup: StreamSetup = { options, group };
+  const scopeSetup = streamSetup(options);
+  const { group } = scopeSetup;
   fastify.decorate('sse', withStreamGroup({}, group));
   fastify.decorateReply('sse', {
     getter(this: FastifyReply) {

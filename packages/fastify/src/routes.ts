@@ -1,11 +1,4 @@
-import {
-  lazyStream,
-  nodeStreamRequest,
-  openSSEStream,
-  runHandler,
-  type SSEStream,
-  type StreamSetup,
-} from '@ssekit/core';
+import { lazyStream, openNodeStream, runHandler, type SSEStream, type StreamSetup } from '@ssekit/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SSEFastifyOptions } from './options.js';
 
@@ -14,14 +7,14 @@ export type RouteHandler = (this: FastifyInstance, request: FastifyRequest, repl
 type ErrorHandler = SSEFastifyOptions['onError'];
 
 /** `reply.sse` of the replies the plugin prepared, opened on first read. */
-export const replies = lazyStream<FastifyReply>((reply, { options, group }) => {
+export const replies = lazyStream<FastifyReply>((reply, setup) => {
   const { request, raw } = reply;
   // Headers set through Fastify (`reply.header`, as @fastify/cors does) live on the reply until
   // Fastify sends it, which it now never will: they go to the response with the stream's own.
   for (const [name, value] of Object.entries(reply.getHeaders())) {
     if (value !== undefined) raw.setHeader(name, value);
   }
-  const stream = openSSEStream(nodeStreamRequest(request.raw, raw, request.originalUrl, group), options);
+  const stream = openNodeStream(request.raw, raw, request.originalUrl, setup);
   // Only once the headers are out: if opening threw, Fastify must still answer with the error.
   // From here on Fastify sends nothing of its own (no 'Reply already sent', no error response
   // over the events, and no ERR_HTTP_HEADERS_SENT when the client leaves).

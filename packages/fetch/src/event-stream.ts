@@ -1,9 +1,9 @@
 import {
-  createStreamGroup,
   type DrainableStreams,
   type SSEOptions,
   type SSEStream,
   type StreamGroup,
+  streamSetup,
   validateSSEOptions,
   withStreamGroup,
 } from '@ssekit/core';
@@ -118,10 +118,8 @@ export function sse<Events extends Record<string, unknown> = Record<string, unkn
   options: EventStreamOptions<Events> = {},
 ): ((request: Request, context?: Context) => Response) & DrainableStreams {
   const { onError, ...streamOptions } = options;
-  // A bad option fails here, where it was written, not on the first request.
   checkHandler(handler);
-  validateSSEOptions(streamOptions);
-  const group = createStreamGroup(streamOptions);
+  const { group } = streamSetup(streamOptions);
   return withStreamGroup(
     // The context is optional for callers of the handler other than the runtime (a test, a
     // wrapper); the handler then gets `undefined`.

@@ -5,6 +5,7 @@
 // aborts it today, as a legacy behaviour it means to drop). Without this check such a stream would
 // keep its heartbeat, its handler and its channel memberships for as long as the process lives.
 
+import { unrefTimer } from '@ssekit/core/internal';
 /** How long a runtime may take to start reading a body the handler returned. */
 export const UNREAD_BODY_GRACE_MS = 5_000;
 
@@ -31,9 +32,8 @@ function schedule(): void {
     timer = undefined;
     return;
   }
-  timer = setTimeout(sweep, Math.max(0, first.deadline - Date.now()));
   // Never the reason a process stays up.
-  (timer as { unref?: () => void }).unref?.();
+  timer = unrefTimer(setTimeout(sweep, Math.max(0, first.deadline - Date.now())));
 }
 
 function sweep(): void {

@@ -1,9 +1,9 @@
 import {
-  createStreamGroup,
   type DrainableStreams,
   type SSEOptions,
   type SSEStream,
   type StreamGroup,
+  streamSetup,
   validateSSEOptions,
   withStreamGroup,
 } from '@ssekit/core';
@@ -77,10 +77,8 @@ export function sse<
   options: SSEHandlerOptions<Events, E, P, I> = {},
 ): Handler<E, P, I> & DrainableStreams {
   const { onError, ...streamOptions } = options;
-  // A bad option fails here, where it was written, not on the first request.
   checkHandler(handler);
-  validateSSEOptions(streamOptions);
-  const group = createStreamGroup(streamOptions);
+  const { group } = streamSetup(streamOptions);
   return withStreamGroup<Handler<E, P, I>>((c) => respond(c, handler, streamOptions, onError, group), group);
 }
 

@@ -1,14 +1,11 @@
 import {
-  createStreamGroup,
   type DrainableStreams,
   lazyStream,
-  nodeStreamRequest,
-  openSSEStream,
+  openNodeStream,
   runHandler,
   type SSEOptions,
   type SSEStream,
-  type StreamSetup,
-  validateSSEOptions,
+  streamSetup,
   withStreamGroup,
 } from '@ssekit/core';
 import type { Context, Middleware } from 'koa';
@@ -36,9 +33,9 @@ export type SSEKoaHandler<Events extends Record<string, unknown> = Record<string
 ) => unknown;
 
 const contexts = lazyStream<Context>(
-  (ctx, { options, group }) => {
+  (ctx, setup) => {
     // The query the client sent, even if a rewrite (koa-rewrite) has replaced ctx.url since.
-    const stream = openSSEStream(nodeStreamRequest(ctx.req, ctx.res, ctx.originalUrl, group), options);
+    const stream = openNodeStream(ctx.req, ctx.res, ctx.originalUrl, setup);
     // Set only once the headers are out: if opening threw (headers already sent), Koa must still
     // answer with the error. From here on Koa's own respond() would write a 404 body after the
     // events, and upstream middleware such as koa-compress skip a response whose headers are sent.
@@ -94,10 +91,8 @@ export function sse(
   const handler = typeof handlerOrOptions === 'function' ? handlerOrOptions : undefined;
   const options = typeof handlerOrOptions === 'function' ? handlerOptions : handlerOrOptions;
   const { onError, ...streamOptions } = options ?? {};
-  // A bad option fails here, where it was written, not on the first request.
-  validateSSEOptions(streamOptions);
-  const group = createStreamGroup(streamOptions);
-  const setup: StreamSetup = { options: streamOptions, group };
+  const setup = streamSetup(streamOptions);
+  const { group } = setup;
   if (handler) {
     return withStreamGroup<Middleware>(async function sseHandler(ctx) {
       contexts.prepare(ctx, setup);

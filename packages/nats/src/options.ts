@@ -72,10 +72,7 @@ export function resolveNatsOptions(options: NatsChannelOptions): ResolvedNatsOpt
       'type',
     );
   }
-  const { onError } = options;
-  if (onError !== undefined && typeof onError !== 'function') {
-    throw invalidOption('onError', onError, 'a function', 'type');
-  }
+  const report = errorReporter(options.onError);
   const number = (field: 'maxMsgs' | 'commandTimeout' | 'maxRetryDelay', fallback: number, unit: string) =>
     checkNumberOption(field, options[field], {
       integer: true,
@@ -90,7 +87,7 @@ export function resolveNatsOptions(options: NatsChannelOptions): ResolvedNatsOpt
     maxMsgs: number('maxMsgs', 10_000, 'events'),
     commandTimeout: number('commandTimeout', 2_000, 'milliseconds'),
     maxRetryDelay: number('maxRetryDelay', 2_000, 'milliseconds'),
-    report: errorReporter(onError),
+    report,
   };
 }
 

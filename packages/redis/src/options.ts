@@ -1,4 +1,4 @@
-import { checkNumberOption, checkStringOption, invalidOption } from '@ssekit/core/internal';
+import { checkNumberOption, checkStringOption, errorReporter, invalidOption } from '@ssekit/core/internal';
 import type { ClusterNode, ClusterOptions, RedisOptions } from 'ioredis';
 
 /**
@@ -90,15 +90,11 @@ const WHOLE_POSITIVE = { integer: true, above: 0 } as const;
  */
 export function resolveRedisOptions(options: RedisChannelOptions): ResolvedRedisOptions {
   const key = checkStringOption('key', options.key, 'a non-empty string, the same on every instance');
-  const { redis, onError } = options;
-  if (typeof redis !== 'string' && (typeof redis !== 'object' || redis === null)) {
-    throw invalidOption(
-      'redis',
-      redis,
-      'a Redis URL (redis://host:port), ioredis connection options, or { cluster: [nodes] }',
-      'type',
-    );
-  }
+  const { redis } = options;
+  checkRedisTarget(
+    redis,
+    'a Redis URL (redis://host:port), ioredis connection options, or { cluster: [nodes] }',
+  );
   // Each node's form is checked by ioredis when it connects.
   if (
     typeof redis === 'object' &&
@@ -112,9 +108,7 @@ export function resolveRedisOptions(options: RedisChannelOptions): ResolvedRedis
       'type',
     );
   }
-  if (onError !== undefined && typeof onError !== 'function') {
-    throw invalidOption('onError', onError, 'a function', 'type');
-  }
+  const report = errorReporter(options.onError);
   const number = (field: keyof RedisChannelOptions, fallback: number, unit: string) =>
     checkNumberOption(field, options[field], {
       ...WHOLE_POSITIVE,
@@ -128,13 +122,19 @@ export function resolveRedisOptions(options: RedisChannelOptions): ResolvedRedis
     commandTimeout: number('commandTimeout', 2_000, 'milliseconds'),
     blockTimeout: number('blockTimeout', 5_000, 'milliseconds'),
     maxRetryDelay: number('maxRetryDelay', 2_000, 'milliseconds'),
-    report(error) {
-      if (!onError) return;
-      try {
-        onError(error instanceof Error ? error : new Error(String(error)));
-      } catch {
-        // A failing error hook must not break the follower.
-      }
-    },
+    report,
   };
+}
+
+/**
+ * Checks that the `redis` option is a URL or an object (connection options, or a Cluster's);
+ * ioredis checks the rest when it connects.
+ *
+ * @param requirement what the caller accepts, for the error's message
+ * @throws SSEFieldError (`ERR_SSE_INVALID_OPTION`) otherwise
+ */
+export function checkRedisTarget(redis: unknown, requirement: string): void {
+  if (typeof redis !== 'string' && (typeof redis !== 'object' || redis === null)) {
+    throw invalidOption('redis', redis, requirement, 'type');
+  }
 }

@@ -1,5 +1,6 @@
-import { checkNumberOption, checkStringOption, invalidOption } from '@ssekit/core/internal';
+import { checkNumberOption, checkStringOption, errorReporter, invalidOption } from '@ssekit/core/internal';
 import type { RedisOptions } from 'ioredis';
+import { checkRedisTarget } from './options.js';
 
 /** Options of `redisResumableLog`. Every duration is in milliseconds. */
 export interface RedisResumableLogOptions {
@@ -43,18 +44,9 @@ export interface ResolvedLogOptions {
  * @throws SSEFieldError / SSERangeError (`ERR_SSE_INVALID_OPTION`) naming the option.
  */
 export function resolveLogOptions(options: RedisResumableLogOptions): ResolvedLogOptions {
-  const { redis, onError } = options;
-  if (typeof redis !== 'string' && (typeof redis !== 'object' || redis === null)) {
-    throw invalidOption(
-      'redis',
-      redis,
-      'a Redis URL (redis://host:port) or ioredis connection options',
-      'type',
-    );
-  }
-  if (onError !== undefined && typeof onError !== 'function') {
-    throw invalidOption('onError', onError, 'a function', 'type');
-  }
+  const { redis } = options;
+  checkRedisTarget(redis, 'a Redis URL (redis://host:port) or ioredis connection options');
+  const report = errorReporter(options.onError);
   const prefix =
     options.prefix === undefined
       ? 'ssekit:resumable:'
@@ -73,13 +65,6 @@ export function resolveLogOptions(options: RedisResumableLogOptions): ResolvedLo
     prefix,
     commandTimeout: number('commandTimeout'),
     maxRetryDelay: number('maxRetryDelay'),
-    report(error) {
-      if (!onError) return;
-      try {
-        onError(error instanceof Error ? error : new Error(String(error)));
-      } catch {
-        // A failing error hook must not break the subscriber.
-      }
-    },
+    report,
   };
 }

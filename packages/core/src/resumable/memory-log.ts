@@ -1,3 +1,4 @@
+import { unrefTimer } from '../background-timer.js';
 import { utf8Length } from '../history.js';
 import type {
   CreateResult,
@@ -112,11 +113,12 @@ export function memoryLog(): ResumableLog {
       const stream = current(id, generation);
       if (!stream || stream.terminal) return false;
       stream.terminal = terminal;
-      stream.expiry = setTimeout(() => {
-        if (streams.get(id) === stream) streams.delete(id);
-      }, stream.limits.ttl);
       // A finished stream's TTL must not hold a process that has nothing else to do (Node, Bun, Deno).
-      (stream.expiry as { unref?: () => void }).unref?.();
+      stream.expiry = unrefTimer(
+        setTimeout(() => {
+          if (streams.get(id) === stream) streams.delete(id);
+        }, stream.limits.ttl),
+      );
       tell(id, { last: stream.last, terminal });
       return true;
     },

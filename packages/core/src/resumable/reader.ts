@@ -1,3 +1,4 @@
+import { unrefTimer } from '../background-timer.js';
 import type { SSEStream } from '../stream.js';
 import { resumableEventId } from './event-id.js';
 import type { LogPage } from './log.js';
@@ -107,11 +108,11 @@ function watchDeadline(
   options: ResolvedResumableOptions,
 ): ReturnType<typeof setTimeout> {
   const delay = Math.min(Math.max(0, page.deadline + options.producerLostAfter - Date.now()), 2_147_483_647);
-  const timer = setTimeout(() => {
-    options.log
-      .finish(streamId, generation, { state: 'error', message: 'The producer stopped answering.' })
-      .catch((error) => options.onError(error, streamId));
-  }, delay);
-  (timer as { unref?: () => void }).unref?.();
-  return timer;
+  return unrefTimer(
+    setTimeout(() => {
+      options.log
+        .finish(streamId, generation, { state: 'error', message: 'The producer stopped answering.' })
+        .catch((error) => options.onError(error, streamId));
+    }, delay),
+  );
 }
